@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+// ldvc-swift: CLIP ViT-B checkpoints (PyTorch, TorchScript, safetensors, ONNX) → one versioned HDF5
+// layout, LDVC deep prompts, and a Swift runtime that proves the conversion number by number.
+import PackageDescription
+
+let package = Package(
+    name: "ldvc-swift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ldvc-convert", targets: ["ldvc-convert"]),
+        .library(name: "LDVCCommands", targets: ["LDVCCommands"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C layer: system libraries through pkg-config; only the bridge targets below import them.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+
+        // Bridges: the only Swift code that touches C pointers of those libraries.
+        .target(name: "HDF5", dependencies: ["CHDF5", "TensorCore"]),
+        .target(name: "ZipArchive", dependencies: ["CLibzip"]),
+        .target(name: "BLAS", dependencies: ["COpenBLAS"]),
+
+        // Core and formats.
+        .target(name: "TensorCore"),
+        .target(name: "Checkpoint", dependencies: [
+            "TensorCore", "ZipArchive",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Layout", dependencies: ["TensorCore", "Checkpoint", "HDF5"]),
+        .target(name: "Tokenizer"),
+        .target(name: "Runtime", dependencies: ["TensorCore", "Layout", "BLAS", "Tokenizer"]),
+
+        // Command line: a library that tests call in-process, and a five-line executable.
+        .target(name: "LDVCCommands", dependencies: [
+            "TensorCore", "Checkpoint", "Layout", "Tokenizer", "Runtime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ldvc-convert", dependencies: ["LDVCCommands"]),
+
+        // Tests.
+        .target(name: "_TestSupport", dependencies: ["TensorCore", "HDF5"], path: "Sources/_TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "_TestSupport"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore", "ZipArchive", "_TestSupport"]),
+        .testTarget(name: "LayoutTests", dependencies: ["Layout", "Checkpoint", "TensorCore", "HDF5", "_TestSupport"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BLAS", "Layout", "TensorCore", "_TestSupport"]),
+        .testTarget(name: "LDVCCommandsTests", dependencies: ["LDVCCommands", "Layout", "HDF5", "_TestSupport"]),
+    ]
+)

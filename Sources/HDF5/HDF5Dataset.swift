@@ -1,0 +1,133 @@
+internal import CHDF5
+public import TensorCore
+
+/// A dataset: one n-dimensional array of a fixed element type.
+public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
+    public let file: HDF5File
+    public let fullName: String
+    let handle: H5Handle
+    /// Element type as stored in the file.
+    public let dtype: DType
+    public let shape: [Int]
+
+    var objectID: hid_t { handle.id }
+
+    init(group: HDF5Group, name: String) throws(HDF5Error) {
+        let path = group.file.path
+        self.file = group.file
+        self.fullName = group.childName(name)
+        self.handle = try H5Handle(H5Dopen2(group.handle.id, name, chdf5_p_default()), path: path,
+                                   operation: "open dataset '\(group.childName(name))'", closer: H5Dclose)
+        let type = try H5Handle(H5Dget_type(handle.id), path: path, operation: "read a datatype", closer: H5Tclose)
+        self.dtype = try HDF5Datatype.classify(type.id, path: path, object: group.childName(name))
+        let space = try H5Handle(H5Dget_space(handle.id), path: path, operation: "read a dataspace", closer: H5Sclose)
+        let rank = H5Sget_simple_extent_ndims(space.id)
+        try H5Library.check(status: rank, path: path, "read the rank of '\(group.childName(name))'")
+        var dims = [hsize_t](repeating: 0, count: Int(rank))
+        if rank > 0 { _ = H5Sget_simple_extent_dims(space.id, &dims, nil) }
+        self.shape = dims.map { Int($0) }
+    }
+
+    init(creatingIn group: HDF5Group, name: String, dtype: DType, shape: [Int]) throws(HDF5Error) {
+        let path = group.file.path
+        let object = group.childName(name)
+        let type = try HDF5Datatype.make(dtype, path: path)
+        let space: H5Handle
+        if shape.isEmpty {
+            space = try H5Handle(H5Screate(H5S_SCALAR), path: path, operation: "make a scalar dataspace", closer: H5Sclose)
+        } else {
+            let dims = shape.map { hsize_t($0) }
+            space = try H5Handle(H5Screate_simple(Int32(dims.count), dims, nil), path: path,
+                                 operation: "make a dataspace for '\(object)'", closer: H5Sclose)
+        }
+        let properties = try H5Handle(H5Pcreate(chdf5_p_dataset_create()), path: path, operation: "make dataset properties", closer: H5Pclose)
+        // Every byte is written by us, so HDF5 need not write fill values first.
+        try H5Library.check(status: H5Pset_fill_time(properties.id, H5D_FILL_TIME_NEVER), path: path, "set fill time")
+        try H5Library.check(status: H5Pset_layout(properties.id, H5D_CONTIGUOUS), path: path, "set contiguous layout")
+        let id = H5Dcreate2(group.handle.id, name, type.id, space.id, chdf5_p_default(), properties.id, chdf5_p_default())
+        self.handle = try H5Handle(id, path: path, operation: "create dataset '\(object)'", closer: H5Dclose)
+        self.file = group.file
+        self.fullName = object
+        self.dtype = dtype
+        self.shape = shape
+    }
+
+    public var elementCount: Int { shape.reduce(1, *) }
+    public var byteCount: Int { elementCount * dtype.itemSize }
+
+    /// Writes the whole dataset from packed row-major bytes.
+    public func write(_ bytes: [UInt8]) throws(HDF5Error) {
+        guard bytes.count == byteCount else {
+            throw .sizeMismatch(path: file.path, object: fullName, expectedBytes: byteCount, actualBytes: bytes.count)
+        }
+        if bytes.isEmpty { return }
+        let type = try HDF5Datatype.make(dtype, path: file.path)
+        let status = bytes.withUnsafeBytes { raw in
+            H5Dwrite(handle.id, type.id, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), raw.baseAddress)
+        }
+        try H5Library.check(status: status, path: file.path, "write '\(fullName)'")
+    }
+
+    /// Writes rows `[firstRow, firstRow + rowCount)` along the first dimension from packed bytes.
+    /// Lets large tensors stream through a bounded buffer.
+    public func writeRows(firstRow: Int, rowCount: Int, bytes: [UInt8]) throws(HDF5Error) {
+        guard let rows = shape.first, firstRow >= 0, rowCount >= 0, firstRow + rowCount <= rows else {
+            throw .callFailed(path: file.path, operation: "write rows of '\(fullName)'", detail: "rows \(firstRow)..<\(firstRow + rowCount) outside shape \(shape)")
+        }
+        let rowBytes = shape.dropFirst().reduce(1, *) * dtype.itemSize
+        guard bytes.count == rowCount * rowBytes else {
+            throw .sizeMismatch(path: file.path, object: fullName, expectedBytes: rowCount * rowBytes, actualBytes: bytes.count)
+        }
+        if bytes.isEmpty { return }
+        let path = file.path
+        let type = try HDF5Datatype.make(dtype, path: path)
+        let fileSpace = try H5Handle(H5Dget_space(handle.id), path: path, operation: "read a dataspace", closer: H5Sclose)
+        var start = [hsize_t](repeating: 0, count: shape.count)
+        start[0] = hsize_t(firstRow)
+        var count = shape.map { hsize_t($0) }
+        count[0] = hsize_t(rowCount)
+        try H5Library.check(status: H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start, nil, count, nil), path: path, "select rows")
+        let memorySpace = try H5Handle(H5Screate_simple(Int32(count.count), count, nil), path: path, operation: "make a dataspace", closer: H5Sclose)
+        let status = bytes.withUnsafeBytes { raw in
+            H5Dwrite(handle.id, type.id, memorySpace.id, fileSpace.id, chdf5_p_default(), raw.baseAddress)
+        }
+        try H5Library.check(status: status, path: path, "write rows of '\(fullName)'")
+    }
+
+    /// Reads the whole dataset as packed row-major bytes in its stored element type, with no conversion.
+    public func readBytes() throws(HDF5Error) -> [UInt8] {
+        let count = byteCount
+        if count == 0 { return [] }
+        let path = file.path
+        // Reading with the dataset's own file type means HDF5 converts nothing: bits stay bits.
+        let type = try H5Handle(H5Dget_type(handle.id), path: path, operation: "read a datatype", closer: H5Tclose)
+        var result = [UInt8](repeating: 0, count: count)
+        let status = result.withUnsafeMutableBytes { raw in
+            H5Dread(handle.id, type.id, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), raw.baseAddress)
+        }
+        try H5Library.check(status: status, path: path, "read '\(fullName)'")
+        return result
+    }
+
+    /// The dataset as a tensor in its stored element type.
+    public func readTensor() throws(HDF5Error) -> Tensor {
+        let bytes = try readBytes()
+        do {
+            return try Tensor(dtype: dtype, shape: shape, bytes: bytes)
+        } catch {
+            throw .sizeMismatch(path: file.path, object: fullName, expectedBytes: byteCount, actualBytes: bytes.count)
+        }
+    }
+
+    /// The dataset widened to `Float` (exact for f16, bf16 and f32).
+    public func readFloats() throws(HDF5Error) -> [Float] {
+        TensorBytes.floats(from: try readBytes(), dtype: dtype)
+    }
+
+    /// Byte offset of the data in the file for a contiguous dataset whose storage is allocated, else nil.
+    public var fileOffset: Int? {
+        let offset = H5Dget_offset(handle.id)
+        if offset == haddr_t.max { _ = H5Library.takeErrorStack(); return nil }
+        return Int(offset)
+    }
+}

@@ -1,0 +1,31 @@
+/// Errors from the HDF5 bridge. Each names the file and carries libhdf5's own message.
+public enum HDF5Error: Error, Equatable, CustomStringConvertible, Sendable {
+    /// A libhdf5 call failed; `operation` says what we asked, `detail` is HDF5's error stack.
+    case callFailed(path: String, operation: String, detail: String)
+    /// The object exists but is not what the caller expected (a group where a dataset was wanted, …).
+    case unexpectedObject(path: String, object: String, expected: String)
+    case missingObject(path: String, object: String)
+    case missingAttribute(path: String, object: String, attribute: String)
+    case attributeType(path: String, object: String, attribute: String, expected: String)
+    case unsupportedDatatype(path: String, object: String, detail: String)
+    case sizeMismatch(path: String, object: String, expectedBytes: Int, actualBytes: Int)
+
+    public var description: String {
+        switch self {
+        case .callFailed(let path, let operation, let detail):
+            return "\(path): HDF5 could not \(operation)" + (detail.isEmpty ? "" : " (\(detail))")
+        case .unexpectedObject(let path, let object, let expected):
+            return "\(path): '\(object)' is not \(expected)"
+        case .missingObject(let path, let object):
+            return "\(path): no object '\(object)'"
+        case .missingAttribute(let path, let object, let attribute):
+            return "\(path): '\(object)' has no attribute '\(attribute)'"
+        case .attributeType(let path, let object, let attribute, let expected):
+            return "\(path): attribute '\(attribute)' of '\(object)' is not \(expected)"
+        case .unsupportedDatatype(let path, let object, let detail):
+            return "\(path): dataset '\(object)' has an unsupported datatype (\(detail))"
+        case .sizeMismatch(let path, let object, let expected, let actual):
+            return "\(path): dataset '\(object)' holds \(actual) bytes, expected \(expected)"
+        }
+    }
+}

@@ -1,0 +1,6 @@
+import LDVCCommands
+
+@main
+enum Entrypoint {
+    static func main() async { await LDVCConvert.main() }
+}
