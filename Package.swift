@@ -28,17 +28,18 @@ let package = Package(
 
         // Core and formats.
         .target(name: "TensorCore"),
-        .target(name: "Checkpoint", dependencies: [
-            "TensorCore", "ZipArchive",
+        .target(name: "Checkpoint", dependencies: ["TensorCore", "ZipArchive"]),
+        .target(name: "Layout", dependencies: ["TensorCore", "HDF5"]),
+        .target(name: "Conversion", dependencies: [
+            "TensorCore", "Checkpoint", "Layout", "HDF5",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "Layout", dependencies: ["TensorCore", "Checkpoint", "HDF5"]),
         .target(name: "Tokenizer"),
-        .target(name: "Runtime", dependencies: ["TensorCore", "Layout", "BLAS", "Tokenizer"]),
+        .target(name: "Runtime", dependencies: ["TensorCore", "Layout", "HDF5", "BLAS", "Tokenizer"]),
 
         // Command line: a library that tests call in-process, and a five-line executable.
         .target(name: "LDVCCommands", dependencies: [
-            "TensorCore", "Checkpoint", "Layout", "Tokenizer", "Runtime",
+            "TensorCore", "Checkpoint", "Layout", "Conversion", "Tokenizer", "Runtime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ldvc-convert", dependencies: ["LDVCCommands"]),
@@ -48,7 +49,8 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "_TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore", "ZipArchive", "_TestSupport"]),
-        .testTarget(name: "LayoutTests", dependencies: ["Layout", "Checkpoint", "TensorCore", "HDF5", "_TestSupport"]),
+        .testTarget(name: "LayoutTests", dependencies: ["Layout", "TensorCore", "HDF5", "_TestSupport"]),
+        .testTarget(name: "ConversionTests", dependencies: ["Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BLAS", "Layout", "TensorCore", "_TestSupport"]),
         .testTarget(name: "LDVCCommandsTests", dependencies: ["LDVCCommands", "Layout", "HDF5", "_TestSupport"]),
