@@ -4,11 +4,14 @@ public struct CLIPArchitecture: Sendable, Equatable, Codable {
     public var embedDim: Int
     public var vision: VisionArchitecture?
     public var text: TextArchitecture?
+    /// Prompts and segmentation head (ZegCLIP, LDVC); nil for a plain CLIP model.
+    public var ldvc: LDVCArchitecture?
 
-    public init(embedDim: Int, vision: VisionArchitecture?, text: TextArchitecture?) {
+    public init(embedDim: Int, vision: VisionArchitecture?, text: TextArchitecture?, ldvc: LDVCArchitecture? = nil) {
         self.embedDim = embedDim
         self.vision = vision
         self.text = text
+        self.ldvc = ldvc
     }
 
     /// Value of a schema symbol such as `vision.width` or `embed_dim`, or nil if this model has no such value.
@@ -19,7 +22,7 @@ public struct CLIPArchitecture: Sendable, Equatable, Codable {
         switch parts[0] {
         case "vision": return vision?.integerAttributes[parts[1]]
         case "text": return text?.integerAttributes[parts[1]]
-        default: return nil
+        default: return ldvc?.value(ofSymbol: symbol)
         }
     }
 }

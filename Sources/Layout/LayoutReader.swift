@@ -48,6 +48,7 @@ public final class LayoutReader: @unchecked Sendable {
         let embedDim = try Self.int(root, "embed_dim", path: path)
         var vision: VisionArchitecture?
         var text: TextArchitecture?
+        var ldvc: LDVCArchitecture?
         do {
             if root.contains("vision") {
                 let group = try root.group("vision")
@@ -68,6 +69,7 @@ public final class LayoutReader: @unchecked Sendable {
                     layerNormEps: try Self.double(group, "layer_norm_eps", path: path),
                     activation: try Self.activation(group, path: path))
             }
+            ldvc = try LDVCArchitecture.read(from: root, path: path)
         } catch let error as LayoutError {
             throw error
         } catch let error as HDF5Error {
@@ -75,7 +77,7 @@ public final class LayoutReader: @unchecked Sendable {
         } catch {
             throw .notALayoutFile(path: path, found: "\(error)")
         }
-        architecture = CLIPArchitecture(embedDim: embedDim, vision: vision, text: text)
+        architecture = CLIPArchitecture(embedDim: embedDim, vision: vision, text: text, ldvc: ldvc)
     }
 
     /// True when the file stores the canonical tensor `name`.

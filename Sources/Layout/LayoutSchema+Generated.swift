@@ -42,6 +42,28 @@ extension LayoutSchema {
         "width": "int", "layers": "int", "heads": "int", "context_length": "int", "vocab_size": "int",
         "mlp_width": "int", "layer_norm_eps": "double", "activation": "string"
       }
+    },
+    "prompts.vision": {
+      "required": false,
+      "attributes": {"tokens": "int", "deep_layers": "int", "norm_eps": "double", "class_embedding_twice": "int"}
+    },
+    "prompts.text": {
+      "required": false,
+      "attributes": {"tokens": "int", "layers": "int", "start": "int", "add_position_at_first_layer": "int", "template": "string"}
+    },
+    "head": {
+      "required": false,
+      "attributes": {
+        "kind": "string", "width": "int", "heads": "int", "image_size": "int", "seen_offset": "double",
+        "crop_size": "int", "stride": "int", "pixel_mean": "double_array", "pixel_std": "double_array",
+        "layers": "int (kind zegclip)", "mlp_width": "int", "norm_eps": "double",
+        "blocks": "int (kind ldvc)", "tap_layers": "int_array (kind ldvc)", "tap_projection": "string (kind ldvc)",
+        "tap_norm_eps": "double (kind ldvc)", "conv": "string (kind ldvc)", "conv_kernel": "int (kind ldvc)",
+        "conv_input_width": "int (kind ldvc)", "fusion": "string (kind ldvc)", "norm_position": "string (kind ldvc)",
+        "activation": "string (kind ldvc)", "route_windows": "int (kind ldvc)", "route_topk": "int (kind ldvc)",
+        "route_scale": "string (kind ldvc)", "route_lepe_kernel": "int (kind ldvc)",
+        "route_output_projection": "int (kind ldvc)", "class_norm": "int (kind ldvc)", "final_norm": "int (kind ldvc)"
+      }
     }
   },
   "tensors": [
@@ -91,6 +113,80 @@ extension LayoutSchema {
     {"name": "text.ln_final.weight", "shape": ["text.width"]},
     {"name": "text.ln_final.bias", "shape": ["text.width"]},
     {"name": "text.proj.weight", "shape": ["embed_dim", "text.width"]},
+
+    {"name": "prompts.vision.embeddings", "shape": [1, "prompts.vision.tokens", "vision.width"], "when": ["prompts.vision.tokens"]},
+    {"name": "prompts.vision.deep_embeddings", "shape": ["prompts.vision.deep_layers", "prompts.vision.tokens", "vision.width"], "when": ["prompts.vision.tokens", "prompts.vision.deep_layers"]},
+    {"name": "prompts.vision.proj.weight", "shape": ["vision.width", "vision.width"], "when": ["prompts.vision.tokens"]},
+    {"name": "prompts.vision.proj.bias", "shape": ["vision.width"], "when": ["prompts.vision.tokens"]},
+    {"name": "prompts.vision.norm.weight", "shape": ["vision.width"], "when": ["prompts.vision.tokens"]},
+    {"name": "prompts.vision.norm.bias", "shape": ["vision.width"], "when": ["prompts.vision.tokens"]},
+
+    {"name": "prompts.text.embeddings", "shape": ["prompts.text.layers", "prompts.text.tokens", "text.width"], "when": ["prompts.text.tokens"]},
+
+    {"name": "head.adapter.weight", "shape": ["head.width", "2*head.width"], "when": ["head.width"]},
+    {"name": "head.adapter.bias", "shape": ["head.width"], "when": ["head.width"]},
+
+    {"name": "head.layers.{i}.cross_attn.q_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.cross_attn.q_proj.bias", "shape": ["head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.cross_attn.k_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.cross_attn.k_proj.bias", "shape": ["head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.cross_attn.v_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.cross_attn.v_proj.bias", "shape": ["head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.cross_attn.out_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.cross_attn.out_proj.bias", "shape": ["head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.norm2.weight", "shape": ["head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.norm2.bias", "shape": ["head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.norm3.weight", "shape": ["head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.norm3.bias", "shape": ["head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.mlp.fc1.weight", "shape": ["head.mlp_width", "head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.mlp.fc1.bias", "shape": ["head.mlp_width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.mlp.fc2.weight", "shape": ["head.width", "head.mlp_width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.mlp.fc2.bias", "shape": ["head.width"], "repeat": "head.layers", "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.self_attn.q_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.layers", "optional": true, "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.self_attn.q_proj.bias", "shape": ["head.width"], "repeat": "head.layers", "optional": true, "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.self_attn.k_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.layers", "optional": true, "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.self_attn.k_proj.bias", "shape": ["head.width"], "repeat": "head.layers", "optional": true, "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.self_attn.v_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.layers", "optional": true, "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.self_attn.v_proj.bias", "shape": ["head.width"], "repeat": "head.layers", "optional": true, "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.self_attn.out_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.layers", "optional": true, "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.self_attn.out_proj.bias", "shape": ["head.width"], "repeat": "head.layers", "optional": true, "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.norm1.weight", "shape": ["head.width"], "repeat": "head.layers", "optional": true, "when": ["head.kind=zegclip"]},
+    {"name": "head.layers.{i}.norm1.bias", "shape": ["head.width"], "repeat": "head.layers", "optional": true, "when": ["head.kind=zegclip"]},
+
+    {"name": "head.tap_proj.{i}.weight", "shape": ["head.width", "vision.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.tap_projection=learned"]},
+    {"name": "head.tap_proj.{i}.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.tap_projection=learned"]},
+    {"name": "head.tap_norm.{i}.weight", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.tap_projection=learned"]},
+    {"name": "head.tap_norm.{i}.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.tap_projection=learned"]},
+    {"name": "head.blocks.{i}.conv.weight", "shape": ["head.width", "head.conv_input_width", "head.conv_kernel", "head.conv_kernel"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.conv!=none"]},
+    {"name": "head.blocks.{i}.conv.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.conv!=none"]},
+    {"name": "head.blocks.{i}.norm1.weight", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.norm1.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.norm2.weight", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.norm2.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.norm3.weight", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.norm3.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.route_attn.qkv.weight", "shape": ["3*head.width", "head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.route_attn.qkv.bias", "shape": ["3*head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.route_attn.out_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.route_output_projection"]},
+    {"name": "head.blocks.{i}.route_attn.out_proj.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.route_output_projection"]},
+    {"name": "head.blocks.{i}.route_attn.lepe.weight", "shape": ["head.width", 1, "head.route_lepe_kernel", "head.route_lepe_kernel"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.route_lepe_kernel"]},
+    {"name": "head.blocks.{i}.route_attn.lepe.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.route_lepe_kernel"]},
+    {"name": "head.blocks.{i}.class_norm.weight", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.class_norm"]},
+    {"name": "head.blocks.{i}.class_norm.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc", "head.class_norm"]},
+    {"name": "head.blocks.{i}.cross_attn.q_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.cross_attn.q_proj.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.cross_attn.k_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.cross_attn.k_proj.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.cross_attn.v_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.cross_attn.v_proj.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.cross_attn.out_proj.weight", "shape": ["head.width", "head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.cross_attn.out_proj.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.mlp.fc1.weight", "shape": ["head.mlp_width", "head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.mlp.fc1.bias", "shape": ["head.mlp_width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.mlp.fc2.weight", "shape": ["head.width", "head.mlp_width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.blocks.{i}.mlp.fc2.bias", "shape": ["head.width"], "repeat": "head.blocks", "when": ["head.kind=ldvc"]},
+    {"name": "head.final_norm.weight", "shape": ["head.width"], "when": ["head.kind=ldvc", "head.final_norm"]},
+    {"name": "head.final_norm.bias", "shape": ["head.width"], "when": ["head.kind=ldvc", "head.final_norm"]},
 
     {"name": "logit_scale", "shape": [], "optional": true}
   ]

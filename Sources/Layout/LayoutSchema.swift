@@ -24,9 +24,12 @@ public struct LayoutSchema: Sendable {
         /// Symbol giving how many times `{i}` repeats (e.g. `vision.layers`).
         public let repeatCount: String?
         public let optional: Bool
+        /// Conditions on the architecture (`head.kind=ldvc`, `head.class_norm`) that must all hold for
+        /// the tensor to exist; see `CLIPArchitecture.satisfies(_:)`. Empty: the tower decides.
+        public let when: [String]
 
         enum CodingKeys: String, CodingKey {
-            case name, shape, optional
+            case name, shape, optional, when
             case repeatCount = "repeat"
         }
 
@@ -36,6 +39,7 @@ public struct LayoutSchema: Sendable {
             shape = try container.decode([ShapeTerm].self, forKey: .shape)
             repeatCount = try container.decodeIfPresent(String.self, forKey: .repeatCount)
             optional = try container.decodeIfPresent(Bool.self, forKey: .optional) ?? false
+            when = try container.decodeIfPresent([String].self, forKey: .when) ?? []
         }
 
         /// The tower this tensor belongs to (`vision`, `text`), or nil for root tensors.
@@ -107,7 +111,11 @@ public struct LayoutSchema: Sendable {
     public func expectedTensors(for architecture: CLIPArchitecture) throws(LayoutError) -> [ExpectedTensor] {
         var result: [ExpectedTensor] = []
         for spec in tensors {
-            if let group = spec.group, architecture.value(ofSymbol: "\(group).width") == nil { continue }
+            if !spec.when.isEmpty {
+                guard spec.when.allSatisfy(architecture.satisfies) else { continue }
+            } else if let group = spec.group, architecture.value(ofSymbol: "\(group).width") == nil {
+                continue
+            }
             let shape = try spec.shape.map { term throws(LayoutError) in try Self.evaluate(term, architecture: architecture, tensor: spec.name) }
             if let repeatSymbol = spec.repeatCount {
                 guard let count = architecture.value(ofSymbol: repeatSymbol) else {

@@ -66,6 +66,7 @@ public final class LayoutWriter: @unchecked Sendable {
                 try group.setAttribute("layer_norm_eps", .double(text.layerNormEps))
                 try group.setAttribute("activation", .string(text.activation.rawValue))
             }
+            try architecture.ldvc?.write(into: root)
         } catch {
             throw .hdf5(error)
         }
