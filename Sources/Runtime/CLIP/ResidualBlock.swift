@@ -1,0 +1,57 @@
+import Layout
+
+/// The transformer MLP `fc2(act(fc1(x)))` (OpenAI `c_fc`/`c_proj`, HF `fc1`/`fc2`).
+struct MLP: Sendable {
+    enum Kind: Sendable { case quickGELU, gelu, relu }
+    let fc1: Linear
+    let fc2: Linear
+    let activation: Kind
+
+    init(_ weights: WeightScope, width: Int, hidden: Int, activation: Kind) throws(RuntimeError) {
+        fc1 = try Linear(weights.scoped("fc1"), inFeatures: width, outFeatures: hidden)
+        fc2 = try Linear(weights.scoped("fc2"), inFeatures: hidden, outFeatures: width)
+        self.activation = activation
+    }
+
+    func callAsFunction(_ x: Matrix) -> Matrix {
+        var hidden = fc1(x)
+        switch activation {
+        case .quickGELU: Activations.quickGELU(&hidden)
+        case .gelu: Activations.gelu(&hidden)
+        case .relu: Activations.relu(&hidden)
+        }
+        return fc2(hidden)
+    }
+}
+
+extension MLP.Kind {
+    init(_ activation: Activation) {
+        switch activation {
+        case .quickGELU: self = .quickGELU
+        case .gelu: self = .gelu
+        }
+    }
+}
+
+/// CLIP's pre-LN residual block: `x += attn(ln_1(x)); x += mlp(ln_2(x))`
+/// (OpenAI `clip/model.py::ResidualAttentionBlock`, HF `CLIPEncoderLayer`).
+struct ResidualBlock: Sendable {
+    let norm1: LayerNorm
+    let attention: MultiHeadSelfAttention
+    let norm2: LayerNorm
+    let mlp: MLP
+
+    init(_ weights: WeightScope, width: Int, heads: Int, mlpWidth: Int, eps: Double, activation: Activation) throws(RuntimeError) {
+        norm1 = try LayerNorm(weights.scoped("ln_1"), width: width, eps: eps)
+        attention = try MultiHeadSelfAttention(weights.scoped("attn"), width: width, heads: heads)
+        norm2 = try LayerNorm(weights.scoped("ln_2"), width: width, eps: eps)
+        mlp = try MLP(weights.scoped("mlp"), width: width, hidden: mlpWidth, activation: MLP.Kind(activation))
+    }
+
+    func callAsFunction(_ input: Matrix, sequences: [Range<Int>], causal: Bool) -> Matrix {
+        var x = input
+        x.add(attention(norm1(x), sequences: sequences, causal: causal))
+        x.add(mlp(norm2(x)))
+        return x
+    }
+}
