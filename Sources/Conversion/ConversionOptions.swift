@@ -1,0 +1,36 @@
+public import Layout
+
+/// How stored element types relate to the source's.
+public enum DTypePolicy: String, Sendable, CaseIterable, Codable {
+    /// Keep every tensor's own dtype (fp16 stays fp16, bf16 stays bf16).
+    case keep
+    /// Widen every float tensor to f32 (exact).
+    case f32
+    /// Narrow every float tensor to f16 (round to nearest even; overflows are counted and reported).
+    case f16
+}
+
+/// Settings of one conversion. Everything the checkpoint's shapes cannot tell can be given here.
+public struct ConversionOptions: Sendable {
+    public var dtype: DTypePolicy = .keep
+    /// Force a naming convention instead of detecting it.
+    public var convention: Convention?
+    /// Overrides for what shapes cannot tell; nil means sidecar config, then convention default.
+    public var activation: Activation?
+    public var visionHeads: Int?
+    public var textHeads: Int?
+    /// Refuse inputs holding tensors outside CLIP (instead of warning and skipping them).
+    public var strict = false
+    /// Replace an existing output.
+    public var overwrite = false
+    /// Bytes per piece when streaming large tensors; bounds memory use.
+    public var chunkBytes = 8 << 20
+    /// Producer string stored in the file.
+    public var producer = "ldvc-convert \(LDVCVersion.current)"
+
+    public init() {}
+}
+
+public enum LDVCVersion {
+    public static let current = "0.1.0"
+}

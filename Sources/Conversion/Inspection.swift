@@ -1,0 +1,93 @@
+import Foundation
+public import Checkpoint
+public import Layout
+
+/// What `inspect` reports about a checkpoint or a layout file, without writing anything.
+public struct InspectionReport: Sendable, Codable {
+    public struct TensorRow: Sendable, Codable, Equatable {
+        public var sourceName: String
+        public var dtype: String
+        public var shape: [Int]
+        public var canonical: [String]
+        public var transform: String
+        public var status: String
+        public var reason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case sourceName = "source_name", dtype, shape, canonical, transform, status, reason
+        }
+    }
+
+    public var path: String
+    public var format: String
+    public var convention: String
+    public var conventionSource: String
+    public var wrapper: String
+    public var architecture: CLIPArchitecture?
+    public var architectureSources: [String: String]
+    public var tensors: [TensorRow]
+    public var dropped: [LayoutMetadata.DroppedTensor]
+    public var tied: [[String]]
+    public var notes: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case path, format, convention, wrapper, architecture, tensors, dropped, tied, notes
+        case conventionSource = "convention_source", architectureSources = "architecture_sources"
+    }
+}
+
+public enum Inspector {
+    /// Describes any supported input: a checkpoint (how each tensor would map) or a layout file
+    /// (what it stores and where each tensor came from).
+    public static func inspect(path: String, options: ConversionOptions = ConversionOptions(),
+                               observer: ConversionObserver = .silent) throws(ConversionError) -> InspectionReport {
+        let sniffed: SniffedFormat
+        do { sniffed = try CheckpointOpener.sniff(path: path) } catch { throw .checkpoint(error) }
+        if sniffed == .hdf5 { return try inspectLayout(path: path) }
+        let reader: any CheckpointReader
+        do { reader = try CheckpointOpener.open(path: path) } catch { throw .checkpoint(error) }
+        let plan: ConversionPlan
+        do {
+            plan = try ConversionPlanner.plan(reader: reader, options: options, observer: observer)
+        } catch let error {
+            // A checkpoint we cannot convert can still be listed: show the raw tensors and the reason.
+            observer.diagnostic(.init(.warning, error.description))
+            let rows = reader.records.map {
+                InspectionReport.TensorRow(sourceName: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, canonical: [],
+                                           transform: "", status: "unplanned", reason: nil)
+            }
+            return InspectionReport(path: path, format: reader.format.rawValue, convention: "unknown", conventionSource: error.description,
+                                    wrapper: reader.wrapperKey, architecture: nil, architectureSources: [:], tensors: rows,
+                                    dropped: [], tied: reader.tiedGroups, notes: reader.notes)
+        }
+        let rows = plan.sources.map {
+            InspectionReport.TensorRow(sourceName: $0.name, dtype: $0.dtype, shape: $0.shape, canonical: $0.canonical,
+                                       transform: $0.transform, status: $0.status, reason: $0.reason)
+        }
+        return InspectionReport(path: path, format: plan.format.rawValue, convention: plan.convention.rawValue,
+                                conventionSource: plan.conventionSource, wrapper: plan.wrapperKey, architecture: plan.architecture,
+                                architectureSources: plan.architectureSources, tensors: rows, dropped: plan.dropped,
+                                tied: plan.tied, notes: plan.notes)
+    }
+
+    static func inspectLayout(path: String) throws(ConversionError) -> InspectionReport {
+        do {
+            let reader = try LayoutReader(path: path)
+            var rows: [InspectionReport.TensorRow] = []
+            for name in try reader.tensorNames() {
+                let (provenance, dtype) = try reader.provenance(of: name)
+                rows.append(.init(sourceName: provenance.sourceName, dtype: dtype.rawValue, shape: try reader.shape(of: name),
+                                  canonical: [name], transform: provenance.transform, status: "stored",
+                                  reason: provenance.sourceDType == dtype.rawValue ? nil : "source dtype \(provenance.sourceDType)"))
+            }
+            let metadata = reader.metadata
+            return InspectionReport(
+                path: path, format: "ldvc-swift.layout v\(metadata.formatVersion)", convention: metadata.sourceConvention,
+                conventionSource: "converted from \(metadata.sourceFile) (\(metadata.sourceFormat), sha256 \(metadata.sourceSHA256.prefix(12))…) by \(metadata.producer)",
+                wrapper: metadata.sourceWrapper, architecture: reader.architecture, architectureSources: metadata.architectureSources,
+                tensors: rows, dropped: metadata.droppedTensors, tied: metadata.tiedTensors, notes: ["dtype policy: \(metadata.dtypePolicy)"])
+        } catch {
+            throw .layout(error)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+public import Layout
+
+/// Architecture facts from a configuration file beside the checkpoint: HF's `config.json` or
+/// open_clip's `open_clip_config.json`. Only what shapes cannot tell is taken from it.
+public struct SidecarConfig: Sendable, Equatable {
+    public enum Kind: String, Sendable { case hf = "config.json", openCLIP = "open_clip_config.json" }
+
+    public let kind: Kind
+    public let path: String
+    public var visionHeads: Int?
+    public var textHeads: Int?
+    public var visionActivation: Activation?
+    public var textActivation: Activation?
+    public var visionLayerNormEps: Double?
+    public var textLayerNormEps: Double?
+
+    /// Looks for a sidecar in the folder of `checkpointPath`. open_clip's is preferred when both
+    /// exist because its name is specific; HF's `config.json` is used only if it is a CLIP config.
+    public static func find(besides checkpointPath: String) throws(ConversionError) -> SidecarConfig? {
+        let folder = URL(fileURLWithPath: checkpointPath).deletingLastPathComponent()
+        for kind in [Kind.openCLIP, .hf] {
+            let candidate = folder.appendingPathComponent(kind.rawValue).path
+            guard FileManager.default.fileExists(atPath: candidate) else { continue }
+            if let config = try load(path: candidate, kind: kind) { return config }
+        }
+        return nil
+    }
+
+    static func load(path: String, kind: Kind) throws(ConversionError) -> SidecarConfig? {
+        guard let data = FileManager.default.contents(atPath: path), data.count < 16 << 20 else {
+            throw .sidecar(path: path, reason: "cannot read the file")
+        }
+        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw .sidecar(path: path, reason: "not a JSON object")
+        }
+        var config = SidecarConfig(kind: kind, path: path)
+        switch kind {
+        case .hf:
+            // A config.json of another model family is not ours to interpret.
+            let modelType = root["model_type"] as? String
+            guard modelType == nil || modelType!.hasPrefix("clip") else { return nil }
+            let vision = root["vision_config"] as? [String: Any] ?? (modelType == "clip_vision_model" ? root : nil)
+            let text = root["text_config"] as? [String: Any] ?? (modelType == "clip_text_model" ? root : nil)
+            config.visionHeads = vision?["num_attention_heads"] as? Int
+            config.textHeads = text?["num_attention_heads"] as? Int
+            config.visionActivation = try activation(vision?["hidden_act"], path: path)
+            config.textActivation = try activation(text?["hidden_act"], path: path)
+            config.visionLayerNormEps = (vision?["layer_norm_eps"] as? NSNumber)?.doubleValue
+            config.textLayerNormEps = (text?["layer_norm_eps"] as? NSNumber)?.doubleValue
+        case .openCLIP:
+            guard let model = root["model_cfg"] as? [String: Any] ?? (root["vision_cfg"] != nil ? root : nil) else {
+                throw .sidecar(path: path, reason: "no model_cfg")
+            }
+            let quick = (model["quick_gelu"] as? Bool) ?? false
+            config.visionActivation = quick ? .quickGELU : .gelu
+            config.textActivation = quick ? .quickGELU : .gelu
+            if let vision = model["vision_cfg"] as? [String: Any], let width = vision["width"] as? Int {
+                // open_clip: heads = width // head_width (head_width defaults to 64).
+                let headWidth = vision["head_width"] as? Int ?? 64
+                if headWidth > 0 { config.visionHeads = width / headWidth }
+            }
+            if let text = model["text_cfg"] as? [String: Any] {
+                config.textHeads = text["heads"] as? Int
+            }
+        }
+        return config
+    }
+
+    private static func activation(_ value: Any?, path: String) throws(ConversionError) -> Activation? {
+        guard let name = value as? String else { return nil }
+        switch name {
+        case "quick_gelu": return .quickGELU
+        case "gelu": return .gelu
+        default: throw .sidecar(path: path, reason: "hidden_act '\(name)' is not a CLIP activation (quick_gelu or gelu)")
+        }
+    }
+
+    init(kind: Kind, path: String) {
+        self.kind = kind
+        self.path = path
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+
+/// The `ldvc-convert` root command. Converting is the default subcommand, so
+/// `ldvc-convert ViT-B-16.pt` converts.
+public struct LDVCConvert: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ldvc-convert",
+        abstract: "Convert CLIP ViT-B checkpoints into the ldvc-swift HDF5 layout, inspect them, and check them.",
+        discussion: """
+            Reads PyTorch checkpoints (torch.save zip archives, TorchScript archives such as OpenAI's \
+            ViT-B-16.pt, pre-1.6 legacy files, wrapped training checkpoints) and safetensors files, in \
+            fp32, fp16 or bf16, without Python and without running any pickled code. The format is \
+            recognised from the file's first bytes, never from its extension.
+
+            Examples:
+              ldvc-convert ViT-B-16.pt                  writes ViT-B-16.h5 beside it
+              ldvc-convert model.pth -o clip.h5         a training checkpoint {"state_dict": ...}
+              ldvc-convert inspect ViT-B-16.pt --json   what is inside and how each tensor maps
+
+            Exit codes: 0 success, 64 bad usage, 65 input refused or malformed, 66 input missing or \
+            unreadable, 73 output cannot be created, 74 write error, 70 internal error.
+            """,
+        version: "0.1.0",
+        subcommands: [Convert.self, Inspect.self],
+        defaultSubcommand: Convert.self)
+
+    public init() {}
+}

@@ -1,2 +1,0 @@
-import ArgumentParser
-public struct LDVCConvert: AsyncParsableCommand { public init() {} ; public func run() async throws {} }
