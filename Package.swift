@@ -53,6 +53,6 @@ let package = Package(
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BLAS", "Layout", "TensorCore", "_TestSupport"]),
-        .testTarget(name: "LDVCCommandsTests", dependencies: ["LDVCCommands", "Layout", "HDF5", "_TestSupport"]),
+        .testTarget(name: "LDVCCommandsTests", dependencies: ["LDVCCommands", "ldvc-convert", "Layout", "HDF5", "_TestSupport"]),
     ]
 )

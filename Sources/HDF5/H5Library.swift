@@ -1,4 +1,5 @@
 internal import CHDF5
+import Foundation
 
 /// One-time libhdf5 set-up and error capture.
 ///
@@ -13,6 +14,18 @@ enum H5Library {
     }()
 
     static func ensureInitialized() { _ = initialized }
+
+    /// HDF5's error-printing switch is per thread in thread-safe builds, so every thread that calls
+    /// into the library turns it off once (tests and the digest thread run on other threads).
+    static func prepareThread() {
+        _ = initialized
+        let key = "org.ldvc-swift.hdf5-quiet"
+        let dictionary = Thread.current.threadDictionary
+        if dictionary[key] == nil {
+            _ = H5Eset_auto2(chdf5_e_default(), nil, nil)
+            dictionary[key] = true
+        }
+    }
 
     /// The messages on HDF5's current error stack, innermost last, then clears the stack.
     static func takeErrorStack() -> String {
@@ -54,6 +67,7 @@ final class H5Handle: @unchecked Sendable {
     /// Takes ownership of a valid id; an invalid one is refused before ownership is taken, so a
     /// failed call can never make us close an unrelated object.
     init(_ id: hid_t, path: String, operation: @autoclosure () -> String, closer: @escaping (hid_t) -> herr_t) throws(HDF5Error) {
+        H5Library.prepareThread()
         self.id = try H5Library.check(id, path: path, operation())
         self.closer = closer
     }

@@ -124,6 +124,41 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         TensorBytes.floats(from: try readBytes(), dtype: dtype)
     }
 
+    /// Reads a dataset of any fixed-size element type as raw bytes, without interpreting the type
+    /// (for h5py-written files storing, e.g., bf16 bit patterns as uint16).
+    public static func readRaw(group: HDF5Group, name: String) throws(HDF5Error) -> (shape: [Int], elementSize: Int, bytes: [UInt8], dtypeAttribute: String?) {
+        H5Library.prepareThread()
+        let path = group.file.path
+        let object = group.childName(name)
+        let handle = try H5Handle(H5Dopen2(group.handle.id, name, chdf5_p_default()), path: path, operation: "open dataset '\(object)'", closer: H5Dclose)
+        let type = try H5Handle(H5Dget_type(handle.id), path: path, operation: "read a datatype", closer: H5Tclose)
+        let space = try H5Handle(H5Dget_space(handle.id), path: path, operation: "read a dataspace", closer: H5Sclose)
+        let rank = H5Sget_simple_extent_ndims(space.id)
+        try H5Library.check(status: rank, path: path, "read the rank of '\(object)'")
+        var dims = [hsize_t](repeating: 0, count: Int(rank))
+        if rank > 0 { _ = H5Sget_simple_extent_dims(space.id, &dims, nil) }
+        let shape = dims.map { Int($0) }
+        let elementSize = H5Tget_size(type.id)
+        var bytes = [UInt8](repeating: 0, count: shape.reduce(1, *) * elementSize)
+        if !bytes.isEmpty {
+            let status = bytes.withUnsafeMutableBytes { H5Dread(handle.id, type.id, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress) }
+            try H5Library.check(status: status, path: path, "read '\(object)'")
+        }
+        var dtypeAttribute: String?
+        if H5Aexists(handle.id, "dtype") > 0 {
+            let attribute = try H5Handle(H5Aopen(handle.id, "dtype", chdf5_p_default()), path: path, operation: "open attribute 'dtype'", closer: H5Aclose)
+            let attributeType = try H5Handle(H5Aget_type(attribute.id), path: path, operation: "read an attribute type", closer: H5Tclose)
+            if H5Tis_variable_str(attributeType.id) > 0 {
+                var pointer: UnsafeMutablePointer<CChar>? = nil
+                if H5Aread(attribute.id, attributeType.id, &pointer) >= 0, let pointer {
+                    dtypeAttribute = String(cString: pointer)
+                    H5free_memory(pointer)
+                }
+            }
+        }
+        return (shape, elementSize, bytes, dtypeAttribute)
+    }
+
     /// Byte offset of the data in the file for a contiguous dataset whose storage is allocated, else nil.
     public var fileOffset: Int? {
         let offset = H5Dget_offset(handle.id)

@@ -13,7 +13,7 @@ public final class HDF5File: @unchecked Sendable {
     /// Creates a new file, failing if one exists. Links in every group are tracked in creation
     /// order, so tools list tensors in the order we wrote them rather than alphabetically.
     public static func create(path: String) throws(HDF5Error) -> HDF5File {
-        H5Library.ensureInitialized()
+        H5Library.prepareThread()
         let creation = try H5Handle(H5Pcreate(chdf5_p_file_create()), path: path, operation: "make file properties", closer: H5Pclose)
         let orderFlags = UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
         try H5Library.check(status: H5Pset_link_creation_order(creation.id, orderFlags), path: path, "track link creation order")
@@ -28,7 +28,7 @@ public final class HDF5File: @unchecked Sendable {
 
     /// Opens an existing file read-only.
     public static func open(path: String) throws(HDF5Error) -> HDF5File {
-        H5Library.ensureInitialized()
+        H5Library.prepareThread()
         guard H5Fis_hdf5(path) > 0 else {
             _ = H5Library.takeErrorStack()
             throw .callFailed(path: path, operation: "open the file", detail: "not an HDF5 file")

@@ -26,6 +26,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
 
     /// True when a direct child link called `name` exists.
     public func contains(_ name: String) -> Bool {
+        H5Library.prepareThread()
         let exists = H5Lexists(handle.id, name, chdf5_p_default())
         if exists < 0 { _ = H5Library.takeErrorStack() }
         return exists > 0
@@ -84,6 +85,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
 
     /// Names of the direct children, in creation order when the group tracks it, else by name.
     public func childNames() throws(HDF5Error) -> [String] {
+        H5Library.prepareThread()
         final class Names { var values: [String] = [] }
         let names = Names()
         let unmanaged = Unmanaged.passRetained(names)

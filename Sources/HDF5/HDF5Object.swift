@@ -70,6 +70,7 @@ extension HDF5Object {
 
     /// Names of all attributes, in creation order where tracked.
     public func attributeNames() throws(HDF5Error) -> [String] {
+        H5Library.prepareThread()
         let objectID = objectIDForAttributes
         var info = H5O_info_t()
         try H5Library.check(status: H5Oget_info2(objectID, &info, UInt32(H5O_INFO_NUM_ATTRS)), path: file.path, "count attributes of '\(fullName)'")
@@ -91,6 +92,7 @@ extension HDF5Object {
     }
 
     public func hasAttribute(_ name: String) -> Bool {
+        H5Library.prepareThread()
         let exists = H5Aexists(objectIDForAttributes, name)
         if exists < 0 { _ = H5Library.takeErrorStack() }
         return exists > 0
