@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import Checkpoint
+import Layout
+import _TestSupport
+@testable import Conversion
+
+/// Bad input and bad destinations: a clear error, and nothing left behind or overwritten.
+@Suite("Conversion refusals")
+struct ConversionRefusalTests {
+    @Test("an existing output is not replaced without overwrite, and is replaced with it")
+    func existingOutput() throws {
+        let folder = TemporaryFolder()
+        let output = folder.file("out.h5")
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: output))
+        #expect(throws: ConversionError.layout(.outputExists(path: output))) {
+            _ = try Converter.convert(input: FixturePath.fixture("torch/openai_fp32.pt"), output: output, options: ConversionOptions())
+        }
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "precious")
+        var options = ConversionOptions()
+        options.overwrite = true
+        _ = try Converter.convert(input: FixturePath.fixture("torch/openai_fp32.pt"), output: output, options: options)
+        _ = try LayoutReader(path: output)
+        #expect(folder.contents() == ["out.h5"])
+    }
+
+    @Test("the input is never the output, even through another spelling")
+    func inputIsOutput() throws {
+        let folder = TemporaryFolder()
+        let input = try folder.copy(FixturePath.fixture("torch/openai_fp32.pt"), as: "model.pt")
+        let before = try Data(contentsOf: URL(fileURLWithPath: input))
+        var options = ConversionOptions()
+        options.overwrite = true
+        #expect(throws: ConversionError.layout(.outputIsInput(path: folder.path + "/./model.pt"))) {
+            _ = try Converter.convert(input: input, output: folder.path + "/./model.pt", options: options)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+    }
+
+    @Test("bad inputs leave no output and no temporary file", arguments: [
+        "empty.pt", "text.pt", "truncated.pt", "corrupt_zip.pt", "malicious_reduce.pt", "unknown_global.pt",
+        "storage_too_small.pt", "view_out_of_bounds.pt", "absurd_sizes.pt", "missing_record.pt", "legacy_truncated.pt",
+        "bad_safetensors.safetensors", "safetensors_offsets.safetensors",
+    ])
+    func nothingLeftBehind(_ name: String) throws {
+        let folder = TemporaryFolder()
+        #expect(throws: ConversionError.self) {
+            _ = try Converter.convert(input: FixturePath.fixture("adversarial/\(name)"), output: folder.file("out.h5"), options: ConversionOptions())
+        }
+        #expect(folder.contents().isEmpty)
+    }
+
+    @Test("a checkpoint missing a CLIP tensor is refused before writing, naming the source key")
+    func missingTensor() throws {
+        let folder = TemporaryFolder()
+        let input = folder.file("partial.safetensors")
+        try SafetensorsFile.copy(FixturePath.fixture("hf/model.safetensors"), to: input, dropping: "vision_model.post_layernorm.bias")
+        do {
+            _ = try Converter.convert(input: input, output: folder.file("out.h5"), options: ConversionOptions())
+            Issue.record("converted a checkpoint without vision_model.post_layernorm.bias")
+        } catch {
+            #expect("\(error)".contains("vision_model.post_layernorm.bias"))
+        }
+        #expect(folder.contents() == ["partial.safetensors"])
+    }
+
+    @Test("unknown tensors are reported, and refused with strict")
+    func unknownTensors() throws {
+        let folder = TemporaryFolder()
+        let input = folder.file("extra.safetensors")
+        try SafetensorsFile.copy(FixturePath.fixture("hf/model.safetensors"), to: input, renaming: ("logit_scale", "decoder.extra"))
+        let warnings = Warnings()
+        let observer = ConversionObserver(diagnostic: { warnings.append($0) })
+        _ = try Converter.convert(input: input, output: folder.file("out.h5"), options: ConversionOptions(), observer: observer)
+        #expect(warnings.messages.contains { $0.contains("decoder.extra") })
+        let layout = try LayoutReader(path: folder.file("out.h5"))
+        #expect(layout.metadata.droppedTensors.contains { $0.name == "decoder.extra" })
+        var strict = ConversionOptions()
+        strict.strict = true
+        #expect(throws: ConversionError.unmappedTensors(path: input, names: ["decoder.extra"])) {
+            _ = try Converter.convert(input: input, output: folder.file("strict.h5"), options: strict)
+        }
+    }
+}
+
+final class Warnings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ diagnostic: Diagnostic) { lock.withLock { stored.append(diagnostic.message) } }
+    var messages: [String] { lock.withLock { stored } }
+}
+
+/// Rewrites a safetensors file with one tensor dropped or renamed (test inputs for refusals).
+enum SafetensorsFile {
+    static func copy(_ source: String, to destination: String, dropping: String? = nil, renaming: (String, String)? = nil) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: source))
+        let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        var header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as! [String: Any]
+        if let dropping { header.removeValue(forKey: dropping) }
+        if let (old, new) = renaming { header[new] = header.removeValue(forKey: old) }
+        let json = try JSONSerialization.data(withJSONObject: header)
+        var output = Data((0..<8).map { UInt8((json.count >> (8 * $0)) & 0xFF) })
+        output += json
+        output += data.subdata(in: (8 + headerLength)..<data.count)
+        try output.write(to: URL(fileURLWithPath: destination))
+    }
+}
