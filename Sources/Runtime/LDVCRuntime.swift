@@ -74,7 +74,7 @@ public final class LDVCRuntime: @unchecked Sendable {
         if taps != nil {
             var features = try text.encode(sequences, taps: taps)
             features.normalizeRows()
-            taps?.record("text.features", features)
+            for row in 0..<features.rows { taps?.record("text.features", itemShape: [features.columns], values: features.row(row)) }
             return features
         }
         cacheLock.lock()

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import HDF5
+import Layout
+import Runtime
+
+extension LDVCConvert {
+    /// `ldvc-convert verify MODEL.h5 --golden GOLDEN.h5`.
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a converted model on a golden file's inputs and compare every tap with the reference.",
+            discussion: """
+                Prints, per tap in the reference's order, the max abs error, the max relative error and the \
+                cosine similarity, and exits 1 when a tap exceeds its bound, naming the first one (where the \
+                divergence starts). The bound is max abs error <= tolerance x max|reference|: 1e-5 when the file \
+                holds the weights the reference ran with; 1e-2 (f16) or 4e-2 (bf16) when the conversion narrowed \
+                them. Golden format: Schemas/golden/ldvc-golden-v1.md.
+                """)
+
+        @Argument(help: ArgumentHelp("A model file written by ldvc-convert.", valueName: "model"), completion: .file(extensions: ["h5"]))
+        var model: String
+
+        @Option(name: .long, help: ArgumentHelp("The golden file: inputs and reference taps.", valueName: "path"), completion: .file(extensions: ["h5"]))
+        var golden: String
+
+        @Option(name: .long, help: ArgumentHelp("Relative bound overriding the automatic policy (max abs error <= t x max|reference|).", valueName: "t"))
+        var tolerance: Double?
+
+        @Option(name: .long, help: ArgumentHelp("Worker threads for OpenBLAS and the runtime's loops.", valueName: "n"))
+        var threads = 1
+
+        @Flag(name: .long, help: "Print machine-readable JSON instead of a table.")
+        var json = false
+
+        func validate() throws {
+            if let tolerance, !(tolerance > 0) { throw ValidationError("--tolerance must be a positive number") }
+            if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        }
+
+        func run() async throws {
+            let report: VerificationReport
+            do {
+                report = try Verifier.verify(modelPath: model, goldenPath: golden, tolerance: tolerance, threads: threads)
+            } catch {
+                Terminal.error("\(error)")
+                throw ExitCode(Self.exitCode(for: error))
+            }
+            print(json ? Self.json(report) : Self.table(report))
+            if let failure = report.firstFailure {
+                Terminal.error("first diverging tap: \(failure.name) (\(Self.describe(failure)))")
+                throw ExitCode.failure
+            }
+        }
+
+        /// 66 when a file cannot be opened, 65 when a file is refused or does not fit the model.
+        static func exitCode(for error: RuntimeError) -> Int32 {
+            switch error {
+            case .hdf5(.callFailed(_, let operation, _)) where operation == "open the file": return 66
+            case .layout(.hdf5(.callFailed(_, let operation, _))) where operation == "open the file": return 66
+            case .blas: return 70
+            default: return 65
+            }
+        }
+
+        static func describe(_ comparison: TapComparison) -> String {
+            if comparison.isInteger {
+                return "\(comparison.mismatches) differing elements, \(Int(comparison.bound)) allowed"
+            }
+            return "max abs error \(format(comparison.maxAbsError)) > bound \(format(comparison.bound))"
+        }
+
+        static func format(_ value: Double) -> String { String(format: "%.3e", value) }
+
+        static func table(_ report: VerificationReport) -> String {
+            var lines = ["model:   \(report.modelPath)", "golden:  \(report.goldenPath)",
+                         "policy:  \(report.policy.kind.rawValue), max abs error <= \(format(report.policy.relative)) x max|reference|"
+                             + (report.policy.integerFraction > 0 ? ", label maps within \(report.policy.integerFraction * 100)%" : ", label maps exact"),
+                         ""]
+            let header = ["tap", "shape", "max abs", "max rel", "cosine", "bound", ""]
+            var rows = [header]
+            for c in report.comparisons {
+                rows.append([c.name, "[" + c.shape.map(String.init).joined(separator: ", ") + "]",
+                             c.isInteger ? "\(c.mismatches) diff" : format(c.maxAbsError),
+                             c.isInteger ? "" : format(c.maxRelativeError), String(format: "%.9f", c.cosine),
+                             c.isInteger ? "\(Int(c.bound))" : format(c.bound), c.passed ? "ok" : "FAIL"])
+            }
+            let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+            for row in rows {
+                lines.append(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+            }
+            let failed = report.comparisons.filter { !$0.passed }.count
+            lines.append("")
+            lines.append(failed == 0 ? "\(report.comparisons.count) taps within tolerance"
+                                     : "\(failed) of \(report.comparisons.count) taps exceed their bound")
+            return lines.joined(separator: "\n")
+        }
+
+        static func json(_ report: VerificationReport) -> String {
+            struct Row: Encodable {
+                let tap: String, shape: [Int], maxAbsError: Double, maxRelativeError: Double, cosine: Double, bound: Double
+                let mismatches: Int, passed: Bool
+            }
+            struct Document: Encodable {
+                let model: String, golden: String, policy: String, relativeTolerance: Double, passed: Bool
+                let firstDivergingTap: String?, taps: [Row]
+            }
+            let document = Document(
+                model: report.modelPath, golden: report.goldenPath, policy: report.policy.kind.rawValue,
+                relativeTolerance: report.policy.relative, passed: report.passed, firstDivergingTap: report.firstFailure?.name,
+                taps: report.comparisons.map {
+                    Row(tap: $0.name, shape: $0.shape, maxAbsError: $0.maxAbsError.isFinite ? $0.maxAbsError : -1,
+                        maxRelativeError: $0.maxRelativeError, cosine: $0.cosine.isFinite ? $0.cosine : -2, bound: $0.bound,
+                        mismatches: $0.mismatches, passed: $0.passed)
+                })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            return (try? encoder.encode(document)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        }
+    }
+}
