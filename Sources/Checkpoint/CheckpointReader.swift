@@ -76,11 +76,19 @@ public protocol CheckpointReader: AnyObject, Sendable {
     var wrapperKey: String { get }
     /// Observations worth reporting (ignored non-tensor entries, removed prefixes, metadata).
     var notes: [String] { get }
-    /// Reads `count` bytes of `storage` starting at `byteOffset`.
-    func readStorage(_ storage: StorageLocation, byteOffset: Int, count: Int) throws(CheckpointError) -> [UInt8]
+    /// Reads `count` bytes of `storage` starting at `byteOffset` into the first `count` bytes of
+    /// `buffer`, growing it if it is shorter. Streaming callers reuse one buffer.
+    func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError)
 }
 
 extension CheckpointReader {
+    /// Reads `count` bytes of `storage` starting at `byteOffset`.
+    public func readStorage(_ storage: StorageLocation, byteOffset: Int, count: Int) throws(CheckpointError) -> [UInt8] {
+        var buffer: [UInt8] = []
+        try readStorage(storage, byteOffset: byteOffset, into: &buffer, count: count)
+        return buffer
+    }
+
     /// The tensor of `record`, materialised in packed row-major order.
     public func read(_ record: TensorRecord) throws(CheckpointError) -> Tensor {
         let span = record.storageByteSpan
@@ -110,10 +118,11 @@ extension CheckpointReader {
         let rowsPerChunk = max(1, chunkBytes / rowBytes)
         let start = record.storageOffset * record.dtype.itemSize
         var row = 0
+        var buffer: [UInt8] = []
         while row < rows {
             let count = min(rowsPerChunk, rows - row)
-            let bytes = try readStorage(record.storage, byteOffset: start + row * rowBytes, count: count * rowBytes)
-            try body(row, count, bytes)
+            try readStorage(record.storage, byteOffset: start + row * rowBytes, into: &buffer, count: count * rowBytes)
+            try body(row, count, buffer.count == count * rowBytes ? buffer : Array(buffer[..<(count * rowBytes)]))
             row += count
         }
     }

@@ -34,18 +34,19 @@ public final class RandomAccessFile: @unchecked Sendable {
 
     /// Reads exactly `count` bytes at `offset`, refusing ranges outside the file before allocating.
     public func read(at offset: Int, count: Int) throws(CheckpointError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: 0)
+        var buffer: [UInt8] = []
         try read(at: offset, into: &buffer, count: count)
         return buffer
     }
 
-    /// Reads exactly `count` bytes at `offset` into `buffer` (resized to `count`).
+    /// Reads exactly `count` bytes at `offset` into the first `count` bytes of `buffer`, growing
+    /// it when it is shorter (reusing one buffer avoids page-faulting fresh memory per chunk).
     public func read(at offset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError) {
         let (end, overflow) = offset.addingReportingOverflow(count)
         guard offset >= 0, count >= 0, !overflow, end <= size else {
             throw .truncated(path: path, detail: "needs bytes \(offset)..<\(offset &+ count) of a \(size)-byte file")
         }
-        if buffer.count != count { buffer = [UInt8](repeating: 0, count: count) }
+        if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
         var filled = 0
         let descriptor = self.descriptor
         let failure: String? = buffer.withUnsafeMutableBytes { raw -> String? in

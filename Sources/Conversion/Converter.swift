@@ -42,6 +42,8 @@ public enum Converter {
         do {
             let total = plan.outputBytes
             var done = 0
+            // One buffer for every streamed piece: fresh multi-megabyte arrays would page-fault per piece.
+            var buffer = [UInt8](repeating: 0, count: options.chunkBytes)
             for item in plan.items {
                 let provenance = TensorProvenance(
                     sourceName: item.source.name,
@@ -52,7 +54,7 @@ public enum Converter {
                 do { dataset = try writer.createTensor(item.canonical, dtype: item.outputDType, shape: item.outputShape, provenance: provenance) } catch {
                     throw ConversionError.layout(error)
                 }
-                let count = try write(item, reader: reader, into: dataset, chunkBytes: options.chunkBytes) { bytes in
+                let count = try write(item, reader: reader, into: dataset, buffer: &buffer, chunkBytes: options.chunkBytes) { bytes in
                     done += bytes
                     observer.progress(done, total, item.canonical)
                 }
@@ -95,7 +97,7 @@ public enum Converter {
     /// slice, which is a run of whole rows) stream through a bounded buffer; the rest are
     /// materialised (transposes are of projection matrices only). Returns the f16 overflow count.
     private static func write(_ item: ConversionPlan.Item, reader: any CheckpointReader, into dataset: HDF5Dataset,
-                              chunkBytes: Int, progress: (Int) -> Void) throws -> Int {
+                              buffer: inout [UInt8], chunkBytes: Int, progress: (Int) -> Void) throws -> Int {
         let record = item.source
         let sameDType = item.outputDType == record.dtype
         var rowRange: Range<Int>?
@@ -114,9 +116,9 @@ public enum Converter {
             var row = rowRange.lowerBound
             while row < rowRange.upperBound {
                 let count = min(rowsPerChunk, rowRange.upperBound - row)
-                let bytes = try reader.readStorage(record.storage, byteOffset: base + row * rowBytes, count: count * rowBytes)
-                try dataset.writeRows(firstRow: row - rowRange.lowerBound, rowCount: count, bytes: bytes)
-                progress(bytes.count)
+                try reader.readStorage(record.storage, byteOffset: base + row * rowBytes, into: &buffer, count: count * rowBytes)
+                try dataset.writeRows(firstRow: row - rowRange.lowerBound, rowCount: count, bytes: buffer)
+                progress(count * rowBytes)
                 row += count
             }
             return 0

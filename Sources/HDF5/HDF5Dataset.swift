@@ -68,17 +68,17 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         try H5Library.check(status: status, path: file.path, "write '\(fullName)'")
     }
 
-    /// Writes rows `[firstRow, firstRow + rowCount)` along the first dimension from packed bytes.
-    /// Lets large tensors stream through a bounded buffer.
+    /// Writes rows `[firstRow, firstRow + rowCount)` along the first dimension from the first bytes
+    /// of `bytes` (which may be longer: streaming callers reuse one buffer).
     public func writeRows(firstRow: Int, rowCount: Int, bytes: [UInt8]) throws(HDF5Error) {
         guard let rows = shape.first, firstRow >= 0, rowCount >= 0, firstRow + rowCount <= rows else {
             throw .callFailed(path: file.path, operation: "write rows of '\(fullName)'", detail: "rows \(firstRow)..<\(firstRow + rowCount) outside shape \(shape)")
         }
         let rowBytes = shape.dropFirst().reduce(1, *) * dtype.itemSize
-        guard bytes.count == rowCount * rowBytes else {
+        guard bytes.count >= rowCount * rowBytes else {
             throw .sizeMismatch(path: file.path, object: fullName, expectedBytes: rowCount * rowBytes, actualBytes: bytes.count)
         }
-        if bytes.isEmpty { return }
+        if rowCount * rowBytes == 0 { return }
         let path = file.path
         let type = try HDF5Datatype.make(dtype, path: path)
         let fileSpace = try H5Handle(H5Dget_space(handle.id), path: path, operation: "read a dataspace", closer: H5Sclose)

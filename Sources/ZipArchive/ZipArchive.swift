@@ -101,13 +101,13 @@ public final class ZipArchive: @unchecked Sendable {
         /// Reads exactly `count` bytes or throws (truncated member, CRC mismatch, I/O error).
         public func read(count: Int) throws(ZipError) -> [UInt8] {
             var buffer = [UInt8](repeating: 0, count: count)
-            try read(into: &buffer)
+            try read(into: &buffer, count: count)
             return buffer
         }
 
-        /// Fills `buffer` completely from the current position.
-        public func read(into buffer: inout [UInt8]) throws(ZipError) {
-            let count = buffer.count
+        /// Fills the first `count` bytes of `buffer` (which must be at least that long) from the current position.
+        public func read(into buffer: inout [UInt8], count: Int) throws(ZipError) {
+            precondition(buffer.count >= count, "buffer shorter than the requested count")
             guard position + count <= entry.size else {
                 throw .rangeOutOfBounds(path: archive.path, entry: entry.name, offset: position, count: count, size: entry.size)
             }

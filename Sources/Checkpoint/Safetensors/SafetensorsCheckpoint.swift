@@ -87,11 +87,11 @@ public final class SafetensorsCheckpoint: CheckpointReader, @unchecked Sendable 
         self.notes = notes
     }
 
-    public func readStorage(_ storage: StorageLocation, byteOffset: Int, count: Int) throws(CheckpointError) -> [UInt8] {
+    public func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError) {
         guard let begin = offsets[storage.key] else { throw .missingRecord(path: path, record: storage.key, tensor: storage.key) }
         guard byteOffset >= 0, count >= 0, byteOffset + count <= storage.byteCount else {
             throw .truncated(path: path, detail: "bytes \(byteOffset)..<\(byteOffset + count) of tensor '\(storage.key)'")
         }
-        return try file.read(at: dataStart + begin + byteOffset, count: count)
+        try file.read(at: dataStart + begin + byteOffset, into: &buffer, count: count)
     }
 }

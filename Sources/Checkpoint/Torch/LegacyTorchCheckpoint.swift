@@ -105,11 +105,11 @@ public final class LegacyTorchCheckpoint: CheckpointReader, @unchecked Sendable 
         }
     }
 
-    public func readStorage(_ storage: StorageLocation, byteOffset: Int, count: Int) throws(CheckpointError) -> [UInt8] {
+    public func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError) {
         guard let start = dataOffsets[storage.key] else { throw .missingRecord(path: path, record: storage.key, tensor: "?") }
         guard byteOffset >= 0, count >= 0, byteOffset + count <= storage.byteCount else {
             throw .truncated(path: path, detail: "bytes \(byteOffset)..<\(byteOffset + count) of storage '\(storage.key)' (\(storage.byteCount) bytes)")
         }
-        return try file.read(at: start + byteOffset, count: count)
+        try file.read(at: start + byteOffset, into: &buffer, count: count)
     }
 }

@@ -80,11 +80,12 @@ public final class TorchZipCheckpoint: CheckpointReader, @unchecked Sendable {
         self.notes = notes
     }
 
-    public func readStorage(_ storage: StorageLocation, byteOffset: Int, count: Int) throws(CheckpointError) -> [UInt8] {
+    public func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError) {
         guard let entry = entriesByKey[storage.key] else { throw .missingRecord(path: path, record: storage.key, tensor: "?") }
+        if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
         do {
             let reader = try archive.open(entry, at: byteOffset)
-            return try reader.read(count: count)
+            try reader.read(into: &buffer, count: count)
         } catch {
             throw .zip(error)
         }
