@@ -79,6 +79,9 @@ public protocol CheckpointReader: AnyObject, Sendable {
     /// Reads `count` bytes of `storage` starting at `byteOffset` into the first `count` bytes of
     /// `buffer`, growing it if it is shorter. Streaming callers reuse one buffer.
     func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError)
+    /// Absolute offset in the file where the storage's bytes lie uncompressed and in order, or nil
+    /// (e.g. a deflated zip member). Lets converters copy with `sendfile` instead of through memory.
+    func fileOffset(of storage: StorageLocation) -> Int?
 }
 
 extension CheckpointReader {

@@ -42,6 +42,7 @@ public enum Converter {
         do {
             let total = plan.outputBytes
             var done = 0
+            var copies: [KernelCopy] = []
             // One buffer for every streamed piece: fresh multi-megabyte arrays would page-fault per piece.
             var buffer = [UInt8](repeating: 0, count: options.chunkBytes)
             for item in plan.items {
@@ -54,6 +55,10 @@ public enum Converter {
                 do { dataset = try writer.createTensor(item.canonical, dtype: item.outputDType, shape: item.outputShape, provenance: provenance) } catch {
                     throw ConversionError.layout(error)
                 }
+                if let copy = kernelCopy(item, reader: reader, dataset: dataset) {
+                    copies.append(copy)
+                    continue
+                }
                 let count = try write(item, reader: reader, into: dataset, buffer: &buffer, chunkBytes: options.chunkBytes) { bytes in
                     done += bytes
                     observer.progress(done, total, item.canonical)
@@ -61,6 +66,17 @@ public enum Converter {
                 if count > 0 {
                     overflows[item.canonical] = count
                     observer.diagnostic(.init(.warning, "\(input): \(count) value(s) of '\(item.source.name)' exceed the f16 range and became ±inf"))
+                }
+            }
+            // The raw data of unchanged tensors goes straight from file to file; HDF5 has already
+            // allocated each dataset's place, and it never touches raw data it did not write.
+            if !copies.isEmpty {
+                let splice = try FileSplice(from: input, to: atomic.temporaryPath)
+                for copy in copies {
+                    try splice.copy(sourceOffset: copy.sourceOffset, destinationOffset: copy.destinationOffset, count: copy.count) { bytes in
+                        done += bytes
+                        observer.progress(done, total, copy.name)
+                    }
                 }
             }
             let sha256 = try digest.value()
@@ -91,6 +107,32 @@ public enum Converter {
             writer.discard()
             throw .badOption(reason: "\(input): \(error)")
         }
+    }
+
+    struct KernelCopy {
+        let name: String
+        let sourceOffset: Int
+        let destinationOffset: Int
+        let count: Int
+    }
+
+    /// A byte-range copy for a tensor whose bytes need no change (rename, or a q/k/v slice, which is
+    /// a run of whole rows) when both files expose where those bytes are; nil otherwise.
+    private static func kernelCopy(_ item: ConversionPlan.Item, reader: any CheckpointReader, dataset: HDF5Dataset) -> KernelCopy? {
+        let record = item.source
+        guard item.outputDType == record.dtype, record.isRowMajorPacked, record.elementCount > 0,
+              let sourceStart = reader.fileOffset(of: record.storage), let destination = dataset.fileOffset else { return nil }
+        let rowBytes = record.shape.dropFirst().reduce(1, *) * record.dtype.itemSize
+        let firstRow: Int
+        switch item.transform {
+        case .identity: firstRow = 0
+        case .splitRows(let part, let parts): firstRow = part * (record.shape.first ?? 0) / parts
+        case .transpose: return nil
+        }
+        let count = item.outputShape.reduce(1, *) * record.dtype.itemSize
+        let offset = record.storageOffset * record.dtype.itemSize + firstRow * rowBytes
+        guard offset + count <= record.storage.byteCount else { return nil }
+        return KernelCopy(name: item.canonical, sourceOffset: sourceStart + offset, destinationOffset: destination, count: count)
     }
 
     /// Writes one planned tensor. Packed tensors whose bytes need no change (rename, or a q/k/v

@@ -44,6 +44,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         // Every byte is written by us, so HDF5 need not write fill values first.
         try H5Library.check(status: H5Pset_fill_time(properties.id, H5D_FILL_TIME_NEVER), path: path, "set fill time")
         try H5Library.check(status: H5Pset_layout(properties.id, H5D_CONTIGUOUS), path: path, "set contiguous layout")
+        // Allocate the data's place now, so `fileOffset` is known before any byte is written.
+        try H5Library.check(status: H5Pset_alloc_time(properties.id, H5D_ALLOC_TIME_EARLY), path: path, "set allocation time")
         let id = H5Dcreate2(group.handle.id, name, type.id, space.id, chdf5_p_default(), properties.id, chdf5_p_default())
         self.handle = try H5Handle(id, path: path, operation: "create dataset '\(object)'", closer: H5Dclose)
         self.file = group.file

@@ -18,6 +18,8 @@ public final class ZipArchive: @unchecked Sendable {
     public let entries: [ZipEntry]
     private let archive: OpaquePointer
     private let entriesByName: [String: ZipEntry]
+    /// File offset of each stored member's data, for kernel-side copies (see `ZipDataOffsets`).
+    public let dataOffsets: [String: Int]
 
     /// Opens `path`. `ZIP_CHECKCONS` makes libzip compare every local header with the central
     /// directory, so a corrupt or spliced archive is refused here instead of read half-way.
@@ -44,6 +46,7 @@ public final class ZipArchive: @unchecked Sendable {
         }
         entries = list
         entriesByName = Dictionary(list.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        dataOffsets = ZipDataOffsets.compute(path: path, entries: list)
     }
 
     deinit { zip_discard(archive) }

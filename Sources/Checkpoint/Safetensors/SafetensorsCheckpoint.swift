@@ -87,6 +87,8 @@ public final class SafetensorsCheckpoint: CheckpointReader, @unchecked Sendable 
         self.notes = notes
     }
 
+    public func fileOffset(of storage: StorageLocation) -> Int? { offsets[storage.key].map { dataStart + $0 } }
+
     public func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError) {
         guard let begin = offsets[storage.key] else { throw .missingRecord(path: path, record: storage.key, tensor: storage.key) }
         guard byteOffset >= 0, count >= 0, byteOffset + count <= storage.byteCount else {

@@ -105,6 +105,8 @@ public final class LegacyTorchCheckpoint: CheckpointReader, @unchecked Sendable 
         }
     }
 
+    public func fileOffset(of storage: StorageLocation) -> Int? { dataOffsets[storage.key] }
+
     public func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError) {
         guard let start = dataOffsets[storage.key] else { throw .missingRecord(path: path, record: storage.key, tensor: "?") }
         guard byteOffset >= 0, count >= 0, byteOffset + count <= storage.byteCount else {

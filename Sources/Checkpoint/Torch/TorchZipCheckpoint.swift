@@ -80,6 +80,10 @@ public final class TorchZipCheckpoint: CheckpointReader, @unchecked Sendable {
         self.notes = notes
     }
 
+    public func fileOffset(of storage: StorageLocation) -> Int? {
+        entriesByKey[storage.key].flatMap { archive.dataOffsets[$0.name] }
+    }
+
     public func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError) {
         guard let entry = entriesByKey[storage.key] else { throw .missingRecord(path: path, record: storage.key, tensor: "?") }
         if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
