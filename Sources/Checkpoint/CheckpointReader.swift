@@ -82,6 +82,13 @@ public protocol CheckpointReader: AnyObject, Sendable {
     /// Absolute offset in the file where the storage's bytes lie uncompressed and in order, or nil
     /// (e.g. a deflated zip member). Lets converters copy with `sendfile` instead of through memory.
     func fileOffset(of storage: StorageLocation) -> Int?
+    /// How the reader identified a tensor's name when the file does not state it plainly (ONNX name
+    /// recovery), or nil. Converters store it as the dataset attribute `provenance`.
+    func provenance(of record: TensorRecord) -> String?
+}
+
+extension CheckpointReader {
+    public func provenance(of record: TensorRecord) -> String? { nil }
 }
 
 extension CheckpointReader {

@@ -26,6 +26,8 @@ public struct ConversionPlan: Sendable {
         /// `mapped`, `dropped` or `unmapped`.
         public let status: String
         public let reason: String?
+        /// How the name was recovered (ONNX), nil when the file states it.
+        public var provenance: String? = nil
     }
 
     public let path: String
@@ -72,7 +74,8 @@ public enum ConversionPlanner {
                 }
                 let transforms = Set(targets.map(\.transform.attributeValue)).sorted().joined(separator: ",")
                 sources.append(.init(name: record.name, dtype: record.dtype.rawValue, shape: record.shape,
-                                     canonical: targets.map(\.canonical), transform: transforms, status: "mapped", reason: nil))
+                                     canonical: targets.map(\.canonical), transform: transforms, status: "mapped", reason: nil,
+                                     provenance: reader.provenance(of: record)))
             case .dropped(let reason):
                 dropped.append(.init(name: record.name, reason: reason))
                 droppedScalars[record.name] = record

@@ -44,13 +44,14 @@ public enum Converter {
             var done = 0
             var copies: [KernelCopy] = []
             // One buffer for every streamed piece: fresh multi-megabyte arrays would page-fault per piece.
-            var buffer = [UInt8](repeating: 0, count: options.chunkBytes)
+            var buffer: [UInt8] = []
             for item in plan.items {
                 let provenance = TensorProvenance(
                     sourceName: item.source.name,
                     transform: item.outputDType == item.source.dtype ? item.transform.attributeValue
                         : (item.transform == .identity ? "cast" : item.transform.attributeValue + "+cast"),
-                    sourceDType: item.source.dtype.rawValue)
+                    sourceDType: item.source.dtype.rawValue,
+                    extra: reader.provenance(of: item.source).map { ["provenance": $0] } ?? [:])
                 let dataset: HDF5Dataset
                 do { dataset = try writer.createTensor(item.canonical, dtype: item.outputDType, shape: item.outputShape, provenance: provenance) } catch {
                     throw ConversionError.layout(error)

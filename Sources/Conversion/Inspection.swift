@@ -12,9 +12,10 @@ public struct InspectionReport: Sendable, Codable {
         public var transform: String
         public var status: String
         public var reason: String?
+        public var provenance: String? = nil
 
         enum CodingKeys: String, CodingKey {
-            case sourceName = "source_name", dtype, shape, canonical, transform, status, reason
+            case sourceName = "source_name", dtype, shape, canonical, transform, status, reason, provenance
         }
     }
 
@@ -62,7 +63,7 @@ public enum Inspector {
         }
         let rows = plan.sources.map {
             InspectionReport.TensorRow(sourceName: $0.name, dtype: $0.dtype, shape: $0.shape, canonical: $0.canonical,
-                                       transform: $0.transform, status: $0.status, reason: $0.reason)
+                                       transform: $0.transform, status: $0.status, reason: $0.reason, provenance: $0.provenance)
         }
         return InspectionReport(path: path, format: plan.format.rawValue, convention: plan.convention.rawValue,
                                 conventionSource: plan.conventionSource, wrapper: plan.wrapperKey, architecture: plan.architecture,
@@ -78,7 +79,8 @@ public enum Inspector {
                 let (provenance, dtype) = try reader.provenance(of: name)
                 rows.append(.init(sourceName: provenance.sourceName, dtype: dtype.rawValue, shape: try reader.shape(of: name),
                                   canonical: [name], transform: provenance.transform, status: "stored",
-                                  reason: provenance.sourceDType == dtype.rawValue ? nil : "source dtype \(provenance.sourceDType)"))
+                                  reason: provenance.sourceDType == dtype.rawValue ? nil : "source dtype \(provenance.sourceDType)",
+                                  provenance: provenance.extra["provenance"]))
             }
             let metadata = reader.metadata
             return InspectionReport(
