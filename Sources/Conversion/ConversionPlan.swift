@@ -54,8 +54,14 @@ public enum ConversionPlanner {
     public static func plan(reader: any CheckpointReader, options: ConversionOptions,
                             observer: ConversionObserver = .silent) throws(ConversionError) -> ConversionPlan {
         let path = reader.path
-        let sidecar = try SidecarConfig.find(besides: path)
-        let (convention, conventionSource) = try detectConvention(reader: reader, sidecar: sidecar, forced: options.convention)
+        let openCLIPSidecar = try SidecarConfig.find(.openCLIP, besides: path)
+        let (convention, conventionSource) = try detectConvention(reader: reader, openCLIPSidecar: openCLIPSidecar, forced: options.convention)
+        // A sidecar counts only for the convention it belongs to.
+        let sidecar: SidecarConfig? = switch convention {
+        case .openClip: openCLIPSidecar
+        case .hf: try SidecarConfig.find(.hf, besides: path)
+        case .openai: nil
+        }
         let map = NameMap(NameTable.table(for: convention))
 
         var canonicalSources: [String: (record: TensorRecord, transform: TensorTransform)] = [:]
@@ -154,7 +160,7 @@ public enum ConversionPlanner {
 
     /// Picks the table that recognises the most tensors. OpenAI and open_clip share their names,
     /// so between them the sidecar decides (open_clip_config.json → open_clip), else OpenAI.
-    static func detectConvention(reader: any CheckpointReader, sidecar: SidecarConfig?, forced: Convention?)
+    static func detectConvention(reader: any CheckpointReader, openCLIPSidecar: SidecarConfig?, forced: Convention?)
         throws(ConversionError) -> (Convention, String) {
         if let forced { return (forced, "command line") }
         var scores: [(Convention, Int)] = []
@@ -172,7 +178,7 @@ public enum ConversionPlanner {
             throw .ambiguousConvention(path: reader.path, detail: "OpenAI and HF names match equally often")
         }
         if best.0 == .openai {
-            if sidecar?.kind == .openCLIP { return (.openClip, "open_clip_config.json beside the input") }
+            if openCLIPSidecar != nil { return (.openClip, "open_clip_config.json beside the input") }
             return (.openai, "tensor names (OpenAI/open_clip spelling; no open_clip_config.json, so OpenAI)")
         }
         return (.hf, "tensor names (HuggingFace spelling)")

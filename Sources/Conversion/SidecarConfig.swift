@@ -15,16 +15,13 @@ public struct SidecarConfig: Sendable, Equatable {
     public var visionLayerNormEps: Double?
     public var textLayerNormEps: Double?
 
-    /// Looks for a sidecar in the folder of `checkpointPath`. open_clip's is preferred when both
-    /// exist because its name is specific; HF's `config.json` is used only if it is a CLIP config.
-    public static func find(besides checkpointPath: String) throws(ConversionError) -> SidecarConfig? {
+    /// Loads the sidecar of `kind` from the folder of `checkpointPath`, if there is one. HF's
+    /// `config.json` is used only if it describes a CLIP model.
+    public static func find(_ kind: Kind, besides checkpointPath: String) throws(ConversionError) -> SidecarConfig? {
         let folder = URL(fileURLWithPath: checkpointPath).deletingLastPathComponent()
-        for kind in [Kind.openCLIP, .hf] {
-            let candidate = folder.appendingPathComponent(kind.rawValue).path
-            guard FileManager.default.fileExists(atPath: candidate) else { continue }
-            if let config = try load(path: candidate, kind: kind) { return config }
-        }
-        return nil
+        let candidate = folder.appendingPathComponent(kind.rawValue).path
+        guard FileManager.default.fileExists(atPath: candidate) else { return nil }
+        return try load(path: candidate, kind: kind)
     }
 
     static func load(path: String, kind: Kind) throws(ConversionError) -> SidecarConfig? {
