@@ -47,14 +47,7 @@ public struct TensorRecord: Sendable, Equatable {
 
     /// True when the elements are one packed row-major run inside the storage, so they can be
     /// copied as a byte range without reordering.
-    public var isRowMajorPacked: Bool {
-        var expected = 1
-        for axis in stride(from: shape.count - 1, through: 0, by: -1) where shape[axis] != 1 {
-            if strides[axis] != expected { return false }
-            expected *= shape[axis]
-        }
-        return true
-    }
+    public var isRowMajorPacked: Bool { Shape.isRowMajorPacked(shape: shape, strides: strides) }
 
     /// Bytes of the storage the view touches: [start, end).
     public var storageByteSpan: Range<Int> {

@@ -23,6 +23,17 @@ public enum Shape {
         return strides
     }
 
+    /// True when a view with these strides walks its elements as one packed row-major run
+    /// (axes of length 1 may have any stride).
+    public static func isRowMajorPacked(shape: [Int], strides: [Int]) -> Bool {
+        var expected = 1
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) where shape[axis] != 1 {
+            if strides[axis] != expected { return false }
+            expected *= shape[axis]
+        }
+        return true
+    }
+
     /// The smallest storage length (in elements) that holds every element of a strided view,
     /// or an error if it cannot be computed without overflow. A view with a zero dimension needs none.
     public static func requiredStorageElements(shape: [Int], strides: [Int], storageOffset: Int) throws(TensorError) -> Int {

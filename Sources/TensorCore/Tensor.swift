@@ -61,14 +61,7 @@ public struct Tensor: Sendable, Equatable {
     }
 
     /// True when the elements are packed in row-major order (possibly at an offset inside a larger storage).
-    public var isRowMajorPacked: Bool {
-        var expected = 1
-        for axis in stride(from: shape.count - 1, through: 0, by: -1) where shape[axis] != 1 {
-            if strides[axis] != expected { return false }
-            expected *= shape[axis]
-        }
-        return true
-    }
+    public var isRowMajorPacked: Bool { Shape.isRowMajorPacked(shape: shape, strides: strides) }
 
     /// The packed row-major bytes of this view.
     public var contiguousBytes: [UInt8] {
