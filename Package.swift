@@ -43,6 +43,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ldvc-convert", dependencies: ["LDVCCommands"]),
+        // Runtime benchmark driver for scripts/bench/runtime_bench.py (timing lives outside Tests/).
+        .executableTarget(name: "ldvc-bench", dependencies: ["Runtime", "BLAS", "Layout", "Tokenizer"]),
 
         // Tests.
         .target(name: "_TestSupport", dependencies: ["TensorCore", "HDF5"], path: "Sources/_TestSupport"),

@@ -408,14 +408,18 @@ def canonical_tensors(sd, kind, options):
     add("vision.position_embedding", "backbone.positional_embedding")
     add("vision.ln_pre.weight", "backbone.ln_pre.weight")
     add("vision.ln_pre.bias", "backbone.ln_pre.bias")
-    for i in range(CLIP_KW["vision_layers"]):
+
+    def layers(prefix):
+        return len({k[len(prefix):].split(".")[0] for k in sd if k.startswith(prefix)})
+
+    for i in range(layers("backbone.transformer.resblocks.")):
         block("backbone", "vision", i)
     add("vision.ln_post.weight", "backbone.ln_post.weight")
     add("vision.ln_post.bias", "backbone.ln_post.bias")
     add("vision.proj.weight", "backbone.proj", "transpose")
     add("text.token_embedding", "text_encoder.token_embedding.weight")
     add("text.position_embedding", "text_encoder.positional_embedding")
-    for i in range(CLIP_KW["transformer_layers"]):
+    for i in range(layers("text_encoder.transformer.resblocks.")):
         block("text_encoder", "text", i)
     add("text.ln_final.weight", "text_encoder.ln_final.weight")
     add("text.ln_final.bias", "text_encoder.ln_final.bias")
@@ -427,10 +431,13 @@ def canonical_tensors(sd, kind, options):
         add(f"prompts.vision.norm.{s}", f"backbone.prompt_norm.{s}")
     if "text_encoder.prompt_embeddings" in sd:
         add("prompts.text.embeddings", "text_encoder.prompt_embeddings")
-    for s in ("weight", "bias"):
-        add(f"head.adapter.{s}", f"decode_head.q_proj.{s}")
+    if kind is None:
+        pass
+    else:
+        for s in ("weight", "bias"):
+            add(f"head.adapter.{s}", f"decode_head.q_proj.{s}")
     if kind == "zegclip":
-        for i in range(3):
+        for i in range(layers("decode_head.decoder_1.layers.")):
             p, c = f"decode_head.decoder_1.layers.{i}.", f"head.layers.{i}."
             for s in ("weight", "bias"):
                 for src, dst in (("q", "q_proj"), ("k", "k_proj"), ("v", "v_proj"), ("proj", "out_proj")):
@@ -444,7 +451,7 @@ def canonical_tensors(sd, kind, options):
                 for part, name in enumerate(("q_proj", "k_proj", "v_proj")):
                     add(c + f"self_attn.{name}.{s}", p + f"self_attn.in_proj_{s}", f"split_qkv:{part}", fused[part * n:(part + 1) * n])
                 add(c + f"self_attn.out_proj.{s}", p + f"self_attn.out_proj.{s}")
-    else:
+    elif kind == "ldvc":
         o = options
         for l in range(o["blocks"]):
             p, c = f"decode_head.decoder.{l}.", f"head.blocks.{l}."

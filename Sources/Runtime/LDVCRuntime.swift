@@ -25,9 +25,10 @@ public final class LDVCRuntime: @unchecked Sendable {
     private var textCache: [[Int]: [Float]] = [:]
 
     /// Loads every part the file describes, checking each tensor's presence and shape.
-    /// `threads` sets OpenBLAS's and the element-wise loops' worker count (process-wide).
+    /// `threads` sets the runtime's worker count (process-wide); OpenBLAS runs single-threaded inside
+    /// each worker so that only one thread pool is ever active (see `MatMul`).
     public init(path: String, threads: Int = 1) throws(RuntimeError) {
-        BLASThreads.set(threads)
+        BLASThreads.set(1)
         Parallel.workers = max(1, threads)
         let reader: LayoutReader
         do { reader = try LayoutReader(path: path) } catch { throw .layout(error) }

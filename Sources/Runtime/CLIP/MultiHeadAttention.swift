@@ -20,17 +20,35 @@ struct MultiHeadSelfAttention: Sendable {
     /// matrix so the projections run as one sgemm). `causal` applies CLIP's text mask.
     func callAsFunction(_ x: Matrix, sequences: [Range<Int>], causal: Bool) -> Matrix {
         let projected = qkv(x)
-        let headWidth = width / heads
-        var context = Matrix(rows: x.rows, columns: width)
-        for sequence in sequences {
-            let base = sequence.lowerBound * 3 * width
-            let query = AttentionOp.Operand(values: projected.values, rows: sequence.count, stride: 3 * width, offset: base)
-            let key = AttentionOp.Operand(values: projected.values, rows: sequence.count, stride: 3 * width, offset: base + width)
-            let value = AttentionOp.Operand(values: projected.values, rows: sequence.count, stride: 3 * width, offset: base + 2 * width)
-            let part = AttentionOp.attend(query: query, key: key, value: value, heads: heads, headWidth: headWidth,
-                                          scale: 1 / Float(headWidth).squareRoot(), causal: causal)
-            context.replaceRows(startingAt: sequence.lowerBound, with: part)
+        let headWidth = width / heads, width = self.width, heads = self.heads
+        let scale = 1 / Float(headWidth).squareRoot()
+        var context = [Float](repeating: 0, count: x.rows * width)
+        projected.values.withUnsafeBufferPointer { source in
+            context.withUnsafeMutableBufferPointer { target in
+                guard let sourceBase = source.baseAddress, let targetBase = target.baseAddress else { return }
+                let input = Parallel.Pointer(base: UnsafeMutablePointer(mutating: sourceBase))
+                let output = Parallel.Pointer(base: targetBase)
+                let run: @Sendable (Range<Int>, Bool) -> Void = { range, parallelHeads in
+                    for sequence in sequences[range] {
+                        let base = input.base + sequence.lowerBound * 3 * width
+                        AttentionOp.attend(query: base, queryStride: 3 * width, queries: sequence.count,
+                                           key: base + width, keyStride: 3 * width, keys: sequence.count,
+                                           value: base + 2 * width, valueStride: 3 * width,
+                                           heads: heads, headWidth: headWidth, scale: scale, causal: causal,
+                                           output: output.base + sequence.lowerBound * width, outputStride: width,
+                                           logitMeans: nil, parallel: parallelHeads)
+                    }
+                }
+                // One long sequence (an image): heads in parallel. Many short ones (packed prompts):
+                // whole prompts in parallel, each worker running its prompts' heads in turn.
+                if sequences.count == 1 {
+                    run(0..<1, true)
+                } else {
+                    let average = x.rows / max(1, sequences.count)
+                    Parallel.forEachChunk(sequences.count, cost: average * average * width) { run($0, false) }
+                }
+            }
         }
-        return output(context)
+        return output(Matrix(rows: x.rows, columns: width, values: context))
     }
 }

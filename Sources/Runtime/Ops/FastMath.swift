@@ -9,7 +9,11 @@ enum FastMath {
     @inline(__always)
     static func exp(_ input: SIMD8<Float>) -> SIMD8<Float> {
         var x = input.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
-        let n = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+        // n = round(x / ln2) with the 1.5·2²³ trick: adding it leaves n in the low mantissa bits, so n is
+        // read from the float's bits without a float→int conversion (which Swift does lane by lane).
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = x * 1.44269504088896341 + magic
+        let n = shifted - magic
         x = x - n * 0.693359375
         x = x - n * -2.12194440e-4
         var y = SIMD8<Float>(repeating: 1.9875691500e-4)
@@ -19,9 +23,9 @@ enum FastMath {
         y = y * x + 1.6666665459e-1
         y = y * x + 5.0000001201e-1
         y = y * (x * x) + x + 1
-        let exponent = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-        // 2ⁿ: the biased exponent placed in a float's exponent field (same 32 bytes, reinterpreted).
-        return y * unsafeBitCast(exponent, to: SIMD8<Float>.self)
+        // 2ⁿ: the biased exponent n + 127 placed in a float's exponent field.
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        return y * unsafeBitCast((integer &+ 127) &<< 23, to: SIMD8<Float>.self)
     }
 
     /// Scalar form with the same polynomial, for loop tails.

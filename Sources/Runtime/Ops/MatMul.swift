@@ -2,6 +2,9 @@ import BLAS
 
 /// Matrix products of the runtime, all through OpenBLAS `sgemm` (BLAS/GEMM.swift).
 ///
+/// OpenBLAS runs single-threaded; the runtime splits each product's rows over its own workers
+/// (`Parallel`). One thread pool for everything means OpenBLAS's idle workers never spin against the
+/// element-wise loops, which cost a third of the ViT-B/16 time when both pools were active.
 /// Shapes are established when a layer loads its weights, so these entry points only assert
 /// internal invariants and call the unchecked sgemm.
 enum MatMul {
@@ -19,7 +22,7 @@ enum MatMul {
                 }
             }
         }
-        multiply(m: x.rows, n: outFeatures, k: x.columns, a: x.values, lda: x.columns, transposeA: false,
+        multiply(m: x.rows, n: outFeatures, k: x.columns, a: x.values, lda: x.columns,
                  b: weight, ldb: x.columns, transposeB: true, beta: bias == nil ? 0 : 1, c: &result, ldc: outFeatures)
         return Matrix(rows: x.rows, columns: outFeatures, values: result)
     }
@@ -28,22 +31,39 @@ enum MatMul {
     static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
         precondition(a.columns == b.columns)
         var result = [Float](repeating: 0, count: a.rows * b.rows)
-        multiply(m: a.rows, n: b.rows, k: a.columns, a: a.values, lda: a.columns, transposeA: false,
+        multiply(m: a.rows, n: b.rows, k: a.columns, a: a.values, lda: a.columns,
                  b: b.values, ldb: b.columns, transposeB: true, beta: 0, c: &result, ldc: b.rows)
         return Matrix(rows: a.rows, columns: b.rows, values: result)
     }
 
-    /// Raw sgemm over whole arrays (offsets zero), for callers that computed the leading dimensions.
-    static func multiply(m: Int, n: Int, k: Int, alpha: Float = 1, a: [Float], lda: Int, transposeA: Bool,
+    /// `C = A · op(B) + beta · C` over whole arrays, rows of A and C split over the workers.
+    static func multiply(m: Int, n: Int, k: Int, alpha: Float = 1, a: [Float], lda: Int,
                          b: [Float], ldb: Int, transposeB: Bool, beta: Float, c: inout [Float], ldc: Int) {
         a.withUnsafeBufferPointer { aBuffer in
             b.withUnsafeBufferPointer { bBuffer in
                 c.withUnsafeMutableBufferPointer { cBuffer in
                     guard let aBase = aBuffer.baseAddress, let bBase = bBuffer.baseAddress, let cBase = cBuffer.baseAddress else { return }
-                    GEMM.multiplyUnchecked(m: m, n: n, k: k, alpha: alpha, a: aBase, lda: lda, transposeA: transposeA,
-                                           b: bBase, ldb: ldb, transposeB: transposeB, beta: beta, c: cBase, ldc: ldc)
+                    rowSplit(m: m, n: n, k: k, alpha: alpha, a: aBase, lda: lda, b: bBase, ldb: ldb, transposeB: transposeB,
+                             beta: beta, c: cBase, ldc: ldc)
                 }
             }
+        }
+    }
+
+    /// Pointer form of `multiply`: the row blocks of A and C go to different workers, each a
+    /// single-threaded sgemm on the shared B.
+    static func rowSplit(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, beta: Float,
+                         c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let aPointer = Parallel.Pointer(base: UnsafeMutablePointer(mutating: a))
+        let bPointer = Parallel.Pointer(base: UnsafeMutablePointer(mutating: b))
+        let cPointer = Parallel.Pointer(base: c)
+        // Below ~1 MFLOP per worker the hand-off costs more than it saves.
+        Parallel.forEachChunk(m, cost: max(1, n * k / 16), minimumRows: 16) { rows in
+            GEMM.multiplyUnchecked(m: rows.count, n: n, k: k, alpha: alpha,
+                                   a: aPointer.base + rows.lowerBound * lda, lda: lda,
+                                   b: bPointer.base, ldb: ldb, transposeB: transposeB,
+                                   beta: beta, c: cPointer.base + rows.lowerBound * ldc, ldc: ldc)
         }
     }
 }
