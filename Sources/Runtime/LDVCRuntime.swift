@@ -1,6 +1,7 @@
 import BLAS
 import Foundation
 public import Layout
+public import Tokenizer
 
 /// Scores and labels of a segmented image.
 public struct Segmentation: Sendable {
@@ -21,6 +22,8 @@ public final class LDVCRuntime: @unchecked Sendable {
     public let vision: VisionTransformer?
     public let text: TextTransformer?
     let head: SegmentationHead?
+    /// Worker threads of this runtime's calls.
+    public let threads: Int
     private let cacheLock = NSLock()
     private var textCache: [[Int]: [Float]] = [:]
 
@@ -29,7 +32,7 @@ public final class LDVCRuntime: @unchecked Sendable {
     /// each worker so that only one thread pool is ever active (see `MatMul`).
     public init(path: String, threads: Int = 1) throws(RuntimeError) {
         BLASThreads.set(1)
-        Parallel.workers = max(1, threads)
+        self.threads = max(1, threads)
         let reader: LayoutReader
         do { reader = try LayoutReader(path: path) } catch { throw .layout(error) }
         self.path = path
@@ -63,17 +66,23 @@ public final class LDVCRuntime: @unchecked Sendable {
     /// Runs the vision tower on one normalised image.
     public func encodeImage(_ image: Image, taps: TapRecorder? = nil) throws(RuntimeError) -> VisionEncoding {
         guard let vision else { throw .missingPart(path: path, part: "vision") }
-        return try vision.encode(image, keepLayers: head?.tapLayers ?? [], taps: taps)
+        return try withWorkers { () throws(RuntimeError) in try vision.encode(image, keepLayers: head?.tapLayers ?? [], taps: taps) }
+    }
+
+    /// Runs `body` with this runtime's worker count bound for every kernel it calls.
+    private func withWorkers<T>(_ body: () throws(RuntimeError) -> T) throws(RuntimeError) -> T {
+        let result = Parallel.$workers.withValue(threads) { Result { () throws(RuntimeError) -> T in try body() } }
+        return try result.get()
     }
 
     /// L2-normalised text features `[prompts, E]` (ZegCLIP's `text_embedding`), one per token-id
     /// sequence. Features depend only on the tokens, so each sequence is computed once per runtime
-    /// and served from a cache afterwards; a recorder bypasses the cache so every tap is produced.
-    public func encodeTexts(_ sequences: [[Int]], taps: TapRecorder? = nil) throws(RuntimeError) -> Matrix {
+    /// and served from a cache afterwards; `cache: false` or a recorder bypasses the cache.
+    public func encodeTexts(_ sequences: [[Int]], cache: Bool = true, taps: TapRecorder? = nil) throws(RuntimeError) -> Matrix {
         guard let text else { throw .missingPart(path: path, part: "text") }
         let embedDim = architecture.embedDim
-        if taps != nil {
-            var features = try text.encode(sequences, taps: taps)
+        if taps != nil || !cache {
+            var features = try withWorkers { () throws(RuntimeError) in try text.encode(sequences, taps: taps) }
             features.normalizeRows()
             for row in 0..<features.rows { taps?.record("text.features", itemShape: [features.columns], values: features.row(row)) }
             return features
@@ -82,7 +91,7 @@ public final class LDVCRuntime: @unchecked Sendable {
         let missing = Array(Set(sequences.filter { textCache[$0] == nil }))
         cacheLock.unlock()
         if !missing.isEmpty {
-            var computed = try text.encode(missing, taps: nil)
+            var computed = try withWorkers { () throws(RuntimeError) in try text.encode(missing, taps: nil) }
             computed.normalizeRows()
             cacheLock.lock()
             for (index, sequence) in missing.enumerated() { textCache[sequence] = computed.row(index) }
@@ -93,14 +102,43 @@ public final class LDVCRuntime: @unchecked Sendable {
         return Matrix(rows: sequences.count, columns: embedDim, values: sequences.flatMap { textCache[$0] ?? [] })
     }
 
+    /// The template a class name is put into: the language prompts' (`X X X X X X {}`) for LDVC, else
+    /// ZegCLIP's single VOC template `a photo of a {}` (no period) [CODE `get_embedding.ipynb`].
+    public var classTemplate: String {
+        architecture.ldvc?.textPrompts?.template ?? "a photo of a {}"
+    }
+
+    /// Token ids of each class name put into `template` (`{}` = the name), with CLIP's BPE tokenizer,
+    /// truncated to the text context like open_clip.
+    public func classTokens(_ names: [String], template: String? = nil, tokenizer: CLIPTokenizer? = nil) throws(RuntimeError) -> [[Int]] {
+        guard let textArchitecture = architecture.text else { throw .missingPart(path: path, part: "text") }
+        let template = template ?? classTemplate
+        guard template.contains("{}") else {
+            throw .invalidInput(path: path, reason: "class template '\(template)' has no '{}' for the class name")
+        }
+        do {
+            let tokenizer = try tokenizer ?? CLIPTokenizer.bundled
+            let texts = names.map { template.replacingOccurrences(of: "{}", with: $0) }
+            return try tokenizer.tokenize(texts, contextLength: textArchitecture.contextLength, truncate: true).map { $0.map(Int.init) }
+        } catch {
+            throw .invalidInput(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Normalised class embeddings `[C, E]` for class names (`classTokens` then `encodeTexts`, cached).
+    public func encodeClassNames(_ names: [String], template: String? = nil, tokenizer: CLIPTokenizer? = nil) throws(RuntimeError) -> Matrix {
+        try encodeTexts(try classTokens(names, template: template, tokenizer: tokenizer))
+    }
+
     /// Calibrated scores `[C, h, w]` for one crop (at most `crop_size` on each side).
     /// `classes` are normalised class embeddings `[C, E]`; `seenClasses` get the inductive offset.
     public func segmentCrop(_ image: Image, classes: Matrix, seenClasses: Set<Int> = [], taps: TapRecorder? = nil) throws(RuntimeError) -> [Float] {
         guard let head else { throw .missingPart(path: path, part: "head") }
         try checkClasses(classes)
         let encoding = try encodeImage(image, taps: taps)
-        return try head.scores(encoding, classes: classes, seenClasses: seenClasses, cropHeight: image.height,
-                               cropWidth: image.width, taps: taps)
+        return try withWorkers { () throws(RuntimeError) in
+            try head.scores(encoding, classes: classes, seenClasses: seenClasses, cropHeight: image.height, cropWidth: image.width, taps: taps)
+        }
     }
 
     /// Sliding-window inference over a whole normalised image, then a bilinear resize to

@@ -103,15 +103,15 @@ func run() throws {
                        "gflop": flops / 1e9, "gflops_per_second": flops / median(imageTimes) / 1e9]
 
     // Text encoder: the class list through the bundled tokenizer and the template.
-    if let classesPath = arguments.classes, let text = runtime.text {
+    if let classesPath = arguments.classes, runtime.text != nil {
         let names = try String(contentsOfFile: classesPath, encoding: .utf8).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
         let tokenizer = try CLIPTokenizer.bundled
         let context = runtime.architecture.text?.contextLength ?? 77
         let sequences = try tokenizer.tokenize(names.map { arguments.template.replacingOccurrences(of: "{}", with: $0) },
                                                contextLength: context, truncate: true).map { $0.map(Int.init) }
-        _ = try text.encode(sequences)
+        _ = try runtime.encodeTexts(sequences, cache: false)
         var uncached: [Double] = []
-        for _ in 0..<arguments.repeats { uncached.append(try seconds { _ = try text.encode(sequences) }) }
+        for _ in 0..<arguments.repeats { uncached.append(try seconds { _ = try runtime.encodeTexts(sequences, cache: false) }) }
         _ = try runtime.encodeTexts(sequences)
         let cached = try seconds { _ = try runtime.encodeTexts(sequences) }
         let positions = sequences.map { ids in (ids.indices.max { ids[$0] < ids[$1] } ?? 0) + 1 }

@@ -1,4 +1,3 @@
-import Conversion
 import Foundation
 import Layout
 import Runtime
@@ -45,12 +44,46 @@ struct GoldenVerificationTests {
     func convertedCLIP(testCase: CLIPCase) throws {
         let folder = TemporaryFolder()
         let model = folder.file("model.h5")
-        _ = try Converter.convert(input: FixturePath.fixture(testCase.checkpoint), output: model, options: ConversionOptions())
+        try ConverterShim.convert(FixturePath.fixture(testCase.checkpoint), to: model)
         let report = try Verifier.verify(modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/\(testCase.golden).h5"))
         #expect(report.policy == .fp32)
         for comparison in report.comparisons {
             #expect(comparison.passed, "\(testCase.checkpoint) \(comparison.name): max abs \(comparison.maxAbsError) > \(comparison.bound)")
         }
         #expect(report.comparisons.count == 12)
+    }
+
+    @Test("Weights narrowed to f16 by the conversion are held to the f16 policy, and fail the fp32 bound",
+          arguments: [("torch/openai_fp32.pt", "clip_openai_fp32"), ("torch/open_clip/open_clip_model.pt", "clip_open_clip"),
+                      ("hf/model.safetensors", "clip_hf")])
+    func narrowedToF16(checkpoint: String, golden: String) throws {
+        let folder = TemporaryFolder()
+        let model = folder.file("model.h5")
+        try ConverterShim.convert(FixturePath.fixture(checkpoint), to: model, dtype: .f16)
+        let goldenPath = FixturePath.fixture("runtime/goldens/\(golden).h5")
+        let report = try Verifier.verify(modelPath: model, goldenPath: goldenPath)
+        #expect(report.policy == .narrowedF16)
+        #expect(report.passed, "\(checkpoint): \(report.firstFailure?.name ?? "")")
+        // Rounding the weights to f16 moves every tap by ~1e-3 relative: far beyond the fp32 bound,
+        // and the first tap to show it is the first one computed.
+        let strict = try Verifier.verify(modelPath: model, goldenPath: goldenPath, tolerance: 1e-5)
+        #expect(strict.firstFailure?.name == "vision.patch_embed")
+    }
+
+    @Test("bf16 weights checked against goldens of the f32 original use the bf16 policy")
+    func bf16AgainstF32() throws {
+        let folder = TemporaryFolder()
+        let model = folder.file("model.h5")
+        try ConverterShim.convert(FixturePath.fixture("torch/openai_bf16.pt"), to: model)
+        let report = try Verifier.verify(modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/clip_openai_fp32.h5"))
+        #expect(report.policy == .narrowedBF16)
+        #expect(report.passed)
+    }
+
+    @Test("The parallel paths (two workers) give the same taps within the fp32 bound", arguments: ["zegclip_tiny", "ldvc_tiny"])
+    func twoThreads(name: String) throws {
+        let report = try Verifier.verify(modelPath: FixturePath.fixture("runtime/models/\(name).h5"),
+                                         goldenPath: FixturePath.fixture("runtime/goldens/\(name).h5"), threads: 2)
+        #expect(report.passed, "\(name): \(report.firstFailure?.name ?? "")")
     }
 }

@@ -33,19 +33,4 @@ enum FastMath {
     static func exp(_ x: Float) -> Float {
         exp(SIMD8<Float>(repeating: x))[0]
     }
-
-    /// `exp` applied in place to `count` values.
-    static func expInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        var index = 0
-        while index + 8 <= count {
-            let raw = UnsafeMutableRawPointer(values + index)
-            let vector = raw.loadUnaligned(as: SIMD8<Float>.self)
-            raw.storeBytes(of: exp(vector), as: SIMD8<Float>.self)
-            index += 8
-        }
-        while index < count {
-            values[index] = exp(values[index])
-            index += 1
-        }
-    }
 }

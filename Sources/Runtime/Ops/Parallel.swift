@@ -8,8 +8,10 @@ enum Parallel {
         let base: UnsafeMutablePointer<T>
     }
 
-    /// Worker count, set from `LDVCRuntime(threads:)`.
-    nonisolated(unsafe) static var workers = 1
+    /// Worker count for the current call, bound by each `LDVCRuntime` entry point to its own
+    /// `threads` (a task-local, so runtimes with different counts never see each other's). Inside a
+    /// worker it reads 1: chunks never split again.
+    @TaskLocal static var workers = 1
 
     /// Runs `body(range)` over `0..<count` split into contiguous chunks, one per worker, when the
     /// work is big enough to pay for the hand-off (`cost` = elements touched per item, `minimumRows`

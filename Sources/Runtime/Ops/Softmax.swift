@@ -1,22 +1,7 @@
-/// Row-wise softmax, PyTorch `softmax(dim=-1)` semantics: subtract the row maximum, exponentiate,
-/// divide by the sum.
+/// Softmax, PyTorch `softmax(dim=-1)` semantics: subtract the row maximum, exponentiate, divide by the
+/// sum. Causal rows (CLIP's text mask) call it on their first r + 1 entries and zero the rest, which is
+/// what the additive −inf mask gives since exp(−inf) is exactly 0.
 enum Softmax {
-    /// Softmax of each of `rows` rows of length `columns` (stride `stride`), in place. When
-    /// `causal` is set, row `r` only covers its first `r + 1 + causalOffset` entries and the rest
-    /// become 0: the additive −inf mask of CLIP's text transformer, whose `exp(−inf)` is exactly 0.
-    static func rows(_ values: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int,
-                     causal: Bool = false) {
-        let pointer = Parallel.Pointer(base: values)
-        Parallel.forEachChunk(rows, cost: columns) { range in
-            for row in range {
-                let start = pointer.base + row * stride
-                let length = causal ? min(columns, row + 1) : columns
-                normalize(start, count: length)
-                if length < columns { (start + length).update(repeating: 0, count: columns - length) }
-            }
-        }
-    }
-
     /// Softmax of `count` contiguous values, in place.
     @inline(__always)
     static func normalize(_ start: UnsafeMutablePointer<Float>, count: Int) {
