@@ -24,6 +24,9 @@ public final class LDVCRuntime: @unchecked Sendable {
     let head: SegmentationHead?
     /// Worker threads of this runtime's calls.
     public let threads: Int
+    /// Tensors stored in the file that no part of the runtime reads (e.g. `logit_scale`, ZegCLIP's
+    /// unused decoder self-attention), for `inspect`/`verify` notes and the schema consistency tests.
+    public let unusedTensors: [String]
     private let cacheLock = NSLock()
     private var textCache: [[Int]: [Float]] = [:]
 
@@ -58,6 +61,7 @@ public final class LDVCRuntime: @unchecked Sendable {
         } else {
             head = nil
         }
+        unusedTensors = try weights.untakenTensors()
     }
 
     /// The head's settings, nil for a plain CLIP file.

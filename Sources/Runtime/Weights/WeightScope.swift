@@ -1,3 +1,4 @@
+import Foundation
 public import Layout
 
 /// Pulls a model part's tensors out of a layout file by canonical name, checking each shape.
@@ -8,21 +9,40 @@ public import Layout
 public struct WeightScope: Sendable {
     let reader: LayoutReader
     let prefix: String
+    let log: ConsumptionLog
 
-    public init(reader: LayoutReader, prefix: String = "") {
+    public init(reader: LayoutReader) {
+        self.init(reader: reader, prefix: "", log: ConsumptionLog())
+    }
+
+    private init(reader: LayoutReader, prefix: String, log: ConsumptionLog) {
         self.reader = reader
         self.prefix = prefix
+        self.log = log
     }
 
     /// The scope of a child module.
     public func scoped(_ component: String) -> WeightScope {
-        WeightScope(reader: reader, prefix: name(component))
+        WeightScope(reader: reader, prefix: name(component), log: log)
     }
 
     /// The tensor `component` under this scope, widened to fp32, after checking its shape.
     public func take(_ component: String, shape: [Int]) throws(RuntimeError) -> [Float] {
+        let full = name(component)
         do {
-            return try reader.floats(name(component), shape: shape)
+            let values = try reader.floats(full, shape: shape)
+            log.record(full)
+            return values
+        } catch {
+            throw .layout(error)
+        }
+    }
+
+    /// Stored tensors no part has taken (for a loaded model: tensors the runtime does not use).
+    public func untakenTensors() throws(RuntimeError) -> [String] {
+        do {
+            let taken = log.names
+            return try reader.tensorNames().filter { !taken.contains($0) }
         } catch {
             throw .layout(error)
         }
@@ -37,5 +57,23 @@ public struct WeightScope: Sendable {
 
     private func name(_ component: String) -> String {
         prefix.isEmpty ? component : prefix + "." + component
+    }
+}
+
+/// The canonical names a load has taken, shared by every scope of one load.
+final class ConsumptionLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taken: Set<String> = []
+
+    func record(_ name: String) {
+        lock.lock()
+        taken.insert(name)
+        lock.unlock()
+    }
+
+    var names: Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        return taken
     }
 }
