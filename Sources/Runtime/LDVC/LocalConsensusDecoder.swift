@@ -36,6 +36,12 @@ struct LocalConsensusDecoder: Sendable {
             throw .unsupportedArchitecture(path: weights.path,
                                            reason: "decoder tap layers \(lctd.tapLayers) for \(lctd.blocks) blocks and \(vision.architecture.layers) vision layers")
         }
+        // Padding k/2 keeps the grid only for odd kernels (an even one would grow it by a row and a column).
+        guard lctd.conv == .none || (lctd.convKernel > 0 && lctd.convKernel % 2 == 1),
+              lctd.routeLePEKernel == 0 || lctd.routeLePEKernel % 2 == 1 else {
+            throw .unsupportedArchitecture(path: weights.path,
+                                           reason: "decoder kernels must be odd (conv \(lctd.convKernel), LePE \(lctd.routeLePEKernel))")
+        }
         architecture = lctd
         switch lctd.tapProjection {
         case .learned:

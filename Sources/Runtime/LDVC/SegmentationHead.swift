@@ -60,7 +60,7 @@ struct SegmentationHead: Sendable {
         var probabilities = Resize.bilinear(logits.values, planes: classCount, inHeight: h, inWidth: w, outHeight: size, outWidth: size)
         Activations.sigmoid(&probabilities)
         let offset = Float(architecture.seenOffset)
-        for seen in seenClasses where seen < classCount {
+        for seen in seenClasses where (0..<classCount).contains(seen) {
             for index in (seen * size * size)..<((seen + 1) * size * size) { probabilities[index] -= offset }
         }
         let scores = Resize.bilinear(probabilities, planes: classCount, inHeight: size, inWidth: size, outHeight: cropHeight, outWidth: cropWidth)
