@@ -99,7 +99,7 @@ public struct TextTransformer: Sendable {
         }
         var pooledRows = Matrix(rows: sequences.count, columns: width)
         for (index, range) in ranges.enumerated() {
-            pooledRows.replaceRows(startingAt: index, with: x.rows((range.upperBound - 1)..<range.upperBound))
+            pooledRows.replaceRows(startingAt: index, with: x.slice(rows: (range.upperBound - 1)..<range.upperBound))
         }
         let pooled = finalNorm(pooledRows)
         let projected = projection(pooled)

@@ -79,7 +79,7 @@ public struct VisionTransformer: Sendable {
 
         if let prompts {
             // [CLS; P_0; patches] (img_encoder.py forward: cat after ln_pre).
-            x = Matrix.stacking([x.rows(0..<1), prompts.perLayer[0], x.rows(1..<x.rows)])
+            x = Matrix.stacking([x.slice(rows: 0..<1), prompts.perLayer[0], x.slice(rows: 1..<x.rows)])
         }
         var intermediates: [Int: Matrix] = [:]
         var hasPrompts = prompts != nil
@@ -90,18 +90,18 @@ public struct VisionTransformer: Sendable {
                     x.replaceRows(startingAt: 1, with: prompts.perLayer[index])
                 } else if hasPrompts {
                     // Past total_d_layer ZegCLIP keeps only CLS and the last h·w rows.
-                    x = Matrix.stacking([x.rows(0..<1), x.rows((x.rows - patchCount)..<x.rows)])
+                    x = Matrix.stacking([x.slice(rows: 0..<1), x.slice(rows: (x.rows - patchCount)..<x.rows)])
                     hasPrompts = false
                 }
             }
             x = block(x, sequences: [0..<x.rows], causal: false)
             taps?.record("vision.blocks.\(index)", x)
-            if keepLayers.contains(index) { intermediates[index] = x.rows((x.rows - patchCount)..<x.rows) }
+            if keepLayers.contains(index) { intermediates[index] = x.slice(rows: (x.rows - patchCount)..<x.rows) }
         }
 
         guard let prompts else {
             // Plain CLIP: ln_post on CLS, then the projection.
-            let pooled = postNorm(x.rows(0..<1))
+            let pooled = postNorm(x.slice(rows: 0..<1))
             taps?.record("vision.pooled", itemShape: [width], values: pooled.values)
             let embedding = projection(pooled)
             taps?.record("vision.embeds", itemShape: [embedDim], values: embedding.values)
@@ -114,7 +114,7 @@ public struct VisionTransformer: Sendable {
         var projected = projection(postNorm(normed))
         projected.normalizeRows()
         let global = projected.row(0)
-        let dense = projected.rows((projected.rows - patchCount)..<projected.rows)
+        let dense = projected.slice(rows: (projected.rows - patchCount)..<projected.rows)
         taps?.record("vision.global", itemShape: [embedDim], values: global)
         taps?.recordChannelFirst("vision.dense", dense, height: gridHeight, width: gridWidth)
         return VisionEncoding(gridHeight: gridHeight, gridWidth: gridWidth, embedding: global, dense: dense,
@@ -132,11 +132,11 @@ public struct VisionTransformer: Sendable {
                 throw .invalidInput(path: path, reason: "a \(gridHeight)×\(gridWidth) patch grid needs position embeddings for it; the model stores \(stored)×\(stored)")
             }
             // ZegCLIP re-interpolates pos[1:] bilinearly (align_corners=False) to the current grid.
-            let spatial = positionEmbedding.rows(1..<positionEmbedding.rows).transposed()
+            let spatial = positionEmbedding.slice(rows: 1..<positionEmbedding.rows).transposed()
             let resized = Resize.bilinear(spatial.values, planes: width, inHeight: stored, inWidth: stored,
                                           outHeight: gridHeight, outWidth: gridWidth)
             let patchRows = Matrix(rows: width, columns: gridHeight * gridWidth, values: resized).transposed()
-            terms = Matrix.stacking([positionEmbedding.rows(0..<1), patchRows])
+            terms = Matrix.stacking([positionEmbedding.slice(rows: 0..<1), patchRows])
         }
         if prompts?.classEmbeddingTwice == true {
             // cls_pos = pos[0] + class_embedding (img_encoder.py forward), so CLS gets it twice.

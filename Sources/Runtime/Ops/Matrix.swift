@@ -28,7 +28,7 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// Rows `range` as a new matrix.
-    public func rows(_ range: Range<Int>) -> Matrix {
+    public func slice(rows range: Range<Int>) -> Matrix {
         Matrix(rows: range.count, columns: columns, values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
