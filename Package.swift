@@ -36,10 +36,13 @@ let package = Package(
         ]),
         .target(name: "Tokenizer"),
         .target(name: "Runtime", dependencies: ["TensorCore", "Layout", "HDF5", "BLAS", "Tokenizer"]),
+        // Deep prompt initialisation (issue 6) and export to PyTorch/safetensors/HDF5/npz files.
+        .target(name: "Prompts", dependencies: ["TensorCore", "HDF5", "Layout", "Runtime", "Tokenizer"]),
+        .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Layout"]),
 
         // Command line: a library that tests call in-process, and a five-line executable.
         .target(name: "LDVCCommands", dependencies: [
-            "TensorCore", "Checkpoint", "Layout", "Conversion", "Tokenizer", "Runtime",
+            "TensorCore", "Checkpoint", "Layout", "Conversion", "Tokenizer", "Runtime", "Prompts", "Export",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ldvc-convert", dependencies: ["LDVCCommands"]),
@@ -55,6 +58,11 @@ let package = Package(
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BLAS", "Layout", "TensorCore", "HDF5", "Conversion", "_TestSupport"]),
+        .testTarget(name: "PromptsTests", dependencies: [
+            "Prompts", "Runtime", "Layout", "TensorCore", "HDF5", "Conversion", "_TestSupport",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "LDVCCommandsTests", dependencies: ["LDVCCommands", "ldvc-convert", "Layout", "HDF5", "_TestSupport"]),
     ]
 )

@@ -14,7 +14,7 @@ extension LayoutSchema {
     "source_size": {"type": "int", "required": true, "doc": "size of the input in bytes"},
     "source_sha256": {"type": "string", "required": true, "doc": "lower-case hex SHA-256 of the input"},
     "source_format": {"type": "string", "required": true, "doc": "torch-zip | torchscript | torch-legacy | safetensors | onnx"},
-    "source_convention": {"type": "string", "required": true, "doc": "openai | open_clip | hf"},
+    "source_convention": {"type": "string", "required": true, "doc": "openai | open_clip | hf | mmseg (a ZegCLIP/LDVC training checkpoint)"},
     "source_wrapper": {"type": "string", "required": true, "doc": "key path of the state dict inside the input ('' when the input is the state dict)"},
     "dtype_policy": {"type": "string", "required": true, "doc": "keep | f32 | f16"},
     "embed_dim": {"type": "int", "required": true, "doc": "joint image-text embedding width"},
@@ -45,11 +45,20 @@ extension LayoutSchema {
     },
     "prompts.vision": {
       "required": false,
-      "attributes": {"tokens": "int", "deep_layers": "int", "norm_eps": "double", "class_embedding_twice": "int"}
+      "attributes": {
+        "tokens": "int", "deep_layers": "int", "norm_eps": "double", "class_embedding_twice": "int",
+        "init_method": "string (optional: vpt_uniform | imported)", "init_seed": "int (optional, vpt_uniform)",
+        "init_bound": "double (optional, vpt_uniform)", "init_source": "string (optional, imported)"
+      }
     },
     "prompts.text": {
       "required": false,
-      "attributes": {"tokens": "int", "layers": "int", "start": "int", "add_position_at_first_layer": "int", "template": "string"}
+      "attributes": {
+        "tokens": "int", "layers": "int", "start": "int", "add_position_at_first_layer": "int", "template": "string",
+        "init_method": "string (optional: pretrain | random | imported)", "init_template": "string (optional, pretrain)",
+        "init_token_ids": "int_array (optional, pretrain)", "init_positions": "int_array (optional, pretrain)",
+        "init_seed": "int (optional, random)", "init_std": "double (optional, random)", "init_source": "string (optional, imported)"
+      }
     },
     "head": {
       "required": false,

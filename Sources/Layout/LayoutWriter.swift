@@ -101,6 +101,17 @@ public final class LayoutWriter: @unchecked Sendable {
         do { try dataset.write(tensor.contiguousBytes) } catch { throw .hdf5(error) }
     }
 
+    /// Sets extra attributes on the group of dotted name `group` (created if needed), e.g. how the
+    /// prompts of `prompts.text` were initialised (`PromptInitialization`).
+    public func setAttributes(_ attributes: [(name: String, value: HDF5AttributeValue)], onGroup group: String) throws(LayoutError) {
+        do {
+            let target = try groupCreatingIfNeeded(group.split(separator: ".").map(String.init))
+            for (name, value) in attributes { try target.setAttribute(name, value) }
+        } catch {
+            throw .hdf5(error)
+        }
+    }
+
     /// Checks the file against the schema, closes it and moves it into place.
     public func finish() throws(LayoutError) {
         do {
