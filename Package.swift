@@ -25,10 +25,13 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5", "TensorCore"]),
         .target(name: "ZipArchive", dependencies: ["CLibzip"]),
         .target(name: "BLAS", dependencies: ["COpenBLAS"]),
+        // ONNX schema subset compiled by protoc-c (Schemas/onnx/GENERATED.md), and its Swift bridge.
+        .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
+        .target(name: "ONNXProto", dependencies: ["CONNXProto", "CProtobufC"]),
 
         // Core and formats.
         .target(name: "TensorCore"),
-        .target(name: "Checkpoint", dependencies: ["TensorCore", "ZipArchive"]),
+        .target(name: "Checkpoint", dependencies: ["TensorCore", "ZipArchive", "ONNXProto"]),
         .target(name: "Layout", dependencies: ["TensorCore", "HDF5"]),
         .target(name: "Conversion", dependencies: [
             "TensorCore", "Checkpoint", "Layout", "HDF5",

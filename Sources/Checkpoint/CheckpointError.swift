@@ -19,6 +19,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
     case noTensors(path: String, detail: String)
     case malformedSafetensors(path: String, reason: String)
     case duplicateName(path: String, name: String)
+    case malformedONNX(path: String, reason: String)
+    case externalData(path: String, tensor: String, reason: String)
+    case unrecoverableNames(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -56,6 +59,12 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
             return "\(path): malformed safetensors file: \(reason)"
         case .duplicateName(let path, let name):
             return "\(path): the tensor name '\(name)' occurs twice"
+        case .malformedONNX(let path, let reason):
+            return "\(path): not a valid ONNX model: \(reason)"
+        case .externalData(let path, let tensor, let reason):
+            return "\(path): external data of tensor '\(tensor)': \(reason)"
+        case .unrecoverableNames(let path, let reason):
+            return "\(path): cannot tell which CLIP weight each ONNX tensor is: \(reason)"
         }
     }
 }

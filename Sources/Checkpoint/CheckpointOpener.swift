@@ -49,7 +49,7 @@ public enum CheckpointOpener {
         case .legacyTorch: return try LegacyTorchCheckpoint(path: path, limits: limits)
         case .safetensors: return try SafetensorsCheckpoint(path: path, limits: limits)
         case .hdf5: throw .unknownFormat(path: path, detail: "an HDF5 file, which is an output of this tool, not a checkpoint to convert")
-        case .onnx: throw .unknownFormat(path: path, detail: "an ONNX model; ONNX reading is not available in this build")
+        case .onnx: return try ONNXCheckpoint(path: path, limits: limits)
         }
     }
 }
