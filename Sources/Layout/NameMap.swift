@@ -40,6 +40,10 @@ public struct NameMap: Sendable {
     }
 
     public func resolve(_ sourceKey: String) -> Resolution {
+        // A rule spelled out for one index (MMSeg's 1-based `input_proj_1` ↔ `tap_proj.0`) wins over templates.
+        if let rules = rulesBySource[sourceKey] {
+            return .mapped(rules.map { Target(canonical: $0.canonical, transform: $0.transform, blockIndex: nil) })
+        }
         let (template, index) = Self.template(of: sourceKey)
         if let rules = rulesBySource[template] {
             return .mapped(rules.map { rule in
@@ -52,6 +56,7 @@ public struct NameMap: Sendable {
 
     /// The source key and transform that produce `canonical`, or nil if this convention has none.
     public func source(ofCanonical canonical: String) -> (key: String, transform: TensorTransform)? {
+        if let rule = ruleByCanonical[canonical] { return (rule.source, rule.transform) }
         let (template, index) = Self.template(of: canonical)
         guard let rule = ruleByCanonical[template] else { return nil }
         return (Self.expand(rule.source, index), rule.transform)
