@@ -12,7 +12,7 @@ Usage (from the repository root; needs the Python packages of Fixtures/requireme
     swift build -c release --product ldvc-convert
     python3 scripts/bench/convert_bench.py [--repeat 5] [--dir bench-out] [--dtype fp32|fp16]
 """
-import argparse, os, shutil, statistics, subprocess, sys, time, types
+import argparse, os, statistics, subprocess, sys, time
 
 def timed(command, env=None):
     """Runs a command; returns (seconds, peak RSS in MB)."""
@@ -33,6 +33,18 @@ with h5py.File(sys.argv[2], "w") as f:
         f.create_dataset(name, data=tensor.contiguous().numpy())
 """
 
+GENERATE = r"""
+import sys, types
+# torchvision from PyPI is CUDA-built; open_clip only needs its Python parts here.
+sys.modules["torchvision._meta_registrations"] = types.ModuleType("torchvision._meta_registrations")
+import torch, open_clip
+torch.manual_seed(0)
+model = open_clip.create_model("ViT-B-16", pretrained=None)
+if sys.argv[2] == "fp16":
+    model = model.half()
+torch.save(model.state_dict(), sys.argv[1])
+"""
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
@@ -43,15 +55,9 @@ def main():
     os.makedirs(args.dir, exist_ok=True)
     checkpoint = os.path.join(args.dir, f"ViT-B-16-{args.dtype}.pt")
     if not os.path.exists(checkpoint):
-        # torchvision from PyPI is CUDA-built; open_clip only needs its Python parts here.
-        sys.modules["torchvision._meta_registrations"] = types.ModuleType("torchvision._meta_registrations")
-        import torch, open_clip
-        torch.manual_seed(0)
-        model = open_clip.create_model("ViT-B-16", pretrained=None)
-        if args.dtype == "fp16":
-            model = model.half()
-        torch.save(model.state_dict(), checkpoint)
-        del model
+        # Generated in a child process: a forked child inherits its parent's peak RSS, so loading
+        # torch here would inflate every later measurement.
+        subprocess.run([sys.executable, "-c", GENERATE, checkpoint, args.dtype], check=True)
     size_mb = os.path.getsize(checkpoint) / 1e6
     with open(checkpoint, "rb") as f:  # warm the page cache so every contestant reads from memory
         while f.read(1 << 24):
