@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["TensorCore", "HDF5"], path: "Sources/_TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "_TestSupport"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore", "ZipArchive", "_TestSupport"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore", "ZipArchive", "ONNXProto", "_TestSupport"]),
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"]),

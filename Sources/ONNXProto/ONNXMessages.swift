@@ -20,6 +20,8 @@ public struct ONNXOpset: Sendable, Equatable {
 
 /// The fields of `ModelProto` other than the graph.
 public struct ONNXModelHeader: Sendable, Equatable {
+    public init() {}
+
     public var irVersion: Int64?
     public var producerName: String = ""
     public var producerVersion: String = ""
@@ -44,6 +46,8 @@ public struct ONNXDataField: Sendable, Equatable {
 
 /// A `TensorProto`: its metadata decoded by protobuf-c, its element fields located but not read.
 public struct ONNXTensorScan: Sendable, Equatable {
+    public init() {}
+
     public var name: String = ""
     public var dataType: Int32?
     public var dims: [Int64] = []
@@ -60,6 +64,8 @@ public struct ONNXTensorScan: Sendable, Equatable {
 /// An `AttributeProto`. Tensor-valued attributes are scanned like initializers; subgraphs are
 /// only noted (weights inside `If`/`Loop` bodies are not searched).
 public struct ONNXAttribute: Sendable, Equatable {
+    public init() {}
+
     public var name: String = ""
     /// `AttributeType` code, when the writer set it.
     public var type: Int32?
@@ -76,6 +82,8 @@ public struct ONNXAttribute: Sendable, Equatable {
 
 /// A `NodeProto`.
 public struct ONNXNode: Sendable, Equatable {
+    public init() {}
+
     public var name: String = ""
     public var opType: String = ""
     public var domain: String = ""
@@ -91,6 +99,8 @@ public struct ONNXNode: Sendable, Equatable {
 
 /// Everything the reader takes from one ONNX file, in file order.
 public struct ONNXModelScan: Sendable {
+    public init() {}
+
     public var header = ONNXModelHeader()
     public var graphName = ""
     public var nodes: [ONNXNode] = []

@@ -59,7 +59,7 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
                   let value = node.attribute("value")?.tensor, let output = node.outputs.first, !output.isEmpty else { continue }
             guard names.insert(output).inserted else { throw .duplicateName(path: path, name: output) }
             constantOutputs[output] = tensors.count
-            tensors.append(try decoder.decode(value, name: output, origin: "Constant node '\(node.name)'"))
+            tensors.append(try decoder.decode(value, name: output, origin: "Constant"))
         }
         let graph = ONNXGraph(nodes: scan.nodes, tensors: tensors, constantOutputs: constantOutputs, inputs: scan.inputs)
 

@@ -231,7 +231,8 @@ struct ONNXNameRecovery {
             for candidate in [root.key(ofFileName: parts), parts].compactMap({ $0 }) {
                 let other = candidate.joined(separator: ".")
                 if other != key, let otherTensor = owner[other], otherTensor != role.tensor {
-                    throw .unrecoverableNames(path: path, reason: "'\(name)' names '\(other)', but the graph uses it as \(CLIPSourceKeys.describe(role.role, tower: role.tower)) ('\(key)')")
+                    let named = name == other ? "the tensor named '\(name)'" : "the tensor named '\(name)' (key '\(other)')"
+                    throw .unrecoverableNames(path: path, reason: "\(named) is used where the graph has the \(CLIPSourceKeys.describe(role.role, tower: role.tower)) ('\(key)'); the names contradict the graph")
                 }
             }
         }

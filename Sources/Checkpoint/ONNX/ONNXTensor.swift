@@ -30,7 +30,7 @@ struct ONNXTensor: Sendable {
     let elementCount: Int
     /// nil exactly when `dtype` is nil.
     let storage: ONNXStorage?
-    /// "initializer" or "Constant node '<name>'".
+    /// "initializer" or "Constant" (the value of a Constant node, named by its output).
     let origin: String
 
     var isFloatingPoint: Bool { dtype?.isFloatingPoint ?? false }
