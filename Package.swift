@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BLAS", "Layout", "TensorCore", "HDF5", "Conversion", "_TestSupport"]),
         .testTarget(name: "PromptsTests", dependencies: [
-            "Prompts", "Runtime", "Layout", "TensorCore", "HDF5", "Conversion", "_TestSupport",
+            "Prompts", "Runtime", "Layout", "TensorCore", "HDF5", "Conversion", "Export", "_TestSupport",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),

@@ -609,7 +609,10 @@ def same_tensors(a, b):
         x, y = a[k], b[k]
         if x.dtype != y.dtype or x.shape != y.shape:
             return False, f"{k}: {x.dtype}{list(x.shape)} vs {y.dtype}{list(y.shape)}"
-        if not torch.equal(x.contiguous().view(torch.uint8) if x.dtype != torch.bool else x, y.contiguous().view(torch.uint8) if y.dtype != torch.bool else y):
+        def bits(t):
+            return t.contiguous().reshape(-1).view(torch.uint8) if t.dtype != torch.bool else t
+
+        if not torch.equal(bits(x), bits(y)):
             return False, f"{k}: values differ"
     return True, "identical"
 

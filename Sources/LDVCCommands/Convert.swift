@@ -36,6 +36,11 @@ extension LDVCConvert {
         @Flag(name: [.short, .long], help: "Print only errors.")
         var quiet = false
 
+        @Option(name: .customLong("init-prompts"), help: ArgumentHelp("Also add LDVC deep prompts, the language prompts initialised from this template (see init-prompts).", valueName: "template"))
+        var initPrompts: String?
+
+        @OptionGroup(title: "Prompts (with --init-prompts)") var prompts: PromptOptions
+
         func run() async throws {
             Terminal.installInterruptHandler()
             var options = ConversionOptions()
@@ -45,6 +50,15 @@ extension LDVCConvert {
             architecture.apply(to: &options)
             let observer = Terminal.observer(showProgress: true, quiet: quiet)
             let started = Date()
+            if let initPrompts {
+                do {
+                    try ConvertWithPrompts.run(input: input, output: output, options: options, observer: observer, template: initPrompts,
+                                               prompts: prompts, quiet: quiet)
+                } catch {
+                    throw ExitStatus.fail(error)
+                }
+                return
+            }
             do {
                 let report = try Converter.convert(input: input, output: output, options: options, observer: observer)
                 if !quiet {

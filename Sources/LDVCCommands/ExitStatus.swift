@@ -1,9 +1,11 @@
 import ArgumentParser
 import Checkpoint
 import Conversion
+import Export
 import Foundation
 import HDF5
 import Layout
+import Prompts
 
 /// Maps library errors to exit codes (sysexits style) in one place and prints them once.
 enum ExitStatus {
@@ -18,6 +20,8 @@ enum ExitStatus {
         case let error as ConversionError: return code(for: error)
         case let error as LayoutError: return code(for: error)
         case let error as CheckpointError: return code(for: error)
+        case let error as PromptsError: return code(for: error)
+        case let error as ExportError: return code(for: error)
         default: return internalError
         }
     }
@@ -47,6 +51,27 @@ enum ExitStatus {
     static func code(for error: CheckpointError) -> Int32 {
         switch error {
         case .unreadable: return inputMissing
+        default: return inputRefused
+        }
+    }
+
+    /// Template, counts and positions that do not fit the model are usage errors; a model that
+    /// cannot take prompts is refused input.
+    static func code(for error: PromptsError) -> Int32 {
+        switch error {
+        case .layout(let inner): return code(for: inner)
+        case .runtime(.layout(let inner)): return code(for: inner)
+        case .hdf5: return ioError
+        case .emptyTemplate, .templateTooLong, .promptCount, .positions, .tokenizer: return ExitCode.validationFailure.rawValue
+        default: return inputRefused
+        }
+    }
+
+    static func code(for error: ExportError) -> Int32 {
+        switch error {
+        case .layout(let inner): return code(for: inner)
+        case .hdf5, .write: return ioError
+        case .unknownFormat: return ExitCode.validationFailure.rawValue
         default: return inputRefused
         }
     }

@@ -16,12 +16,15 @@ public struct LDVCConvert: AsyncParsableCommand {
               ldvc-convert ViT-B-16.pt                  writes ViT-B-16.h5 beside it
               ldvc-convert model.pth -o clip.h5         a training checkpoint {"state_dict": ...}
               ldvc-convert inspect ViT-B-16.pt --json   what is inside and how each tensor maps
+              ldvc-convert ViT-B-16.pt --init-prompts "a photo of a"   convert and add LDVC deep prompts
+              ldvc-convert import ldvc_trained.pth -o ldvc.h5          a trained ZegCLIP/LDVC checkpoint
+              ldvc-convert export ldvc.h5 --naming openai -o clip.pt   back to a PyTorch state dict
 
             Exit codes: 0 success, 64 bad usage, 65 input refused or malformed, 66 input missing or \
             unreadable, 73 output cannot be created, 74 write error, 70 internal error.
             """,
         version: "0.1.0",
-        subcommands: [Convert.self, Inspect.self, Verify.self],
+        subcommands: [Convert.self, Inspect.self, Verify.self, InitPrompts.self, Import.self, Export.self, ExportPrompts.self],
         defaultSubcommand: Convert.self)
 
     public init() {}

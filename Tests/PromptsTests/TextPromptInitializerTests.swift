@@ -1,4 +1,5 @@
 import Conversion
+@testable import Export
 import Foundation
 import HDF5
 import Layout
@@ -152,6 +153,30 @@ struct TextPromptInitializerTests {
         _ = try Converter.convert(input: FixturePath.fixture("torch/openai_fp32.pt"), output: path, options: ConversionOptions())
         #expect { try TextPromptInitializer.pretrain(reader: try LayoutReader(path: path), template: "a photo of a", tokens: 6) } throws: { error in
             (error as? PromptsError).map { "\($0)".contains("outside the model's vocabulary of 1000") } ?? false
+        }
+    }
+}
+
+@Suite("Models that cannot take the prompts")
+struct PromptTowerTests {
+    @Test("a model without a text encoder refuses language prompts, one without a vision encoder visual prompts; nothing is written")
+    func missingTowers() throws {
+        let model = try FullVocabularyModel()
+        for (tower, prefix) in [("text", "text."), ("vision", "vision.")] {
+            // A one-tower copy: export the other tower's tensors only, convert that back.
+            let checkpoint = model.folder.file("no-\(tower).pt")
+            _ = try Exporter.export(input: model.path, output: checkpoint, naming: .openai, dtype: .source, format: nil, overwrite: false,
+                                    include: { !$0.hasPrefix(prefix) }, what: "")
+            let oneTower = model.folder.file("no-\(tower).h5")
+            _ = try Converter.convert(input: checkpoint, output: oneTower, options: FullVocabularyModel.options)
+            var request = PromptRequest()
+            request.textInitialization = tower == "text" ? .template("a photo of a") : .random
+            if tower == "text" { request.visualTokens = 0 } else { request.textTokens = 0 }
+            let output = model.folder.file("out-\(tower).h5")
+            #expect(throws: PromptsError.missingTower(path: oneTower, tower: tower)) {
+                try PromptInjector.inject(input: oneTower, output: output, request: request, overwrite: false, producer: "test")
+            }
+            #expect(!FileManager.default.fileExists(atPath: output))
         }
     }
 }

@@ -1,0 +1,167 @@
+public import Layout
+public import TensorCore
+
+/// Which element type an exported tensor gets.
+public enum ExportDType: String, Sendable, CaseIterable {
+    /// The type the tensor had in the checkpoint it was converted from (`source_dtype`), so an export
+    /// in the original naming gives back the original tensors, dtypes included (default).
+    case source
+    /// The type stored in the layout file.
+    case stored
+    /// Every float tensor widened to f32 (exact).
+    case f32
+}
+
+/// A layout file's tensors under another naming, decided before anything is read: each output key,
+/// its dtype and shape, and the canonical tensors (with the table's inverse transforms) it is made of.
+/// Tensors are loaded one at a time by `tensor(_:)`, so writers stream.
+public struct StateDictPlan: Sendable {
+    public struct Item: Sendable, Equatable {
+        public let key: String
+        public let dtype: DType
+        public let shape: [Int]
+        /// Canonical tensors in order: one, or the q/k/v thirds of a fused projection.
+        public let canonical: [String]
+        let transform: TensorTransform
+    }
+
+    public let path: String
+    public let naming: ExportNaming
+    public let items: [Item]
+    /// Canonical tensors the naming has no key for (e.g. LDVC's head under `--naming openai`).
+    public let skipped: [String]
+    let reader: LayoutReader
+    let dtypeChoice: ExportDType
+
+    /// Plans the export of every tensor of `reader` accepted by `include`.
+    public init(reader: LayoutReader, naming: ExportNaming, dtype: ExportDType = .source,
+                include: (String) -> Bool = { _ in true }) throws(ExportError) {
+        path = reader.path
+        self.naming = naming
+        self.reader = reader
+        dtypeChoice = dtype
+        let map = naming.table.map(NameMap.init)
+        var order: [String] = []
+        var parts: [String: [(canonical: String, transform: TensorTransform)]] = [:]
+        var skipped: [String] = []
+        let names: [String]
+        do { names = try reader.tensorNames().filter(include) } catch { throw .layout(error) }
+        for name in names {
+            let key: String, transform: TensorTransform
+            if let map {
+                guard let source = map.source(ofCanonical: name) else {
+                    skipped.append(name)
+                    continue
+                }
+                (key, transform) = source
+            } else {
+                (key, transform) = (name, .identity)
+            }
+            if parts[key] == nil { order.append(key) }
+            parts[key, default: []].append((name, transform))
+        }
+        var items: [Item] = []
+        for key in order {
+            let members = parts[key] ?? []
+            let transform = members[0].transform
+            var canonical = members.map(\.canonical)
+            var shape: [Int]
+            do { shape = try reader.shape(of: canonical[0]) } catch { throw .layout(error) }
+            switch transform {
+            case .identity:
+                break
+            case .transpose:
+                shape = shape.count == 2 ? [shape[1], shape[0]] : shape
+            case .splitRows(_, let count):
+                var byPart: [Int: String] = [:]
+                for member in members { if case .splitRows(let part, _) = member.transform { byPart[part] = member.canonical } }
+                let missing = (0..<count).filter { byPart[$0] == nil }
+                guard missing.isEmpty else {
+                    throw .incompleteFusedTensor(path: path, key: key, missing: missing.map { "part \($0 + 1) of \(count)" })
+                }
+                canonical = (0..<count).compactMap { byPart[$0] }
+                for name in canonical.dropFirst() {
+                    let other: [Int]
+                    do { other = try reader.shape(of: name) } catch { throw .layout(error) }
+                    guard other == shape else { throw .tensor(path: path, name: name, reason: "shape \(other) differs from its sibling's \(shape)") }
+                }
+                shape = [(shape.first ?? 0) * count] + shape.dropFirst()
+            }
+            let dtype = try Self.dtype(of: canonical[0], reader: reader, choice: dtype)
+            items.append(Item(key: key, dtype: dtype, shape: shape, canonical: canonical, transform: transform))
+        }
+        self.items = items
+        self.skipped = skipped
+    }
+
+    static func dtype(of name: String, reader: LayoutReader, choice: ExportDType) throws(ExportError) -> DType {
+        let provenance: (provenance: TensorProvenance, dtype: DType)
+        do { provenance = try reader.provenance(of: name) } catch { throw .layout(error) }
+        switch choice {
+        case .stored:
+            return provenance.dtype
+        case .f32:
+            return provenance.dtype.isFloatingPoint ? .f32 : provenance.dtype
+        case .source:
+            guard let source = DType(rawValue: provenance.provenance.sourceDType) else {
+                throw .tensor(path: reader.path, name: name, reason: "source_dtype '\(provenance.provenance.sourceDType)' is not an element type")
+            }
+            return source
+        }
+    }
+
+    /// The tensor of `item`: parts concatenated, the transform undone, the dtype set.
+    public func tensor(_ item: Item) throws(ExportError) -> Tensor {
+        var pieces: [Tensor] = []
+        for name in item.canonical {
+            do { pieces.append(try reader.tensor(name)) } catch { throw .layout(error) }
+        }
+        do {
+            var tensor: Tensor
+            switch item.transform {
+            case .identity:
+                tensor = pieces[0]
+            case .transpose:
+                let matrix = pieces[0]
+                tensor = matrix.rank == 2
+                    ? try Tensor(dtype: matrix.dtype, shape: [matrix.shape[1], matrix.shape[0]], strides: [matrix.strides[1], matrix.strides[0]],
+                                 storageOffset: matrix.storageOffset, storage: matrix.storage).contiguous()
+                    : matrix
+            case .splitRows:
+                var bytes: [UInt8] = []
+                for piece in pieces { bytes += piece.contiguousBytes }
+                tensor = try Tensor(dtype: pieces[0].dtype, shape: item.shape, bytes: bytes)
+            }
+            if tensor.dtype != item.dtype, item.dtype == .bf16, tensor.dtype.isFloatingPoint {
+                tensor = try Tensor(dtype: .bf16, shape: tensor.shape, bytes: Self.bfloat16Bytes(tensor.floats()))
+            } else if tensor.dtype != item.dtype {
+                let converted = try tensor.converted(to: item.dtype)
+                guard converted.overflowCount == 0 else {
+                    throw ExportError.tensor(path: path, name: item.key, reason: "\(converted.overflowCount) value(s) overflow \(item.dtype.rawValue)")
+                }
+                tensor = converted.tensor
+            }
+            guard tensor.shape == item.shape else {
+                throw ExportError.tensor(path: path, name: item.key, reason: "shape \(tensor.shape), planned \(item.shape)")
+            }
+            return tensor
+        } catch let error as ExportError {
+            throw error
+        } catch {
+            throw .tensor(path: path, name: item.key, reason: "\(error)")
+        }
+    }
+
+    /// Round-to-nearest-even narrowing to bfloat16 (exact for values that came from bf16, which is
+    /// when an export asks for it: a bf16 checkpoint converted with `--dtype f32`).
+    static func bfloat16Bytes(_ values: [Float]) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: values.count * 2)
+        for (index, value) in values.enumerated() {
+            let bits = value.bitPattern
+            let half: UInt32 = value.isNaN ? (bits >> 16) | 0x40 : (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16
+            bytes[2 * index] = UInt8(truncatingIfNeeded: half)
+            bytes[2 * index + 1] = UInt8(truncatingIfNeeded: half >> 8)
+        }
+        return bytes
+    }
+}

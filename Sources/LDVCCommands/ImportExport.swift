@@ -1,0 +1,163 @@
+import ArgumentParser
+import Conversion
+import Export
+import Foundation
+import Layout
+
+extension ExportNaming: ExpressibleByArgument {}
+extension ExportDType: ExpressibleByArgument {}
+
+extension LDVCConvert {
+    /// `ldvc-convert import ldvc_trained.pth -o ldvc.h5`.
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a trained ZegCLIP/LDVC checkpoint (MMSegmentation {meta, state_dict}) into the HDF5 layout.",
+            discussion: """
+                Maps backbone.*, text_encoder.* and decode_head.* (prompts, text adapter, decoder) through the \
+                MMSeg name table. Settings come from tensor shapes, then the command line, then meta.config \
+                (checked against the shapes), then the reconstruction's defaults; the file records which \
+                (architecture_sources, shown by inspect).
+                """)
+
+        @Argument(help: ArgumentHelp("The training checkpoint (.pth).", valueName: "checkpoint"), completion: .file())
+        var input: String
+
+        @Option(name: [.short, .long], help: ArgumentHelp("Where to write the HDF5 file (default: the input's path with .h5).", valueName: "path"),
+                completion: .file(extensions: ["h5"]))
+        var output: String?
+
+        @Flag(name: .long, help: "Replace the output if it exists.")
+        var force = false
+
+        @Option(name: .long, help: ArgumentHelp("Element type to store: keep (as in the input), f32 or f16.", valueName: "policy"))
+        var dtype: DTypePolicy = .keep
+
+        @Option(name: .customLong("vision-heads"), help: ArgumentHelp("Attention heads of the vision tower (default: meta.config, else width / 64).", valueName: "n"))
+        var visionHeads: Int?
+
+        @Option(name: .customLong("text-heads"), help: ArgumentHelp("Attention heads of the text tower (default: meta.config, else width / 64).", valueName: "n"))
+        var textHeads: Int?
+
+        @Flag(name: .long, help: "Fail when the checkpoint holds tensors that are not part of ZegCLIP/LDVC (default: warn and skip them).")
+        var strict = false
+
+        @Flag(name: [.short, .long], help: "Print only errors.")
+        var quiet = false
+
+        func validate() throws {
+            if let visionHeads, visionHeads <= 0 { throw ValidationError("--vision-heads must be positive") }
+            if let textHeads, textHeads <= 0 { throw ValidationError("--text-heads must be positive") }
+        }
+
+        func run() async throws {
+            Terminal.installInterruptHandler()
+            var options = ConversionOptions()
+            options.dtype = dtype
+            options.overwrite = force
+            options.strict = strict
+            options.visionHeads = visionHeads
+            options.textHeads = textHeads
+            do {
+                let report = try MMSegImporter.importCheckpoint(input: input, output: output, options: options,
+                                                                observer: Terminal.observer(showProgress: false, quiet: quiet))
+                let defaults = report.sources.filter { $0.value.hasPrefix("default") }.keys.sorted()
+                if !defaults.isEmpty && !quiet {
+                    Terminal.note("\(input): not in the checkpoint, defaults used for: \(defaults.joined(separator: ", "))")
+                }
+                guard !quiet else { return }
+                let head = report.architecture.ldvc?.head
+                print("wrote \(report.output): \(report.tensorCount) tensors, \(head?.kind.rawValue ?? "no") head"
+                      + (report.classes.isEmpty ? "" : ", \(report.classes.count) classes (\(report.classes.prefix(5).joined(separator: ", "))\(report.classes.count > 5 ? ", …" : ""))"))
+            } catch {
+                throw ExitStatus.fail(error)
+            }
+        }
+    }
+
+    /// `ldvc-convert export ldvc.h5 --naming openai -o clip.pt`.
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a converted model back as a PyTorch state dict (.pt), safetensors, HDF5 or npz, in a naming convention.",
+            discussion: """
+                Names come from the convention's table read backwards (q/k/v joined into in_proj, projections \
+                transposed back), element types are the source checkpoint's (--dtype), so converting a .pt and \
+                exporting it in its own naming gives back the same tensors, bit for bit. Tensors a CLIP naming \
+                has no name for (prompts, head) are skipped with a warning; --naming mmseg names everything of \
+                a ZegCLIP/LDVC model. The .pt is a torch.save zip archive that torch.load(weights_only=True) reads.
+                """)
+
+        @Argument(help: ArgumentHelp("A model file written by ldvc-convert.", valueName: "model"), completion: .file(extensions: ["h5"]))
+        var model: String
+
+        @Option(name: .long, help: ArgumentHelp("openai, open_clip, hf, mmseg (ZegCLIP/LDVC segmentor) or canonical.", valueName: "name"))
+        var naming: ExportNaming
+
+        @Option(name: [.short, .long], help: ArgumentHelp("Output file; its extension picks the format: .pt/.pth/.bin, .safetensors, .h5, .npz.", valueName: "path"))
+        var output: String
+
+        @Option(name: .long, help: ArgumentHelp("source (the checkpoint's own, default), stored, or f32.", valueName: "type"))
+        var dtype: ExportDType = .source
+
+        @Flag(name: .long, help: "Replace the output if it exists.")
+        var force = false
+
+        @Flag(name: [.short, .long], help: "Print only errors.")
+        var quiet = false
+
+        func run() async throws {
+            Terminal.installInterruptHandler()
+            do {
+                let report = try Exporter.exportModel(input: model, output: output, naming: naming, dtype: dtype, overwrite: force)
+                LDVCConvert.report(report, quiet: quiet)
+            } catch {
+                throw ExitStatus.fail(error)
+            }
+        }
+    }
+
+    /// `ldvc-convert export-prompts ldvc.h5 -o prompts.pt`.
+    struct ExportPrompts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export-prompts",
+            abstract: "Write a model's deep prompts to .pt, .safetensors, .h5 or .npz.",
+            discussion: "Keys are a ZegCLIP/LDVC checkpoint's (backbone.prompt_embeddings, text_encoder.prompt_embeddings, …) unless --naming canonical.")
+
+        @Argument(help: ArgumentHelp("A model file with /prompts.", valueName: "model"), completion: .file(extensions: ["h5"]))
+        var model: String
+
+        @Option(name: [.short, .long], help: ArgumentHelp("Output file; its extension picks the format: .pt/.pth/.bin, .safetensors, .h5, .npz.", valueName: "path"))
+        var output: String
+
+        @Option(name: .long, help: ArgumentHelp("mmseg (default) or canonical.", valueName: "name"))
+        var naming: ExportNaming = .mmseg
+
+        @Option(name: .long, help: ArgumentHelp("source (default), stored, or f32.", valueName: "type"))
+        var dtype: ExportDType = .source
+
+        @Flag(name: .long, help: "Replace the output if it exists.")
+        var force = false
+
+        @Flag(name: [.short, .long], help: "Print only errors.")
+        var quiet = false
+
+        func run() async throws {
+            Terminal.installInterruptHandler()
+            do {
+                let report = try Exporter.exportPrompts(input: model, output: output, naming: naming, dtype: dtype, overwrite: force)
+                LDVCConvert.report(report, quiet: quiet)
+            } catch {
+                throw ExitStatus.fail(error)
+            }
+        }
+    }
+
+    static func report(_ report: ExportReport, quiet: Bool) {
+        if !report.skipped.isEmpty {
+            Terminal.warning("\(report.skipped.count) tensor(s) have no \(report.naming.rawValue) name and are not exported: "
+                             + report.skipped.prefix(4).joined(separator: ", ") + (report.skipped.count > 4 ? ", …" : "")
+                             + " (--naming mmseg exports a ZegCLIP/LDVC model whole)")
+        }
+        guard !quiet else { return }
+        print("wrote \(report.output): \(report.keys.count) tensors, \(report.naming.rawValue) names, \(report.format.rawValue)")
+    }
+}
