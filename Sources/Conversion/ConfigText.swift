@@ -1,6 +1,6 @@
 /// A value of a training configuration: the literal subset of Python (and JSON) that
 /// MMSegmentation configs are written in.
-public indirect enum ConfigValue: Sendable, Equatable {
+indirect enum ConfigValue: Sendable, Equatable {
     case none
     case bool(Bool)
     case int(Int)
@@ -13,7 +13,7 @@ public indirect enum ConfigValue: Sendable, Equatable {
     /// An expression this reader does not evaluate (`len(out_indices)`, `a + b`), kept as its text.
     case opaque(String)
 
-    public var intValue: Int? {
+    var intValue: Int? {
         switch self {
         case .int(let value): return value
         case .bool(let value): return value ? 1 : 0
@@ -22,7 +22,7 @@ public indirect enum ConfigValue: Sendable, Equatable {
         }
     }
 
-    public var doubleValue: Double? {
+    var doubleValue: Double? {
         switch self {
         case .int(let value): return Double(value)
         case .double(let value): return value
@@ -30,13 +30,13 @@ public indirect enum ConfigValue: Sendable, Equatable {
         }
     }
 
-    public var stringValue: String? {
+    var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
     }
 
     /// A bool, or 0/1.
-    public var boolValue: Bool? {
+    var boolValue: Bool? {
         switch self {
         case .bool(let value): return value
         case .int(let value) where value == 0 || value == 1: return value == 1
@@ -44,20 +44,20 @@ public indirect enum ConfigValue: Sendable, Equatable {
         }
     }
 
-    public var listValue: [ConfigValue]? {
+    var listValue: [ConfigValue]? {
         if case .list(let items) = self { return items }
         return nil
     }
 }
 
 /// An insertion-ordered string-keyed dictionary (configs are read in the order written).
-public struct ConfigDictionary: Sendable, Equatable {
-    public private(set) var keys: [String] = []
+struct ConfigDictionary: Sendable, Equatable {
+    private(set) var keys: [String] = []
     private var values: [String: ConfigValue] = [:]
 
-    public init() {}
+    init() {}
 
-    public subscript(key: String) -> ConfigValue? { values[key] }
+    subscript(key: String) -> ConfigValue? { values[key] }
 
     mutating func set(_ key: String, _ value: ConfigValue) {
         if values[key] == nil { keys.append(key) }
@@ -72,18 +72,18 @@ public struct ConfigDictionary: Sendable, Equatable {
 /// Anything beyond literals (calls other than `dict`, arithmetic, comprehensions) becomes
 /// `.opaque`, so an unusual config still yields every literal setting. Only text that cannot be
 /// tokenised (an unterminated string, unbalanced brackets) is refused.
-public struct ConfigText: Sendable {
+struct ConfigText: Sendable {
     /// Top-level names (Python assignments, or a JSON object's keys).
-    public let variables: ConfigDictionary
+    let variables: ConfigDictionary
 
-    public init(parsing text: String) throws(ConfigTextError) {
+    init(parsing text: String) throws(ConfigTextError) {
         var parser = ConfigParser(tokens: try ConfigLexer.tokens(of: text))
         variables = parser.document()
     }
 
     /// The value at a dotted path (`model.decode_head.num_heads`); a numeric component indexes a
     /// list (`model.test_cfg.crop_size.0`). `None`/`null` counts as absent.
-    public func value(at path: String) -> ConfigValue? {
+    func value(at path: String) -> ConfigValue? {
         var components = path.split(separator: ".").map(String.init)
         guard !components.isEmpty, var current = variables[components.removeFirst()] else { return nil }
         for component in components {
@@ -103,10 +103,10 @@ public struct ConfigText: Sendable {
 }
 
 /// Text that is not a configuration at all.
-public struct ConfigTextError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let line: Int
-    public let reason: String
-    public var description: String { "line \(line): \(reason)" }
+struct ConfigTextError: Error, Equatable, Sendable, CustomStringConvertible {
+    let line: Int
+    let reason: String
+    var description: String { "line \(line): \(reason)" }
 }
 
 // MARK: - Lexer

@@ -1,5 +1,5 @@
 import Foundation
-public import Checkpoint
+import Checkpoint
 public import Layout
 import HDF5
 import TensorCore

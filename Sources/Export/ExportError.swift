@@ -1,6 +1,5 @@
 public import HDF5
 public import Layout
-public import TensorCore
 
 /// Errors from exporting a layout file to another container. Every message is one line that
 /// starts with the file it is about.

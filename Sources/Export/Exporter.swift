@@ -1,5 +1,5 @@
 import Foundation
-public import Layout
+import Layout
 
 /// The containers an export can write, chosen by the output's extension.
 public enum ExportFormat: String, Sendable, CaseIterable {

@@ -54,6 +54,8 @@ extension LDVCConvert {
                 do {
                     try ConvertWithPrompts.run(input: input, output: output, options: options, observer: observer, template: initPrompts,
                                                prompts: prompts, quiet: quiet)
+                } catch let exit as ExitCode {
+                    throw exit
                 } catch {
                     throw ExitStatus.fail(error)
                 }

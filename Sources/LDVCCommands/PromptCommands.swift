@@ -147,8 +147,14 @@ enum ConvertWithPrompts {
         var converting = options
         converting.overwrite = true
         _ = try Converter.convert(input: input, output: scratch.temporaryPath, options: converting, observer: observer)
-        let report = try PromptInjector.inject(input: scratch.temporaryPath, output: destination, request: prompts.request(template: template),
-                                               overwrite: options.overwrite, producer: options.producer)
-        LDVCConvert.InitPrompts.print(report, quiet: quiet)
+        do {
+            let report = try PromptInjector.inject(input: scratch.temporaryPath, output: destination, request: prompts.request(template: template),
+                                                   overwrite: options.overwrite, producer: options.producer)
+            LDVCConvert.InitPrompts.print(report, quiet: quiet)
+        } catch {
+            // Messages about the model name the file the user gave, not the hidden intermediate.
+            Terminal.error("\(error)".replacingOccurrences(of: scratch.temporaryPath, with: input))
+            throw ExitCode(ExitStatus.code(for: error))
+        }
     }
 }

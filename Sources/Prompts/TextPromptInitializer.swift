@@ -67,7 +67,7 @@ public enum TextPromptInitializer {
                     ? "positions 0…\(tokens - 1) drop the last \(ids.count - tokens) (EOT included)"
                     : "positions \(ids.count)…\(tokens - 1) are padding after EOT"
                 warnings.append("\(path): the template \"\(template)\" gives \(ids.count) tokens with its start and end tokens, "
-                                + "not the \(tokens) prompt tokens; \(detail). Choose a template of \(tokens - 2) words' tokens or pass --positions")
+                                + "not the \(tokens) prompt tokens; \(detail). Use a template of \(tokens - 2) tokens, or choose the positions (--positions)")
             }
         }
         // The zero padding of clip.tokenize, up to the last position needed.

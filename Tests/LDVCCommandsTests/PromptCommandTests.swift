@@ -116,3 +116,14 @@ struct PromptCommandTests {
         #expect(folder.contents().isEmpty)
     }
 }
+
+extension PromptCommandTests {
+    @Test("convert --init-prompts with a bad template names the checkpoint, not an intermediate file, and leaves nothing")
+    func convertBadTemplate() throws {
+        let folder = TemporaryFolder("ldvc-cli")
+        let run = try RunTool.run(["convert", Self.fullVocabulary, "--init-prompts", " ", "-o", folder.file("out.h5")] + Self.heads)
+        #expect(run.exitCode == 64)
+        #expect(run.stderr.hasPrefix("error: \(Self.fullVocabulary): the prompt template is empty"), "\(run.stderr)")
+        #expect(folder.contents().isEmpty)
+    }
+}
