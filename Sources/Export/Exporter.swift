@@ -37,10 +37,22 @@ public struct ExportReport: Sendable {
 public enum Exporter {
     /// The whole model under `naming`. Tensors the naming cannot name (prompts and head under a CLIP
     /// naming) are skipped and listed in the report.
-    public static func exportModel(input: String, output: String, naming: ExportNaming, dtype: ExportDType = .source,
+    /// Without a naming, the file's own `source_convention` (so a converted checkpoint goes back to its names).
+    public static func exportModel(input: String, output: String, naming: ExportNaming?, dtype: ExportDType = .source,
                                    format: ExportFormat? = nil, overwrite: Bool) throws(ExportError) -> ExportReport {
-        try export(input: input, output: output, naming: naming, dtype: dtype, format: format, overwrite: overwrite,
-                   include: { _ in true }, what: "no tensor has a name in the \(naming.rawValue) naming")
+        let chosen: ExportNaming
+        if let naming {
+            chosen = naming
+        } else {
+            let convention: String
+            do { convention = try LayoutReader(path: input).metadata.sourceConvention } catch { throw .layout(error) }
+            guard let own = ExportNaming(rawValue: convention), own != .canonical else {
+                throw .unsupported(path: input, reason: "the file's source convention '\(convention)' is not a naming; pass --naming")
+            }
+            chosen = own
+        }
+        return try export(input: input, output: output, naming: chosen, dtype: dtype, format: format, overwrite: overwrite,
+                          include: { _ in true }, what: "no tensor has a name in the \(chosen.rawValue) naming")
     }
 
     /// The deep prompts (`prompts.vision.*`, `prompts.text.*`), by default under the MMSeg names a

@@ -89,8 +89,8 @@ extension LDVCConvert {
         @Argument(help: ArgumentHelp("A model file written by ldvc-convert.", valueName: "model"), completion: .file(extensions: ["h5"]))
         var model: String
 
-        @Option(name: .long, help: ArgumentHelp("openai, open_clip, hf, mmseg (ZegCLIP/LDVC segmentor) or canonical.", valueName: "name"))
-        var naming: ExportNaming
+        @Option(name: .long, help: ArgumentHelp("openai, open_clip, hf, mmseg (ZegCLIP/LDVC segmentor) or canonical (default: the convention the model was converted from).", valueName: "name"))
+        var naming: ExportNaming?
 
         @Option(name: [.short, .long], help: ArgumentHelp("Output file; its extension picks the format: .pt/.pth/.bin, .safetensors, .h5, .npz.", valueName: "path"))
         var output: String
