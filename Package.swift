@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["TensorCore", "Layout", "HDF5", "BLAS", "Tokenizer"]),
         // Deep prompt initialisation (issue 6) and export to PyTorch/safetensors/HDF5/npz files.
         .target(name: "Prompts", dependencies: ["TensorCore", "HDF5", "Layout", "Runtime", "Tokenizer"]),
-        .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Layout"]),
+        .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Layout", "Conversion"]),
 
         // Command line: a library that tests call in-process, and a five-line executable.
         .target(name: "LDVCCommands", dependencies: [

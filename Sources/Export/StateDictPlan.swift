@@ -1,3 +1,4 @@
+import Conversion
 public import Layout
 public import TensorCore
 
@@ -122,15 +123,9 @@ public struct StateDictPlan: Sendable {
             case .identity:
                 tensor = pieces[0]
             case .transpose:
-                let matrix = pieces[0]
-                tensor = matrix.rank == 2
-                    ? try Tensor(dtype: matrix.dtype, shape: [matrix.shape[1], matrix.shape[0]], strides: [matrix.strides[1], matrix.strides[0]],
-                                 storageOffset: matrix.storageOffset, storage: matrix.storage).contiguous()
-                    : matrix
+                tensor = try Transforms.transpose(pieces[0])
             case .splitRows:
-                var bytes: [UInt8] = []
-                for piece in pieces { bytes += piece.contiguousBytes }
-                tensor = try Tensor(dtype: pieces[0].dtype, shape: item.shape, bytes: bytes)
+                tensor = try Transforms.concatenateRows(pieces)
             }
             if tensor.dtype != item.dtype, item.dtype == .bf16, tensor.dtype.isFloatingPoint {
                 tensor = try Tensor(dtype: .bf16, shape: tensor.shape, bytes: Self.bfloat16Bytes(tensor.floats()))
