@@ -71,6 +71,7 @@ public struct Tensor: Sendable, Equatable {
             let start = storageOffset * itemSize
             return Array(storage[start..<(start + byteCount)])
         }
+        if let packed = packedMatrixBytes() { return packed }
         var result = [UInt8](repeating: 0, count: byteCount)
         var index = [Int](repeating: 0, count: rank)
         var destination = 0

@@ -221,15 +221,19 @@ struct ONNXNameRecovery {
         let keyParts = Self.components(key)
         let expected = root.fileName(of: keyParts) ?? keyParts
         var exact: String?
+        var sharedWith: String?
         for name in candidateNames(role) where Self.isKeyLike(name) {
             let parts = Self.components(name)
             if parts == expected || parts == keyParts {
                 if exact == nil { exact = name }
                 continue
             }
-            // A name that is another parameter's key contradicts the pattern.
+            // A name that is another parameter's key contradicts the pattern, unless that parameter
+            // is this very tensor: the TorchScript exporter merges initializers with identical
+            // values (all-ones LayerNorm scales of an untrained model) under one name.
             for candidate in [root.key(ofFileName: parts), parts].compactMap({ $0 }) {
                 let other = candidate.joined(separator: ".")
+                if other != key, owner[other] == role.tensor, sharedWith == nil { sharedWith = other }
                 if other != key, let otherTensor = owner[other], otherTensor != role.tensor {
                     let named = name == other ? "the tensor named '\(name)'" : "the tensor named '\(name)' (key '\(other)')"
                     throw .unrecoverableNames(path: path, reason: "\(named) is used where the graph has the \(CLIPSourceKeys.describe(role.role, tower: role.tower)) ('\(key)'); the names contradict the graph")
@@ -255,6 +259,8 @@ struct ONNXNameRecovery {
             return "exact: \(tensor.origin) '\(exact)'"
         }
         let stored = "\(tensor.dims)" + (role.role.isMatrix && role.storedInOut ? " (stores Wᵀ)" : "")
+        let label = sharedWith.map { "\(tensor.origin) '\(tensor.name)', shared with '\($0)' (the exporter merged identical tensors)," }
+            ?? "anonymous \(tensor.origin) '\(tensor.name)'"
         switch role.view {
         case .firstElements(let count):
             return "folded: \(tensor.origin) '\(tensor.name)' \(tensor.dims) is the \(description) broadcast over the batch by the exporter; its first \(count) values"
@@ -264,9 +270,9 @@ struct ONNXNameRecovery {
         }
         if let (node, module) = scopeNode {
             let place = node.name.hasPrefix("/") ? "node '\(node.name)'" : "node '\(node.name)' in module scope '\(module.joined(separator: "."))'"
-            return "scope: anonymous \(tensor.origin) '\(tensor.name)' \(stored) used by \(place)"
+            return "scope: \(label) \(stored) used by \(place)"
         }
-        return "pattern: anonymous \(tensor.origin) '\(tensor.name)' \(stored): \(description)"
+        return "pattern: \(label) \(stored): \(description)"
     }
 
     // MARK: - Names
