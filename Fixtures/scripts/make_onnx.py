@@ -11,8 +11,10 @@ values are the same) are exported to ONNX in each way users meet:
   and an ``Identity`` alias.
 * ``onnx/hf/``      HuggingFace weights of ``hf/model.safetensors``: ``CLIPVisionModelWithProjection``
   (TorchScript exporter and ``dynamo=True``), ``CLIPModel`` combined, the vision export with every name
-  removed (only the graph pattern can name its weights), and one whose names contradict the graph.
+  removed (only the graph pattern can name its weights), an opset-14 export (LayerNorm decomposed, optimum's
+  default opset), and one whose names contradict the graph.
   ``config.json`` is copied beside them, as optimum does, for the head count.
+* ``onnx/open_clip/`` the open_clip model's visual tower, with its ``open_clip_config.json``.
 * ``onnx/adversarial/``  tiny graphs with broken external data and a byte count that does not match
   the shape.
 
@@ -50,6 +52,8 @@ import torch  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 import clip  # noqa: E402  (openai-clip)
+import copy  # noqa: E402
+import open_clip  # noqa: E402
 import transformers  # noqa: E402
 from transformers import CLIPModel, CLIPVisionModelWithProjection  # noqa: E402
 
@@ -64,13 +68,20 @@ PINNED = {
     "onnx-ir": "1.1.0",
     "transformers": "5.24.0",
     "openai-clip": "1.0.1",
+    "open_clip_torch": "3.3.0",
     "numpy": "2.4.6",
 }
-# The same tiny configuration as make_checkpoints.py (OPENAI_KW there).
+# The same tiny configurations as make_checkpoints.py (OPENAI_KW and OPEN_CLIP_CFG there).
 OPENAI_KW = dict(
     embed_dim=32, image_resolution=32, vision_layers=2, vision_width=64, vision_patch_size=8,
     context_length=16, vocab_size=1000, transformer_width=64, transformer_heads=1, transformer_layers=2,
 )
+OPEN_CLIP_CFG = {
+    "embed_dim": 32,
+    "quick_gelu": False,
+    "vision_cfg": {"image_size": 32, "layers": 2, "width": 64, "patch_size": 8, "head_width": 32},
+    "text_cfg": {"context_length": 16, "vocab_size": 1000, "width": 64, "heads": 2, "layers": 2},
+}
 README_BEGIN = "<!-- make_onnx.py: begin (generated; edit the template in scripts/make_onnx.py) -->"
 README_END = "<!-- make_onnx.py: end -->"
 REQ_BEGIN = "# --- pins for scripts/make_onnx.py (begin; generated) ---"
@@ -90,6 +101,12 @@ def load_openai(precision="fp32"):
         clip.model.convert_weights(model)  # as the fp16 checkpoint was made
     state = torch.load(FIXTURES / "torch" / f"openai_{precision}.pt", weights_only=True)
     model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
+def load_open_clip():
+    model = open_clip.CLIP(**copy.deepcopy(OPEN_CLIP_CFG))
+    model.load_state_dict(torch.load(FIXTURES / "torch" / "open_clip" / "open_clip_model.pt", weights_only=True), strict=True)
     return model.eval()
 
 
@@ -291,6 +308,10 @@ def generate():
     fixture("hf/hf_vision_with_projection_dynamo.onnx", "`CLIPVisionModelWithProjection`, `dynamo=True` exporter",
             "hf/model.safetensors", {"pixel_values": image}, hf_embeds)
     fixture("hf/hf_vision_with_projection_dynamo.onnx.data", "its external data")
+    export(vision, (image,), hf_base / "hf_vision_with_projection_opset14.onnx", dynamo=False, opset_version=14,
+           input_names=["pixel_values"], output_names=["image_embeds", "last_hidden_state"])
+    fixture("hf/hf_vision_with_projection_opset14.onnx", "`CLIPVisionModelWithProjection` at opset 14 (optimum's default for CLIP): LayerNorm written out as ReduceMean/Sub/Pow/Sqrt/Div/Mul/Add",
+            "hf/model.safetensors", {"pixel_values": image}, hf_embeds)
     hf_clip = load_hf(CLIPModel)
     with torch.no_grad():
         hf_logits = hf_clip(input_ids=text, pixel_values=image).logits_per_image
@@ -308,6 +329,17 @@ def generate():
     onnx.save_model(swapped, hf_base / "hf_vision_swapped_names.onnx")
     fixture("hf/hf_vision_swapped_names.onnx", "`hf_vision_with_projection.onnx` with the names of block 0's two LayerNorm scales swapped (the graph contradicts them)",
             None, {"pixel_values": image}, hf_embeds)
+
+    open_clip_model = load_open_clip()
+    with torch.no_grad():
+        open_clip_features = open_clip_model.visual(image)
+    oc_base = OUT / "open_clip"
+    export(open_clip_model.visual, (image,), oc_base / "open_clip_visual.onnx", dynamo=False,
+           input_names=["pixel_values"], output_names=["image_embeds"])
+    fixture("open_clip/open_clip_visual.onnx", "open_clip `model.visual` (2 heads, GELU), TorchScript exporter, folding on",
+            "torch/open_clip/open_clip_model.pt", {"pixel_values": image}, open_clip_features)
+    shutil.copyfile(FIXTURES / "torch" / "open_clip" / "open_clip_config.json", oc_base / "open_clip_config.json")
+    fixture("open_clip/open_clip_config.json", "copy of `torch/open_clip/open_clip_config.json`: it makes the names open_clip's (heads 2, GELU)")
 
     bad = OUT / "adversarial"
     bad.mkdir(parents=True, exist_ok=True)
@@ -401,6 +433,10 @@ def write_readme():
         "  embeddings are **cast to fp16** (the parameters are fp32), so those two cannot equal the checkpoint's.",
         "  The combined OpenAI export folds `logit_scale.exp()` into a constant: `logit_scale` itself is gone.",
         "- Folding off: every parameter keeps its name; Linear weights reach MatMul through a `Transpose` node.",
+        "- Opset < 17 (optimum's default for CLIP is 14): no LayerNormalization op; each LayerNorm is",
+        "  ReduceMean → Sub → Pow → ReduceMean → Add(eps) → Sqrt → Div → Mul(weight) → Add(bias).",
+        "- Untrained weights: the TorchScript exporter merges initializers with identical values under one name",
+        "  (all LayerNorm scales of a freshly initialised model become `ln_pre.weight`); the fixtures' noise avoids it.",
         "- `dynamo=True`: Linear weights become `val_N` (Wᵀ); folded class/position embeddings are named after the",
         "  FX node (`add`, `expand`, `embedding` `[1, 17, 64]`); node names are `node_MatMul_18`, but",
         "  `metadata_props['pkg.torch.onnx.name_scopes']` keeps the module path. Tensors ≥ 1 KiB go to `<file>.data`.",

@@ -69,6 +69,14 @@ struct ONNXConversionTests {
         Case(file: "onnx/hf/hf_clip.onnx", reference: "hf/model.safetensors", towers: ["vision", "text"], provenance: [
             "text.blocks.1.attn.q_proj.weight": "scope", "text.proj.weight": "scope", "logit_scale": "exact",
         ]),
+        // Opset 14 (optimum's default): every LayerNorm is written out op by op.
+        Case(file: "onnx/hf/hf_vision_with_projection_opset14.onnx", reference: "hf/model.safetensors", towers: ["vision"], provenance: [
+            "vision.ln_pre.weight": "exact", "vision.blocks.1.ln_2.bias": "exact", "vision.blocks.1.attn.q_proj.weight": "scope",
+        ]),
+        // open_clip: OpenAI's names; open_clip_config.json beside the export makes them open_clip's.
+        Case(file: "onnx/open_clip/open_clip_visual.onnx", reference: "torch/open_clip/open_clip_model.pt", towers: ["vision"], provenance: [
+            "vision.class_embedding": "folded", "vision.blocks.0.attn.q_proj.weight": "scope", "vision.proj.weight": "exact",
+        ]),
         // No names at all: q, k and v (all [64, 64]) are told apart only by the attention pattern.
         Case(file: "onnx/hf/hf_vision_anonymous.onnx", reference: "hf/model.safetensors", towers: ["vision"], provenance: [
             "vision.blocks.0.attn.q_proj.weight": "pattern", "vision.blocks.0.attn.k_proj.weight": "pattern",

@@ -21,9 +21,13 @@ struct LinearUnit {
     let outFeatures: Int
 }
 
-/// A LayerNormalization node (opset 17+) with its scale and bias.
+/// A LayerNorm: one LayerNormalization node (opset 17+), or its decomposition at older opsets
+/// (`ReduceMean → Sub → Pow → ReduceMean → Add(eps) → Sqrt → Div → Mul(scale) → Add(bias)`).
 struct LayerNormUnit {
+    /// The node that applies the scale (LayerNormalization, or the Mul of a decomposition).
     let node: Int
+    /// The node that adds the bias (the same node for LayerNormalization).
+    let biasNode: Int
     let input: String
     let scale: Int
     let scaleValue: String
@@ -96,9 +100,51 @@ extension ONNXGraph {
                 guard let biasTensor = tensor(of: node.inputs[2]), tensors[biasTensor].dims == tensors[scale].dims else { continue }
                 bias = biasTensor
             }
-            units.append(LayerNormUnit(node: index, input: node.inputs[0], scale: scale, scaleValue: node.inputs[1], bias: bias,
+            units.append(LayerNormUnit(node: index, biasNode: index, input: node.inputs[0], scale: scale, scaleValue: node.inputs[1], bias: bias,
                                        biasValue: bias == nil ? nil : node.inputs[2], output: output, width: tensors[scale].dims[0]))
         }
+        return units + decomposedLayerNorms()
+    }
+
+    /// LayerNorms the exporter wrote out op by op (opset < 17): the mean of `x` is subtracted from
+    /// `x`, the difference is divided (by the standard deviation), then scaled and shifted by 1-D
+    /// tensors.
+    private func decomposedLayerNorms() -> [LayerNormUnit] {
+        var units: [LayerNormUnit] = []
+        for node in nodes where node.opType == "ReduceMean" {
+            guard let input = node.inputs.first, let mean = node.outputs.first else { continue }
+            let centered = consumers(of: mean).compactMap { consumer -> String? in
+                let sub = nodes[consumer.node]
+                guard sub.opType == "Sub", consumer.slot == 1, sub.inputs.first == input else { return nil }
+                return sub.outputs.first
+            }
+            guard centered.count == 1, let difference = centered.first else { continue }
+            let divisions = consumers(of: difference).filter { nodes[$0.node].opType == "Div" && $0.slot == 0 }
+            guard divisions.count == 1, let normalized = nodes[divisions[0].node].outputs.first else { continue }
+            // Scale, then shift, each by a 1-D tensor.
+            guard let (scaleNode, scale, scaleValue, scaled) = affine("Mul", after: normalized) else { continue }
+            let width = tensors[scale].dims[0]
+            var output = scaled
+            var bias: (node: Int, tensor: Int, value: String)?
+            if let (biasNode, biasTensor, biasValue, shifted) = affine("Add", after: scaled), tensors[biasTensor].dims == [width] {
+                bias = (biasNode, biasTensor, biasValue)
+                output = shifted
+            }
+            units.append(LayerNormUnit(node: scaleNode, biasNode: bias?.node ?? scaleNode, input: input, scale: scale, scaleValue: scaleValue,
+                                       bias: bias?.tensor, biasValue: bias?.value, output: output, width: width))
+        }
         return units
+    }
+
+    /// The single `op` node applied to `value` with a 1-D tensor operand.
+    private func affine(_ op: String, after value: String) -> (node: Int, tensor: Int, value: String, output: String)? {
+        var found: [(Int, Int, String, String)] = []
+        for (index, slot) in consumers(of: value) where nodes[index].opType == op && nodes[index].inputs.count == 2 {
+            let other = nodes[index].inputs[1 - slot]
+            guard let tensor = tensor(of: other), tensors[tensor].dims.count == 1, tensors[tensor].isFloatingPoint,
+                  let output = nodes[index].outputs.first else { continue }
+            found.append((index, tensor, other, output))
+        }
+        return found.count == 1 ? found[0] : nil
     }
 }

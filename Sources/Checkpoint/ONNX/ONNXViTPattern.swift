@@ -462,7 +462,7 @@ struct ONNXViTPattern {
     private func appendNorm(_ norm: LayerNormUnit, tower: CLIPTower, role: (Bool) -> CLIPRole, into roles: inout [RoleMatch]) {
         roles.append(RoleMatch(tower: tower, role: role(false), tensor: norm.scale, value: norm.scaleValue, view: .asStored, storedInOut: false, nodes: [norm.node]))
         if let bias = norm.bias, let value = norm.biasValue {
-            roles.append(RoleMatch(tower: tower, role: role(true), tensor: bias, value: value, view: .asStored, storedInOut: false, nodes: [norm.node]))
+            roles.append(RoleMatch(tower: tower, role: role(true), tensor: bias, value: value, view: .asStored, storedInOut: false, nodes: [norm.biasNode]))
         }
     }
 
