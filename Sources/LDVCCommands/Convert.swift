@@ -14,7 +14,7 @@ extension LDVCConvert {
                 replaced without --force and the input is never modified.
                 """)
 
-        @Argument(help: ArgumentHelp("The checkpoint to convert (.pt, .pth, .bin, .safetensors; the format is read from the file's bytes).", valueName: "input"),
+        @Argument(help: ArgumentHelp("The checkpoint to convert (.pt, .pth, .bin, .safetensors, .onnx; the format is read from the file's bytes).", valueName: "input"),
                   completion: .file())
         var input: String
 

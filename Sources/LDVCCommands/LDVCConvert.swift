@@ -8,8 +8,9 @@ public struct LDVCConvert: AsyncParsableCommand {
         abstract: "Convert CLIP ViT-B checkpoints into the ldvc-swift HDF5 layout, inspect them, and check them.",
         discussion: """
             Reads PyTorch checkpoints (torch.save zip archives, TorchScript archives such as OpenAI's \
-            ViT-B-16.pt, pre-1.6 legacy files, wrapped training checkpoints) and safetensors files, in \
-            fp32, fp16 or bf16, without Python and without running any pickled code. The format is \
+            ViT-B-16.pt, pre-1.6 legacy files, wrapped training checkpoints), safetensors files and ONNX \
+            exports (names recovered from the graph), in fp32, fp16 or bf16, without Python and without \
+            running any pickled code. The format is \
             recognised from the file's first bytes, never from its extension.
 
             Examples:
