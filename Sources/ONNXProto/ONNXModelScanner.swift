@@ -52,8 +52,7 @@ public enum ONNXModelScanner {
                 guard scan.nodes.count < limits.maxNodes else {
                     throw ONNXProtoError.tooLarge(message: "graph", offset: field.tagOffset, byteCount: scan.nodes.count + 1, maximum: limits.maxNodes)
                 }
-                let bytes = try cursor.payload(of: field, limit: limits.maxMessageBytes, message: "node")
-                scan.nodes.append(try node(WireBuffer(bytes, baseOffset: field.valueOffset), limits: limits))
+                scan.nodes.append(try node(cursor.cursor(over: field, context: "node #\(scan.nodes.count)"), limits: limits))
             case graphInitializer:
                 guard field.wireType == .lengthDelimited else { throw wrongType(field, "GraphProto.initializer") }
                 guard scan.initializers.count < limits.maxInitializers else {
@@ -97,15 +96,16 @@ public enum ONNXModelScanner {
         return scan
     }
 
-    /// Decodes a node whose bytes are in memory: tensor attributes are scanned like initializers
-    /// (offsets stay file offsets), subgraphs are cut out and noted.
-    static func node(_ buffer: WireBuffer, limits: ONNXScanLimits) throws -> ONNXNode {
-        var cursor = WireCursor(source: buffer, start: buffer.baseOffset, end: buffer.byteCount, context: "a node")
+    /// Decodes a node: tensor attributes (a Constant's value) are scanned like initializers, so their
+    /// elements stay in the file however large they are; subgraphs are cut out and noted; the rest is
+    /// re-assembled and handed to protobuf-c.
+    static func node(_ region: WireCursor, limits: ONNXScanLimits) throws -> ONNXNode {
+        var cursor = region
         var stripped: [UInt8] = []
         var tensorsByAttribute: [(tensor: ONNXTensorScan?, tensors: [ONNXTensorScan], hasSubgraph: Bool)] = []
         while let field = try cursor.nextField() {
             guard field.number == nodeAttribute else {
-                try WireEncoder.append(field, from: cursor, into: &stripped)
+                try append(field, from: cursor, into: &stripped, limits: limits)
                 continue
             }
             guard field.wireType == .lengthDelimited else { throw wrongType(field, "NodeProto.attribute") }
@@ -123,15 +123,21 @@ public enum ONNXModelScanner {
                 case attributeGraph, attributeGraphs:
                     entry.hasSubgraph = true
                 default:
-                    try WireEncoder.append(inner, from: attribute, into: &kept)
+                    try append(inner, from: attribute, into: &kept, limits: limits)
                 }
             }
             tensorsByAttribute.append(entry)
+            guard kept.count <= limits.maxMessageBytes else {
+                throw ONNXProtoError.tooLarge(message: "attribute", offset: field.tagOffset, byteCount: kept.count, maximum: limits.maxMessageBytes)
+            }
             try WireEncoder.append(field, payload: kept, from: cursor, into: &stripped)
         }
-        var node = try ProtobufCDecoder.node(stripped, offset: buffer.baseOffset)
+        guard stripped.count <= limits.maxMessageBytes else {
+            throw ONNXProtoError.tooLarge(message: "node", offset: region.position, byteCount: stripped.count, maximum: limits.maxMessageBytes)
+        }
+        var node = try ProtobufCDecoder.node(stripped, offset: region.position)
         guard node.attributes.count == tensorsByAttribute.count else {
-            throw ONNXProtoError.undecodable(message: "node", offset: buffer.baseOffset, byteCount: buffer.bytes.count)
+            throw ONNXProtoError.undecodable(message: "node", offset: region.position, byteCount: region.end - region.position)
         }
         for (index, entry) in tensorsByAttribute.enumerated() {
             node.attributes[index].tensor = entry.tensor
@@ -139,6 +145,13 @@ public enum ONNXModelScanner {
             node.attributes[index].hasSubgraph = entry.hasSubgraph
         }
         return node
+    }
+
+    /// Re-encodes one field, reading its payload only after checking it against the limit.
+    private static func append(_ field: WireField, from cursor: WireCursor, into bytes: inout [UInt8], limits: ONNXScanLimits) throws {
+        let payload = field.wireType == .lengthDelimited
+            ? try cursor.payload(of: field, limit: limits.maxMessageBytes, message: "field \(field.number) of \(cursor.context)") : nil
+        try WireEncoder.append(field, payload: payload, from: cursor, into: &bytes)
     }
 
     static func wrongType(_ field: WireField, _ name: String) -> ONNXProtoError {
