@@ -16,6 +16,17 @@ public enum ConversionError: Error, Equatable, CustomStringConvertible, Sendable
     case badOption(reason: String)
     case digest(path: String, reason: String)
 
+    /// Any error from the layers below, as a `ConversionError` (unknown errors keep their text and the file).
+    static func wrapping(_ error: Error, path: String) -> ConversionError {
+        switch error {
+        case let error as ConversionError: return error
+        case let error as CheckpointError: return .checkpoint(error)
+        case let error as LayoutError: return .layout(error)
+        case let error as HDF5Error: return .hdf5(error)
+        default: return .architecture(path: path, reason: "\(error)")
+        }
+    }
+
     public var description: String {
         switch self {
         case .checkpoint(let error): return error.description

@@ -95,18 +95,9 @@ public enum Converter {
                 throw ConversionError.layout(error)
             }
             return ConversionReport(output: destination, plan: plan, sha256: sha256, overflows: overflows)
-        } catch let error as ConversionError {
-            writer.discard()
-            throw error
-        } catch let error as CheckpointError {
-            writer.discard()
-            throw .checkpoint(error)
-        } catch let error as HDF5Error {
-            writer.discard()
-            throw .hdf5(error)
         } catch {
             writer.discard()
-            throw .badOption(reason: "\(input): \(error)")
+            throw ConversionError.wrapping(error, path: input)
         }
     }
 

@@ -161,18 +161,9 @@ public enum MMSegImporter {
             if plan.architecture.ldvc?.textPrompts != nil { try writer.setAttributes(imported.attributes, onGroup: "prompts.text") }
             try writer.writeMetadata(metadata, architecture: plan.architecture)
             try writer.finish()
-        } catch let error as ConversionError {
-            writer.discard()
-            throw error
-        } catch let error as CheckpointError {
-            writer.discard()
-            throw .checkpoint(error)
-        } catch let error as LayoutError {
-            writer.discard()
-            throw .layout(error)
         } catch {
             writer.discard()
-            throw .architecture(path: reader.path, reason: "\(error)")
+            throw ConversionError.wrapping(error, path: reader.path)
         }
     }
 }
