@@ -4,11 +4,12 @@
   1. `ldvc-convert` (release build) on a full-size CLIP ViT-B/16 visual encoder exported to ONNX,
   2. `cp` of the same bytes (the model file, and its external data file when there is one),
 
-for two files made from the same weights: a single `.onnx` (tensors in `raw_data`) and one saved
-with external data (`onnx.save_model(save_as_external_data=True)`). The encoder is OpenAI's
-`clip.model.CLIP` ViT-B/16 configuration with random weights (~345 MB of fp32), exported by the
-TorchScript-based exporter with constant folding (the default), so its Linear weights are folded
-transposes: the converter has to transpose them back. Nothing generated here is committed.
+for files made from the same weights: a single `.onnx` (tensors in `raw_data`) and one saved with
+external data (`onnx.save_model(save_as_external_data=True)`), each exported by the TorchScript-based
+exporter with constant folding (the default: every Linear weight is stored transposed, so the
+converter must transpose 85 M values back) and without (weights as in PyTorch, copied file to file
+where the format allows). The encoder is OpenAI's `clip.model.CLIP` ViT-B/16 configuration with
+random weights (~345 MB of fp32). Nothing generated here is committed.
 
 Usage (from the repository root; needs the Python packages of Fixtures/requirements.txt):
     swift build -c release --product ldvc-convert
@@ -40,15 +41,21 @@ import sys, types, io, contextlib, warnings
 sys.modules["torchvision._meta_registrations"] = types.ModuleType("torchvision._meta_registrations")
 warnings.filterwarnings("ignore")
 import torch, clip, onnx
-embedded, external, data = sys.argv[1:4]
+embedded, external, data, fold = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "fold"
 torch.manual_seed(0)
 # OpenAI ViT-B/16 (clip/model.py build_model values for ViT-B-16.pt).
 model = clip.model.CLIP(embed_dim=512, image_resolution=224, vision_layers=12, vision_width=768, vision_patch_size=16,
                         context_length=77, vocab_size=49408, transformer_width=512, transformer_heads=8,
                         transformer_layers=12).eval()
+# Noise on every parameter, as in a trained model: the exporter would otherwise merge the identical
+# all-ones LayerNorm scales (and all-zero biases) of a fresh model into one initializer.
+with torch.no_grad():
+    for parameter in model.parameters():
+        parameter.add_(torch.randn_like(parameter) * 0.02)
 image = torch.randn(1, 3, 224, 224)
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-    torch.onnx.export(model.visual, (image,), embedded, dynamo=False, input_names=["pixel_values"], output_names=["image_embeds"])
+    torch.onnx.export(model.visual, (image,), embedded, dynamo=False, do_constant_folding=fold,
+                      input_names=["pixel_values"], output_names=["image_embeds"])
 proto = onnx.load(embedded)
 onnx.save_model(proto, external, save_as_external_data=True, all_tensors_to_one_file=True, location=data, size_threshold=1024)
 """
@@ -69,21 +76,20 @@ def main():
     parser.add_argument("--binary", default=".build/release/ldvc-convert")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    embedded = os.path.join(args.dir, "ViT-B-16-visual.onnx")
-    external = os.path.join(args.dir, "ViT-B-16-visual-external.onnx")
-    data_name = "ViT-B-16-visual-external.data"
-    data = os.path.join(args.dir, data_name)
-    if not all(os.path.exists(p) for p in (embedded, external, data)):
-        # Generated in a child process: a forked child inherits its parent's peak RSS, so loading
-        # torch here would inflate every later measurement.
-        subprocess.run([sys.executable, "-c", GENERATE, embedded, external, data_name], check=True, cwd=None)
-        # onnx.save_model writes the data file relative to the model's folder.
-        assert os.path.exists(data), data
-
-    variants = {
-        "single file": ([embedded], embedded),
-        "external data": ([external, data], external),
-    }
+    variants = {}
+    for fold in ("fold", "nofold"):
+        stem = "ViT-B-16-visual" + ("" if fold == "fold" else "-nofold")
+        embedded = os.path.join(args.dir, stem + ".onnx")
+        external = os.path.join(args.dir, stem + "-external.onnx")
+        data_name = stem + "-external.data"
+        data = os.path.join(args.dir, data_name)
+        if not all(os.path.exists(p) for p in (embedded, external, data)):
+            # Generated in a child process: a forked child inherits its parent's peak RSS, so loading
+            # torch here would inflate every later measurement. onnx writes the data file beside the model.
+            subprocess.run([sys.executable, "-c", GENERATE, embedded, external, data_name, fold], check=True)
+        label = "folded (default)" if fold == "fold" else "do_constant_folding=False"
+        variants[f"{label}, single file"] = ([embedded], embedded)
+        variants[f"{label}, external data"] = ([external, data], external)
     print(f"binary: {args.binary}; {args.repeat} runs each; median wall time, max peak RSS")
     for label, (files, model) in variants.items():
         size_mb = sum(os.path.getsize(p) for p in files) / 1e6
