@@ -19,6 +19,9 @@ public struct ReaderLimits: Sendable, Equatable {
     public var maxTensorCount: Int = 1_000_000
     /// Bytes of a safetensors JSON header (safetensors itself caps it at 100 MB).
     public var maxSafetensorsHeaderBytes: Int = 100 << 20
+    /// Bytes of one ONNX message decoded in memory (a node or tensor without its elements, which
+    /// stay in the file; protobuf itself caps a whole model at 2 GB).
+    public var maxONNXMessageBytes: Int = 64 << 20
 
     public init() {}
 

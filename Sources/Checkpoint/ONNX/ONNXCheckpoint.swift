@@ -27,7 +27,7 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
         let scan: ONNXModelScan
         do {
             scan = try ONNXModelScanner.scan(FileSource(file: file), limits: ONNXScanLimits(
-                maxMessageBytes: limits.maxPickleBytes, maxNodes: limits.maxTensorCount * 16, maxInitializers: limits.maxTensorCount))
+                maxMessageBytes: limits.maxONNXMessageBytes, maxNodes: limits.maxTensorCount * 16, maxInitializers: limits.maxTensorCount))
         } catch let error as ONNXProtoError {
             if case .truncated(_, let detail) = error { throw .truncated(path: path, detail: detail) }
             throw .malformedONNX(path: path, reason: error.description)

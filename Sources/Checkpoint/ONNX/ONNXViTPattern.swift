@@ -439,6 +439,8 @@ struct ONNXViTPattern {
         }
         guard found.count <= 1 else { throw PatternFailure(reason: "\(found.count) scalar tensors are exponentiated; CLIP has one logit scale") }
         if let (tensor, value, node) = found.first {
+            // logit_scale belongs to neither tower; filed under vision, it shares that tower's export
+            // root, which is the whole model's whenever both towers (and so the scale) are exported.
             result.roles.append(RoleMatch(tower: .vision, role: .logitScale, tensor: tensor, value: value, view: .asStored, storedInOut: false, nodes: [node]))
         } else if result.towers.count == 2 {
             result.notes.append("logit_scale is not in the graph as a parameter (the exporter folds exp(logit_scale) into a constant, whose logarithm is not exactly the parameter); it is optional and is not stored")
