@@ -183,9 +183,23 @@ struct ONNXConversionTests {
         #expect(folder.contents().isEmpty)
     }
 
+    @Test("a graph fused by onnxruntime's optimizer is refused, saying why, rather than guessed at")
+    func fusedGraph() throws {
+        let folder = TemporaryFolder()
+        do {
+            _ = try Converter.convert(input: FixturePath.fixture("onnx/hf/hf_vision_ort_fused.onnx"), output: folder.file("out.h5"), options: ConversionOptions())
+            Issue.record("converted an onnxruntime-fused graph")
+        } catch {
+            guard case .checkpoint(.unrecoverableNames(_, let reason)) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("SkipLayerNormalization") && reason.contains("refusing to guess"), "\(reason)")
+        }
+        #expect(folder.contents().isEmpty)
+    }
+
     @Test("broken ONNX inputs leave no output and no temporary file", arguments: [
         "onnx/adversarial/missing_external.onnx", "onnx/adversarial/short_external.onnx", "onnx/adversarial/escaping_location.onnx",
         "onnx/adversarial/absolute_location.onnx", "onnx/adversarial/size_mismatch.onnx", "onnx/hf/hf_vision_swapped_names.onnx",
+        "onnx/hf/hf_vision_ort_fused.onnx",
     ])
     func nothingLeftBehind(_ file: String) throws {
         let folder = TemporaryFolder()

@@ -29,6 +29,7 @@ struct ONNXCommandTests {
         ("onnx/adversarial/absolute_location.onnx", "absolute path"),
         ("onnx/adversarial/size_mismatch.onnx", "raw_data holds 12"),
         ("onnx/hf/hf_vision_swapped_names.onnx", "the names contradict the graph"),
+        ("onnx/hf/hf_vision_ort_fused.onnx", "onnxruntime's fused ops"),
     ])
     func badInput(_ file: String, _ cause: String) throws {
         let folder = TemporaryFolder()

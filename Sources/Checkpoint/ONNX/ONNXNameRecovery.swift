@@ -90,7 +90,13 @@ struct ONNXNameRecovery {
 
     /// When the graph is not a CLIP ViT the reader knows, tensors that are named keep their names
     /// and anonymous weights are refused: there is nothing to tell them apart by.
-    private func namesOnly(because reason: String) throws(CheckpointError) -> Result {
+    private func namesOnly(because pattern: String) throws(CheckpointError) -> Result {
+        var reason = pattern
+        // onnxruntime's transformer optimizer fuses the pattern's pieces into its own ops.
+        let fused = Set(graph.nodes.filter { $0.domain == "com.microsoft" }.map(\.opType)).sorted()
+        if !fused.isEmpty {
+            reason += "; the graph uses onnxruntime's fused ops (\(fused.joined(separator: ", "))), which this reader does not take apart: convert the model from before optimisation"
+        }
         var result = Result()
         result.notes.append("graph pattern not recognised (\(reason)); names are taken from the file")
         var anonymous: [(Int, Int)] = []
