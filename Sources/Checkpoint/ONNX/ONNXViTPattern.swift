@@ -428,8 +428,9 @@ struct ONNXViTPattern {
 
     // MARK: - logit_scale
 
-    /// A scalar tensor that is exponentiated: CLIP's `logit_scale.exp()`. When the exporter folded
-    /// the exponential, the parameter is gone (its log is not exactly recoverable) and this says so.
+    /// A scalar tensor that is exponentiated: CLIP's `logit_scale.exp()`. When a graph with both
+    /// towers has none (a converter that folded the exponential, or a graph without the logits), the
+    /// parameter is not recoverable exactly and a note says so.
     private func logitScale(into result: inout CLIPMatch) throws(PatternFailure) {
         var found: [(tensor: Int, value: String, node: Int)] = []
         for (index, node) in graph.nodes.enumerated() where node.opType == "Exp" {
@@ -443,7 +444,7 @@ struct ONNXViTPattern {
             // root, which is the whole model's whenever both towers (and so the scale) are exported.
             result.roles.append(RoleMatch(tower: .vision, role: .logitScale, tensor: tensor, value: value, view: .asStored, storedInOut: false, nodes: [node]))
         } else if result.towers.count == 2 {
-            result.notes.append("logit_scale is not in the graph as a parameter (the exporter folds exp(logit_scale) into a constant, whose logarithm is not exactly the parameter); it is optional and is not stored")
+            result.notes.append("logit_scale is not in the graph as a scalar that is exponentiated (a folded exp(logit_scale) cannot be inverted exactly); it is optional and is not stored")
         }
     }
 
