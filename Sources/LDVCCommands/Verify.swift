@@ -89,6 +89,10 @@ extension LDVCConvert {
                 lines.append(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             }
+            if !report.skipped.isEmpty {
+                let reasons = Set(report.skipped.map(\.reason)).sorted().joined(separator: "; ")
+                lines.append("skipped \(report.skipped.count) golden taps: \(reasons)")
+            }
             let failed = report.comparisons.filter { !$0.passed }.count
             lines.append("")
             lines.append(failed == 0 ? "\(report.comparisons.count) taps within tolerance"
@@ -104,7 +108,9 @@ extension LDVCConvert {
             struct Document: Encodable {
                 let model: String, golden: String, policy: String, relativeTolerance: Double, passed: Bool
                 let firstDivergingTap: String?, taps: [Row]
+                let skipped: [Skipped]
             }
+            struct Skipped: Encodable { let tap: String, reason: String }
             let document = Document(
                 model: report.modelPath, golden: report.goldenPath, policy: report.policy.kind.rawValue,
                 relativeTolerance: report.policy.relative, passed: report.passed, firstDivergingTap: report.firstFailure?.name,
@@ -112,7 +118,8 @@ extension LDVCConvert {
                     Row(tap: $0.name, shape: $0.shape, maxAbsError: $0.maxAbsError.isFinite ? $0.maxAbsError : -1,
                         maxRelativeError: $0.maxRelativeError, cosine: $0.cosine.isFinite ? $0.cosine : -2, bound: $0.bound,
                         mismatches: $0.mismatches, passed: $0.passed)
-                })
+                },
+                skipped: report.skipped.map { Skipped(tap: $0.tap, reason: $0.reason) })
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             return (try? encoder.encode(document)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

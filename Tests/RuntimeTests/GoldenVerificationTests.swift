@@ -53,6 +53,45 @@ struct GoldenVerificationTests {
         #expect(report.comparisons.count == 12)
     }
 
+    struct ONNXCase: Sendable, CustomTestStringConvertible {
+        let model: String
+        let golden: String
+        /// Taps of the tower the export lacks (12 taps in all: 7 vision, 5 text).
+        let skipped: Int
+        var testDescription: String { model }
+    }
+
+    /// ONNX exports of the same fixture weights (Fixtures/scripts/make_onnx.py): converted at test
+    /// time, they must reproduce the reference taps of the towers they contain.
+    static let onnxCases: [ONNXCase] = [
+        ONNXCase(model: "openai/openai_clip.onnx", golden: "clip_openai_fp32", skipped: 0),
+        ONNXCase(model: "openai/openai_visual.onnx", golden: "clip_openai_fp32", skipped: 5),
+        ONNXCase(model: "openai/openai_visual_nofold.onnx", golden: "clip_openai_fp32", skipped: 5),
+        ONNXCase(model: "openai/openai_visual_dynamo.onnx", golden: "clip_openai_fp32", skipped: 5),
+        ONNXCase(model: "openai/openai_visual_external.onnx", golden: "clip_openai_fp32", skipped: 5),
+        ONNXCase(model: "openai/openai_visual_typed.onnx", golden: "clip_openai_fp32", skipped: 5),
+        ONNXCase(model: "openai/openai_text.onnx", golden: "clip_openai_fp32", skipped: 7),
+        ONNXCase(model: "hf/hf_clip.onnx", golden: "clip_hf", skipped: 0),
+        ONNXCase(model: "hf/hf_vision_with_projection.onnx", golden: "clip_hf", skipped: 5),
+        ONNXCase(model: "hf/hf_vision_with_projection_dynamo.onnx", golden: "clip_hf", skipped: 5),
+        ONNXCase(model: "hf/hf_vision_with_projection_opset14.onnx", golden: "clip_hf", skipped: 5),
+        ONNXCase(model: "open_clip/open_clip_visual.onnx", golden: "clip_open_clip", skipped: 5),
+    ]
+
+    @Test("Converted ONNX exports match the reference classes at every tap of the towers they hold", arguments: onnxCases)
+    func convertedONNX(testCase: ONNXCase) throws {
+        let folder = TemporaryFolder()
+        let model = folder.file("model.h5")
+        try ConverterShim.convert(FixturePath.fixture("onnx/\(testCase.model)"), to: model)
+        let report = try Verifier.verify(modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/\(testCase.golden).h5"))
+        #expect(report.policy == .fp32)
+        for comparison in report.comparisons {
+            #expect(comparison.passed, "\(testCase.model) \(comparison.name): max abs \(comparison.maxAbsError) > \(comparison.bound)")
+        }
+        #expect(report.skipped.count == testCase.skipped)
+        #expect(report.comparisons.count == 12 - testCase.skipped)
+    }
+
     @Test("Weights narrowed to f16 by the conversion are held to the f16 policy, and fail the fp32 bound",
           arguments: [("torch/openai_fp32.pt", "clip_openai_fp32"), ("torch/open_clip/open_clip_model.pt", "clip_open_clip"),
                       ("hf/model.safetensors", "clip_hf")])

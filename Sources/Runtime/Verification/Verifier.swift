@@ -7,6 +7,9 @@ public struct VerificationReport: Sendable {
     public var policy: TolerancePolicy
     /// One entry per golden tap, in the reference's order.
     public var comparisons: [TapComparison]
+    /// Golden taps of parts the model does not have (a vision-only ONNX export checked against a
+    /// golden of the whole CLIP), with the reason; they are reported, not compared.
+    public var skipped: [(tap: String, reason: String)] = []
 
     public var passed: Bool { comparisons.allSatisfy(\.passed) }
     /// The first tap, in forward order, that exceeds its bound: where the divergence starts.
@@ -27,9 +30,26 @@ public enum Verifier {
         } else {
             do { policy = try TolerancePolicy.choose(for: try LayoutReader(path: modelPath), goldenWeights: golden.weightsDType) } catch { throw .layout(error) }
         }
-        let recorder = try run(runtime, on: golden)
+        // Taps of towers the model lacks are skipped; everything it has is still compared.
+        var skipped: [(tap: String, reason: String)] = []
+        var taps = golden.taps
+        let missingParts: [(prefixes: [String], isMissing: Bool, reason: String)] = [
+            (["text."], runtime.text == nil, "the model has no text tower"),
+            (["vision."], runtime.vision == nil, "the model has no vision tower"),
+            (["head.", "slide."], runtime.architecture.ldvc?.head == nil, "the model has no segmentation head"),
+        ]
+        for part in missingParts where part.isMissing {
+            let (dropped, kept) = (taps.filter { tap in part.prefixes.contains { tap.name.hasPrefix($0) } },
+                                   taps.filter { tap in !part.prefixes.contains { tap.name.hasPrefix($0) } })
+            skipped += dropped.map { ($0.name, part.reason) }
+            taps = kept
+        }
+        guard !taps.isEmpty else {
+            throw .golden(path: goldenPath, reason: "none of its taps can be produced by \(modelPath) (\(skipped.first?.reason ?? "no taps"))")
+        }
+        let recorder = try run(runtime, on: golden, taps: taps)
         var comparisons: [TapComparison] = []
-        for tap in golden.taps {
+        for tap in taps {
             guard let produced = recorder.taps[tap.name] else {
                 let available = recorder.order.isEmpty ? "none" : recorder.order.joined(separator: ", ")
                 throw .golden(path: goldenPath, reason: "tap '\(tap.name)' is not produced by \(modelPath) for these inputs (it produces: \(available))")
@@ -41,15 +61,15 @@ public enum Verifier {
                                                      mask: mask(for: tap), isInteger: tap.isInteger,
                                                      tolerance: policy.relative, integerFraction: policy.integerFraction))
         }
-        return VerificationReport(modelPath: modelPath, goldenPath: goldenPath, policy: policy, comparisons: comparisons)
+        return VerificationReport(modelPath: modelPath, goldenPath: goldenPath, policy: policy, comparisons: comparisons, skipped: skipped)
     }
 
     /// Feeds the golden's inputs through every part the model has, recording all taps.
-    static func run(_ runtime: LDVCRuntime, on golden: GoldenFile) throws(RuntimeError) -> TapRecorder {
+    static func run(_ runtime: LDVCRuntime, on golden: GoldenFile, taps: [GoldenFile.Tap]) throws(RuntimeError) -> TapRecorder {
         let recorder = TapRecorder()
-        let wantsHead = golden.taps.contains { $0.name.hasPrefix("head.") || $0.name.hasPrefix("slide.") }
-        let wantsText = golden.taps.contains { $0.name.hasPrefix("text.") }
-        let wantsVision = golden.taps.contains { $0.name.hasPrefix("vision.") }
+        let wantsHead = taps.contains { $0.name.hasPrefix("head.") || $0.name.hasPrefix("slide.") }
+        let wantsText = taps.contains { $0.name.hasPrefix("text.") }
+        let wantsVision = taps.contains { $0.name.hasPrefix("vision.") }
         var classes = golden.classEmbeddings
         if let tokens = golden.textTokens, wantsText || (wantsHead && classes == nil) {
             let features = try runtime.encodeTexts(tokens, taps: recorder)
