@@ -11,8 +11,10 @@ binary="$(swift build -c release --show-bin-path)/ldvc-convert"
 out="${TMPDIR:-/tmp}/ldvc-demo"
 mkdir -p "$out"
 "$binary" Fixtures/torch/openai_jit.pt -o "$out/openai_jit.h5" --force
-"$binary" inspect "$out/openai_jit.h5" | head -n 12
+"$binary" inspect "$out/openai_jit.h5" > "$out/inspect.txt"
+head -n 12 "$out/inspect.txt"
 echo
-"$binary" verify "$out/openai_jit.h5" --golden Fixtures/runtime/goldens/clip_openai_fp16.h5 | tail -n 4
+"$binary" verify "$out/openai_jit.h5" --golden Fixtures/runtime/goldens/clip_openai_fp16.h5 > "$out/verify.txt"
+tail -n 4 "$out/verify.txt"
 echo
 echo "ldvc-convert is at $binary; the converted fixture is $out/openai_jit.h5"
