@@ -29,17 +29,18 @@ final class FileDigest: @unchecked Sendable {
         }
     }
 
-    static func hash(path: String) -> Result<String, ConversionError> {
+    /// SHA-256 of the file at `path`, read in pieces of `chunkBytes` through one reused buffer.
+    static func hash(path: String, chunkBytes: Int = 4 << 20) -> Result<String, ConversionError> {
         do {
             let file = try RandomAccessFile(path: path)
             var hasher = SHA256()
-            let chunk = 4 << 20
             var buffer: [UInt8] = []
             var offset = 0
             while offset < file.size {
-                let count = min(chunk, file.size - offset)
+                let count = min(chunkBytes, file.size - offset)
                 try file.read(at: offset, into: &buffer, count: count)
-                hasher.update(data: buffer)
+                // The buffer keeps its largest size: hash only the bytes this read filled.
+                buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 offset += count
             }
             return .success(hasher.finalize().map { String(format: "%02x", $0) }.joined())
