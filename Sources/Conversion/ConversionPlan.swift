@@ -64,46 +64,14 @@ public enum ConversionPlanner {
         }
         let map = NameMap(NameTable.table(for: convention))
 
-        var canonicalSources: [String: (record: TensorRecord, transform: TensorTransform)] = [:]
-        var sources: [ConversionPlan.SourceEntry] = []
-        var dropped: [LayoutMetadata.DroppedTensor] = []
-        var unmapped: [String] = []
-        var droppedScalars: [String: TensorRecord] = [:]
-        for record in reader.records {
-            switch map.resolve(record.name) {
-            case .mapped(let targets):
-                for target in targets {
-                    if let existing = canonicalSources[target.canonical] {
-                        throw .duplicateCanonical(path: path, canonical: target.canonical, sources: [existing.record.name, record.name])
-                    }
-                    canonicalSources[target.canonical] = (record, target.transform)
-                }
-                let transforms = Set(targets.map(\.transform.attributeValue)).sorted().joined(separator: ",")
-                sources.append(.init(name: record.name, dtype: record.dtype.rawValue, shape: record.shape,
-                                     canonical: targets.map(\.canonical), transform: transforms, status: "mapped", reason: nil,
-                                     provenance: reader.provenance(of: record)))
-            case .dropped(let reason):
-                dropped.append(.init(name: record.name, reason: reason))
-                droppedScalars[record.name] = record
-                sources.append(.init(name: record.name, dtype: record.dtype.rawValue, shape: record.shape,
-                                     canonical: [], transform: "", status: "dropped", reason: reason))
-            case .unknown:
-                unmapped.append(record.name)
-                sources.append(.init(name: record.name, dtype: record.dtype.rawValue, shape: record.shape,
-                                     canonical: [], transform: "", status: "unmapped", reason: "not a \(convention.rawValue) CLIP tensor"))
-            }
-        }
-        if !unmapped.isEmpty {
-            if options.strict { throw .unmappedTensors(path: path, names: unmapped) }
-            observer.diagnostic(.init(.warning, "\(path): \(unmapped.count) tensor(s) are not part of CLIP and are not stored: "
-                + unmapped.prefix(5).joined(separator: ", ") + (unmapped.count > 5 ? ", …" : "")))
-            for name in unmapped { dropped.append(.init(name: name, reason: "not part of CLIP (unrecognised name)")) }
-        }
+        var names = try ResolvedNames(reader: reader, map: map, family: "\(convention.rawValue) CLIP")
+        try names.settleUnmapped(strict: options.strict, path: path, family: "CLIP", observer: observer)
+        let canonicalSources = names.mapped
 
         let shapes = canonicalSources.mapValues { Self.outputShape(of: $0.record.shape, transform: $0.transform) }
         var inference = ArchitectureInference(path: path, shapes: shapes, convention: convention, sidecar: sidecar, options: options)
         let architecture = try inference.infer()
-        try crossCheck(architecture: architecture, metadata: droppedScalars, reader: reader, observer: observer)
+        try crossCheck(architecture: architecture, metadata: names.droppedRecords, reader: reader, observer: observer)
 
         // Validate against the schema before anything is written.
         let expected: [LayoutSchema.ExpectedTensor]
@@ -135,8 +103,8 @@ public enum ConversionPlanner {
         }
         return ConversionPlan(path: path, format: reader.format, convention: convention, conventionSource: conventionSource,
                               wrapperKey: reader.wrapperKey, architecture: architecture,
-                              architectureSources: inference.sources, items: items, sources: sources, dropped: dropped,
-                              unmapped: unmapped, tied: tied, notes: reader.notes, dtypePolicy: options.dtype)
+                              architectureSources: inference.sources, items: items, sources: names.entries, dropped: names.dropped,
+                              unmapped: names.unmapped, tied: tied, notes: reader.notes, dtypePolicy: options.dtype)
     }
 
     /// Shape after a transform.

@@ -63,34 +63,14 @@ public enum MMSegImporter {
                      observer: ConversionObserver) throws(ConversionError) -> Plan {
         let path = reader.path
         let map = NameMap(.mmseg)
-        var mapped: [String: (record: TensorRecord, transform: TensorTransform)] = [:]
-        var dropped: [LayoutMetadata.DroppedTensor] = []
-        var unmapped: [String] = []
-        for record in reader.records {
-            switch map.resolve(record.name) {
-            case .mapped(let targets):
-                for target in targets {
-                    if let existing = mapped[target.canonical] {
-                        throw .duplicateCanonical(path: path, canonical: target.canonical, sources: [existing.record.name, record.name])
-                    }
-                    mapped[target.canonical] = (record, target.transform)
-                }
-            case .dropped(let reason):
-                dropped.append(.init(name: record.name, reason: reason))
-            case .unknown:
-                unmapped.append(record.name)
-            }
-        }
+        var names = try ResolvedNames(reader: reader, map: map, family: "ZegCLIP/LDVC")
+        let mapped = names.mapped
         guard mapped.keys.contains(where: { $0.hasPrefix("vision.") }), mapped.keys.contains(where: { $0.hasPrefix("head.") }) else {
             throw .architecture(path: path, reason: "not a ZegCLIP/LDVC MMSegmentation checkpoint (no backbone.* and decode_head.* tensors); "
                                 + "a plain CLIP checkpoint converts with `ldvc-convert`")
         }
-        if !unmapped.isEmpty {
-            if options.strict { throw .unmappedTensors(path: path, names: unmapped) }
-            observer.diagnostic(.init(.warning, "\(path): \(unmapped.count) tensor(s) are not part of ZegCLIP/LDVC and are not stored: "
-                + unmapped.prefix(5).joined(separator: ", ") + (unmapped.count > 5 ? ", …" : "")))
-            for name in unmapped { dropped.append(.init(name: name, reason: "not part of ZegCLIP/LDVC (unrecognised name)")) }
-        }
+        try names.settleUnmapped(strict: options.strict, path: path, family: "ZegCLIP/LDVC", observer: observer)
+        let dropped = names.dropped
         var config: ConfigText?
         if let text = metadata.config {
             do {
