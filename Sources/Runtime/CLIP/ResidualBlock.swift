@@ -48,6 +48,17 @@ struct ResidualBlock: Sendable {
         mlp = try MLP(weights.scoped("mlp"), width: width, hidden: mlpWidth, activation: MLP.Kind(activation))
     }
 
+    /// The blocks `blocks.0 ..< blocks.<layers>` of a tower, all of one shape.
+    static func stack(_ tower: WeightScope, layers: Int, width: Int, heads: Int, mlpWidth: Int, eps: Double,
+                      activation: Activation) throws(RuntimeError) -> [ResidualBlock] {
+        var blocks: [ResidualBlock] = []
+        for index in 0..<layers {
+            blocks.append(try ResidualBlock(tower.scoped("blocks.\(index)"), width: width, heads: heads, mlpWidth: mlpWidth,
+                                            eps: eps, activation: activation))
+        }
+        return blocks
+    }
+
     func callAsFunction(_ input: Matrix, sequences: [Range<Int>], causal: Bool) -> Matrix {
         var x = input
         x.add(attention(norm1(x), sequences: sequences, causal: causal))

@@ -29,13 +29,9 @@ public struct TextTransformer: Sendable {
         let tower = weights.scoped("text")
         tokenEmbedding = try tower.take("token_embedding", shape: [architecture.vocabSize, width])
         positionEmbedding = try tower.take("position_embedding", shape: [architecture.contextLength, width])
-        var blocks: [ResidualBlock] = []
-        for index in 0..<architecture.layers {
-            blocks.append(try ResidualBlock(tower.scoped("blocks.\(index)"), width: width, heads: architecture.heads,
-                                            mlpWidth: architecture.mlpWidth, eps: architecture.layerNormEps,
-                                            activation: architecture.activation))
-        }
-        self.blocks = blocks
+        blocks = try ResidualBlock.stack(tower, layers: architecture.layers, width: width, heads: architecture.heads,
+                                         mlpWidth: architecture.mlpWidth, eps: architecture.layerNormEps,
+                                         activation: architecture.activation)
         finalNorm = try LayerNorm(tower.scoped("ln_final"), width: width, eps: architecture.layerNormEps)
         projection = try Linear(tower.scoped("proj"), inFeatures: width, outFeatures: embedDim, bias: false)
         if let promptArchitecture {

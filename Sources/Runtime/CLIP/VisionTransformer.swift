@@ -42,13 +42,9 @@ public struct VisionTransformer: Sendable {
         let positions = architecture.gridSize * architecture.gridSize + 1
         positionEmbedding = Matrix(rows: positions, columns: width, values: try tower.take("position_embedding", shape: [positions, width]))
         preNorm = try LayerNorm(tower.scoped("ln_pre"), width: width, eps: architecture.layerNormEps)
-        var blocks: [ResidualBlock] = []
-        for index in 0..<architecture.layers {
-            blocks.append(try ResidualBlock(tower.scoped("blocks.\(index)"), width: width, heads: architecture.heads,
-                                            mlpWidth: architecture.mlpWidth, eps: architecture.layerNormEps,
-                                            activation: architecture.activation))
-        }
-        self.blocks = blocks
+        blocks = try ResidualBlock.stack(tower, layers: architecture.layers, width: width, heads: architecture.heads,
+                                         mlpWidth: architecture.mlpWidth, eps: architecture.layerNormEps,
+                                         activation: architecture.activation)
         postNorm = try LayerNorm(tower.scoped("ln_post"), width: width, eps: architecture.layerNormEps)
         projection = try Linear(tower.scoped("proj"), inFeatures: width, outFeatures: embedDim, bias: false)
         self.prompts = try prompts.map { (prompts) throws(RuntimeError) in
