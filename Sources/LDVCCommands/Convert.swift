@@ -22,8 +22,7 @@ extension LDVCConvert {
                 completion: .file(extensions: ["h5"]))
         var output: String?
 
-        @Flag(name: .long, help: "Replace the output if it exists.")
-        var force = false
+        @OptionGroup var writing: WriteOptions
 
         @Option(name: .long, help: ArgumentHelp("Element type to store: keep (as in the input), f32 or f16.", valueName: "policy"))
         var dtype: DTypePolicy = .keep
@@ -33,8 +32,6 @@ extension LDVCConvert {
         @Flag(name: .long, help: "Fail when the input holds tensors that are not part of CLIP (default: warn and skip them).")
         var strict = false
 
-        @Flag(name: [.short, .long], help: "Print only errors.")
-        var quiet = false
 
         @Option(name: .customLong("init-prompts"), help: ArgumentHelp("Also add LDVC deep prompts, the language prompts initialised from this template (see init-prompts).", valueName: "template"))
         var initPrompts: String?
@@ -45,15 +42,15 @@ extension LDVCConvert {
             Terminal.installInterruptHandler()
             var options = ConversionOptions()
             options.dtype = dtype
-            options.overwrite = force
+            options.overwrite = writing.force
             options.strict = strict
             architecture.apply(to: &options)
-            let observer = Terminal.observer(showProgress: true, quiet: quiet)
+            let observer = Terminal.observer(showProgress: true, quiet: writing.quiet)
             let started = Date()
             if let initPrompts {
                 do {
                     try ConvertWithPrompts.run(input: input, output: output, options: options, observer: observer, template: initPrompts,
-                                               prompts: prompts, quiet: quiet)
+                                               prompts: prompts, quiet: writing.quiet)
                 } catch let exit as ExitCode {
                     throw exit
                 } catch {
@@ -63,7 +60,7 @@ extension LDVCConvert {
             }
             do {
                 let report = try Converter.convert(input: input, output: output, options: options, observer: observer)
-                if !quiet {
+                if !writing.quiet {
                     let plan = report.plan
                     let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
                     print("wrote \(report.output): \(plan.items.count) tensors, \(plan.outputBytes / 1_000_000) MB, "

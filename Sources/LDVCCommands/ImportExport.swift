@@ -26,8 +26,7 @@ extension LDVCConvert {
                 completion: .file(extensions: ["h5"]))
         var output: String?
 
-        @Flag(name: .long, help: "Replace the output if it exists.")
-        var force = false
+        @OptionGroup var writing: WriteOptions
 
         @Option(name: .long, help: ArgumentHelp("Element type to store: keep (as in the input), f32 or f16.", valueName: "policy"))
         var dtype: DTypePolicy = .keep
@@ -41,8 +40,6 @@ extension LDVCConvert {
         @Flag(name: .long, help: "Fail when the checkpoint holds tensors that are not part of ZegCLIP/LDVC (default: warn and skip them).")
         var strict = false
 
-        @Flag(name: [.short, .long], help: "Print only errors.")
-        var quiet = false
 
         func validate() throws {
             if let visionHeads, visionHeads <= 0 { throw ValidationError("--vision-heads must be positive") }
@@ -53,18 +50,18 @@ extension LDVCConvert {
             Terminal.installInterruptHandler()
             var options = ConversionOptions()
             options.dtype = dtype
-            options.overwrite = force
+            options.overwrite = writing.force
             options.strict = strict
             options.visionHeads = visionHeads
             options.textHeads = textHeads
             do {
                 let report = try MMSegImporter.importCheckpoint(input: input, output: output, options: options,
-                                                                observer: Terminal.observer(showProgress: false, quiet: quiet))
+                                                                observer: Terminal.observer(showProgress: false, quiet: writing.quiet))
                 let defaults = report.sources.filter { $0.value.hasPrefix("default") }.keys.sorted()
-                if !defaults.isEmpty && !quiet {
+                if !defaults.isEmpty && !writing.quiet {
                     Terminal.note("\(input): not in the checkpoint, defaults used for: \(defaults.joined(separator: ", "))")
                 }
-                guard !quiet else { return }
+                guard !writing.quiet else { return }
                 let head = report.architecture.ldvc?.head
                 print("wrote \(report.output): \(report.tensorCount) tensors, \(head?.kind.rawValue ?? "no") head"
                       + (report.classes.isEmpty ? "" : ", \(report.classes.count) classes (\(report.classes.prefix(5).joined(separator: ", "))\(report.classes.count > 5 ? ", …" : ""))"))
@@ -98,17 +95,14 @@ extension LDVCConvert {
         @Option(name: .long, help: ArgumentHelp("source (the checkpoint's own, default), stored, or f32.", valueName: "type"))
         var dtype: ExportDType = .source
 
-        @Flag(name: .long, help: "Replace the output if it exists.")
-        var force = false
+        @OptionGroup var writing: WriteOptions
 
-        @Flag(name: [.short, .long], help: "Print only errors.")
-        var quiet = false
 
         func run() async throws {
             Terminal.installInterruptHandler()
             do {
-                let report = try Exporter.exportModel(input: model, output: output, naming: naming, dtype: dtype, overwrite: force)
-                LDVCConvert.report(report, quiet: quiet)
+                let report = try Exporter.exportModel(input: model, output: output, naming: naming, dtype: dtype, overwrite: writing.force)
+                LDVCConvert.report(report, quiet: writing.quiet)
             } catch {
                 throw ExitStatus.fail(error)
             }
@@ -134,17 +128,14 @@ extension LDVCConvert {
         @Option(name: .long, help: ArgumentHelp("source (default), stored, or f32.", valueName: "type"))
         var dtype: ExportDType = .source
 
-        @Flag(name: .long, help: "Replace the output if it exists.")
-        var force = false
+        @OptionGroup var writing: WriteOptions
 
-        @Flag(name: [.short, .long], help: "Print only errors.")
-        var quiet = false
 
         func run() async throws {
             Terminal.installInterruptHandler()
             do {
-                let report = try Exporter.exportPrompts(input: model, output: output, naming: naming, dtype: dtype, overwrite: force)
-                LDVCConvert.report(report, quiet: quiet)
+                let report = try Exporter.exportPrompts(input: model, output: output, naming: naming, dtype: dtype, overwrite: writing.force)
+                LDVCConvert.report(report, quiet: writing.quiet)
             } catch {
                 throw ExitStatus.fail(error)
             }

@@ -92,11 +92,8 @@ extension LDVCConvert {
                 completion: .file(extensions: ["h5"]))
         var output: String?
 
-        @Flag(name: .long, help: "Replace the output if it exists.")
-        var force = false
+        @OptionGroup var writing: WriteOptions
 
-        @Flag(name: [.short, .long], help: "Print only errors.")
-        var quiet = false
 
         func validate() throws {
             if textInit == .pretrain && template == nil { throw ValidationError("--text-init pretrain needs --template") }
@@ -107,8 +104,8 @@ extension LDVCConvert {
             Terminal.installInterruptHandler()
             do {
                 let report = try PromptInjector.inject(input: model, output: output, request: prompts.request(template: template),
-                                                       overwrite: force, producer: ConversionOptions().producer)
-                Self.print(report, quiet: quiet)
+                                                       overwrite: writing.force, producer: ConversionOptions().producer)
+                Self.print(report, quiet: writing.quiet)
             } catch {
                 throw ExitStatus.fail(error)
             }

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// Flags of every command that writes a file.
+struct WriteOptions: ParsableArguments {
+    @Flag(name: .long, help: "Replace the output if it exists.")
+    var force = false
+
+    @Flag(name: [.short, .long], help: "Print only errors.")
+    var quiet = false
+}
