@@ -26,17 +26,22 @@ public enum GEMM {
     /// `C = alpha · op(A) · op(B) + beta · C` with op(A) `m × k`, op(B) `k × n`, C `m × n`.
     ///
     /// With `beta == 0` the previous contents of C are ignored (CBLAS semantics), so C may hold garbage.
-    public static func multiply(m: Int, n: Int, k: Int, alpha: Float = 1,
-                                a: [Float], _ aLayout: Operand,
-                                b: [Float], _ bLayout: Operand,
-                                beta: Float = 0,
-                                c: inout [Float], _ cLayout: Operand) throws(BLASError) {
+    public static func multiply(
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: [Float], _ aLayout: Operand,
+        b: [Float], _ bLayout: Operand,
+        beta: Float = 0,
+        c: inout [Float], _ cLayout: Operand
+    ) throws(BLASError) {
         let operation = "sgemm \(m)×\(k) · \(k)×\(n)"
         guard cLayout.isTransposed == false else {
             throw .invalidDimension(operation: operation, detail: "the output cannot be transposed")
         }
-        try check([m, n, k, aLayout.leadingDimension, bLayout.leadingDimension, cLayout.leadingDimension,
-                   aLayout.offset, bLayout.offset, cLayout.offset], operation: operation)
+        try check(
+            [
+                m, n, k, aLayout.leadingDimension, bLayout.leadingDimension, cLayout.leadingDimension,
+                aLayout.offset, bLayout.offset, cLayout.offset,
+            ], operation: operation)
         // Stored shape of each operand (before its transpose).
         let aStored = aLayout.isTransposed ? (rows: k, columns: m) : (rows: m, columns: k)
         let bStored = bLayout.isTransposed ? (rows: n, columns: k) : (rows: k, columns: n)
@@ -57,10 +62,12 @@ public enum GEMM {
                 c.withUnsafeMutableBufferPointer { cBuffer in
                     // The region checks above proved every buffer non-empty, so base addresses exist.
                     guard let aBase = aBuffer.baseAddress, let bBase = bBuffer.baseAddress,
-                          let cBase = cBuffer.baseAddress else { return }
-                    _multiply(m, n, k, alpha, aBase + aLayout.offset, aLayout.leadingDimension, aLayout.isTransposed,
-                              bBase + bLayout.offset, bLayout.leadingDimension, bLayout.isTransposed,
-                              beta, cBase + cLayout.offset, cLayout.leadingDimension)
+                        let cBase = cBuffer.baseAddress
+                    else { return }
+                    _multiply(
+                        m, n, k, alpha, aBase + aLayout.offset, aLayout.leadingDimension, aLayout.isTransposed,
+                        bBase + bLayout.offset, bLayout.leadingDimension, bLayout.isTransposed,
+                        beta, cBase + cLayout.offset, cLayout.leadingDimension)
                 }
             }
         }
@@ -69,34 +76,44 @@ public enum GEMM {
     /// Unchecked variant for callers that already validated their shapes and hold raw buffers
     /// (the runtime's attention loops). Leading dimensions and sizes are the caller's contract.
     @inlinable
-    public static func multiplyUnchecked(m: Int, n: Int, k: Int, alpha: Float = 1,
-                                         a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
-                                         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
-                                         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    public static func multiplyUnchecked(
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         _multiply(m, n, k, alpha, a, lda, transposeA, b, ldb, transposeB, beta, c, ldc)
     }
 
     @usableFromInline
-    static func _multiply(_ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
-                          _ a: UnsafePointer<Float>, _ lda: Int, _ transposeA: Bool,
-                          _ b: UnsafePointer<Float>, _ ldb: Int, _ transposeB: Bool,
-                          _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    static func _multiply(
+        _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ transposeA: Bool,
+        _ b: UnsafePointer<Float>, _ ldb: Int, _ transposeB: Bool,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
         guard m > 0, n > 0, k > 0 else { return }
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     private static func check(_ values: [Int], operation: String) throws(BLASError) {
         for value in values where value < 0 || value > Int(Int32.max) {
-            throw .invalidDimension(operation: operation, detail: "value \(value) is negative or beyond 32-bit CBLAS range")
+            throw .invalidDimension(
+                operation: operation, detail: "value \(value) is negative or beyond 32-bit CBLAS range")
         }
     }
 
-    private static func checkRegion(_ name: String, _ stored: (rows: Int, columns: Int), _ layout: Operand,
-                                    available: Int, operation: String) throws(BLASError) {
+    private static func checkRegion(
+        _ name: String, _ stored: (rows: Int, columns: Int), _ layout: Operand,
+        available: Int, operation: String
+    ) throws(BLASError) {
         guard layout.leadingDimension >= max(1, stored.columns) else {
-            throw .invalidDimension(operation: operation,
-                                    detail: "operand \(name) has leading dimension \(layout.leadingDimension) < its \(stored.columns) columns")
+            throw .invalidDimension(
+                operation: operation,
+                detail:
+                    "operand \(name) has leading dimension \(layout.leadingDimension) < its \(stored.columns) columns")
         }
         guard stored.rows > 0, stored.columns > 0 else { return }
         let (span, overflow1) = (stored.rows - 1).multipliedReportingOverflow(by: layout.leadingDimension)

@@ -38,7 +38,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
         case .malformedPickle(let path, let member, let offset, let reason):
             return "\(path): malformed pickle in \(member) at byte \(offset): \(reason)"
         case .disallowedGlobal(let path, let module, let name, let offset):
-            return "\(path): refused to load global '\(module).\(name)' (pickle byte \(offset)): a weights file does not need it, and loading it could run code"
+            return
+                "\(path): refused to load global '\(module).\(name)' (pickle byte \(offset)): a weights file does not need it, and loading it could run code"
         case .unsupportedOpcode(let path, let member, let opcode, let offset):
             return "\(path): unsupported pickle opcode 0x\(String(opcode, radix: 16)) in \(member) at byte \(offset)"
         case .limitExceeded(let path, let limit, let value, let maximum):

@@ -19,9 +19,12 @@ public enum CheckpointOpener {
         if head.count >= 2, head[0] == 0x80, (2...5).contains(head[1]) {
             // The legacy format's first pickle is the magic number: LONG1 of 10 bytes (after an
             // optional protocol-4 FRAME of 9 bytes).
-            let body = head[1] >= 4 && head.count > 2 && head[2] == 0x95 ? Array(head.dropFirst(11)) : Array(head.dropFirst(2))
+            let body =
+                head[1] >= 4 && head.count > 2 && head[2] == 0x95 ? Array(head.dropFirst(11)) : Array(head.dropFirst(2))
             if body.starts(with: [0x8A, 0x0A] + LegacyTorchCheckpoint.magicNumber) { return .legacyTorch }
-            throw .unknownFormat(path: path, detail: "a bare pickle, not written by torch.save; it is refused because unpickling it could run code")
+            throw .unknownFormat(
+                path: path,
+                detail: "a bare pickle, not written by torch.save; it is refused because unpickling it could run code")
         }
         if head.count >= 9, head[8] == 0x7B {  // '{' after the 8-byte header length
             var length: UInt64 = 0
@@ -43,12 +46,16 @@ public enum CheckpointOpener {
     }
 
     /// Opens `path` with the reader its magic bytes call for.
-    public static func open(path: String, limits: ReaderLimits = .default) throws(CheckpointError) -> any CheckpointReader {
+    public static func open(path: String, limits: ReaderLimits = .default) throws(CheckpointError)
+        -> any CheckpointReader
+    {
         switch try sniff(path: path) {
         case .zip: return try TorchZipCheckpoint(path: path, limits: limits)
         case .legacyTorch: return try LegacyTorchCheckpoint(path: path, limits: limits)
         case .safetensors: return try SafetensorsCheckpoint(path: path, limits: limits)
-        case .hdf5: throw .unknownFormat(path: path, detail: "an HDF5 file, which is an output of this tool, not a checkpoint to convert")
+        case .hdf5:
+            throw .unknownFormat(
+                path: path, detail: "an HDF5 file, which is an output of this tool, not a checkpoint to convert")
         case .onnx: return try ONNXCheckpoint(path: path, limits: limits)
         }
     }

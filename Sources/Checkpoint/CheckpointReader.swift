@@ -33,7 +33,8 @@ public struct TensorRecord: Sendable, Equatable {
     public let storageOffset: Int
     public let storage: StorageLocation
 
-    public init(name: String, dtype: DType, shape: [Int], strides: [Int], storageOffset: Int, storage: StorageLocation) {
+    public init(name: String, dtype: DType, shape: [Int], strides: [Int], storageOffset: Int, storage: StorageLocation)
+    {
         self.name = name
         self.dtype = dtype
         self.shape = shape
@@ -71,7 +72,8 @@ public protocol CheckpointReader: AnyObject, Sendable {
     var notes: [String] { get }
     /// Reads `count` bytes of `storage` starting at `byteOffset` into the first `count` bytes of
     /// `buffer`, growing it if it is shorter. Streaming callers reuse one buffer.
-    func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError)
+    func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int)
+        throws(CheckpointError)
     /// Absolute offset in the file where the storage's bytes lie uncompressed and in order, or nil
     /// (e.g. a deflated zip member). Lets converters copy with `sendfile` instead of through memory.
     func fileOffset(of storage: StorageLocation) -> Int?
@@ -86,7 +88,8 @@ extension CheckpointReader {
 
 extension CheckpointReader {
     /// Reads `count` bytes of `storage` starting at `byteOffset`.
-    public func readStorage(_ storage: StorageLocation, byteOffset: Int, count: Int) throws(CheckpointError) -> [UInt8] {
+    public func readStorage(_ storage: StorageLocation, byteOffset: Int, count: Int) throws(CheckpointError) -> [UInt8]
+    {
         var buffer: [UInt8] = []
         try readStorage(storage, byteOffset: byteOffset, into: &buffer, count: count)
         return buffer
@@ -98,8 +101,9 @@ extension CheckpointReader {
         let bytes = try readStorage(record.storage, byteOffset: span.lowerBound, count: span.count)
         let itemSize = record.dtype.itemSize
         do {
-            let view = try Tensor(dtype: record.dtype, shape: record.shape, strides: record.strides,
-                                  storageOffset: record.storageOffset - span.lowerBound / itemSize, storage: bytes)
+            let view = try Tensor(
+                dtype: record.dtype, shape: record.shape, strides: record.strides,
+                storageOffset: record.storageOffset - span.lowerBound / itemSize, storage: bytes)
             return view.contiguous()
         } catch {
             throw .badTensor(path: path, tensor: record.name, reason: error.description)
@@ -109,8 +113,10 @@ extension CheckpointReader {
     /// Calls `body` with consecutive pieces (at most `chunkBytes` each, cut on row boundaries of the
     /// first axis) of a row-major packed record's bytes, so large tensors stream through a small buffer.
     /// `body` receives the first row index and the row count of each piece.
-    public func streamRows(_ record: TensorRecord, chunkBytes: Int,
-                           _ body: (_ firstRow: Int, _ rowCount: Int, _ bytes: [UInt8]) throws -> Void) throws {
+    public func streamRows(
+        _ record: TensorRecord, chunkBytes: Int,
+        _ body: (_ firstRow: Int, _ rowCount: Int, _ bytes: [UInt8]) throws -> Void
+    ) throws {
         precondition(record.isRowMajorPacked, "streamRows needs a packed record")
         let rows = record.shape.first ?? 1
         let rowBytes = rows == 0 ? 0 : record.byteCount / rows
@@ -137,7 +143,9 @@ extension CheckpointReader {
         var groups: [[String]] = []
         for (_, members) in byStorage where members.count > 1 {
             // Union overlapping spans; sorted by start so one pass suffices.
-            let sorted = members.filter { $0.elementCount > 0 }.sorted { $0.storageByteSpan.lowerBound < $1.storageByteSpan.lowerBound }
+            let sorted = members.filter { $0.elementCount > 0 }.sorted {
+                $0.storageByteSpan.lowerBound < $1.storageByteSpan.lowerBound
+            }
             var current: [String] = []
             var currentEnd = Int.min
             for record in sorted {

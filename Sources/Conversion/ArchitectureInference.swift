@@ -14,7 +14,10 @@ struct ArchitectureInference {
     let options: ConversionOptions
     private(set) var sources: [String: String] = [:]
 
-    init(path: String, shapes: [String: [Int]], convention: Convention, sidecar: SidecarConfig?, options: ConversionOptions) {
+    init(
+        path: String, shapes: [String: [Int]], convention: Convention, sidecar: SidecarConfig?,
+        options: ConversionOptions
+    ) {
         self.path = path
         self.shapes = shapes
         self.convention = convention
@@ -26,15 +29,20 @@ struct ArchitectureInference {
         let vision = shapes["vision.patch_embed.weight"] != nil ? try inferVision() : nil
         let text = shapes["text.token_embedding"] != nil ? try inferText() : nil
         guard vision != nil || text != nil else {
-            throw .architecture(path: path, reason: "neither a vision tower (patch embedding) nor a text tower (token embedding) was found")
+            throw .architecture(
+                path: path,
+                reason: "neither a vision tower (patch embedding) nor a text tower (token embedding) was found")
         }
         let visionEmbed = shapes["vision.proj.weight"]?.first
         let textEmbed = shapes["text.proj.weight"]?.first
         if let visionEmbed, let textEmbed, visionEmbed != textEmbed {
-            throw .architecture(path: path, reason: "the vision projection gives embedding width \(visionEmbed), the text projection \(textEmbed)")
+            throw .architecture(
+                path: path,
+                reason: "the vision projection gives embedding width \(visionEmbed), the text projection \(textEmbed)")
         }
         guard let embedDim = visionEmbed ?? textEmbed else {
-            throw .architecture(path: path, reason: "no projection into the joint embedding (visual.proj / text_projection) was found")
+            throw .architecture(
+                path: path, reason: "no projection into the joint embedding (visual.proj / text_projection) was found")
         }
         sources["embed_dim"] = "shape of the projection"
         return CLIPArchitecture(embedDim: embedDim, vision: vision, text: text)
@@ -49,20 +57,27 @@ struct ArchitectureInference {
         let positions = try shape("vision.position_embedding", rank: 2)[0]
         let grid = Int(Double(positions - 1).squareRoot().rounded())
         guard positions >= 2, grid * grid == positions - 1 else {
-            throw .architecture(path: path, reason: "the vision position embedding has \(positions) rows, not a square grid plus one class token")
+            throw .architecture(
+                path: path,
+                reason: "the vision position embedding has \(positions) rows, not a square grid plus one class token")
         }
         let layers = try layerCount(prefix: "vision.blocks")
         let mlp = try shape("vision.blocks.0.mlp.fc1.weight", rank: 2)[0]
-        for (name, value) in ["width": width, "patch_size": patchSize, "grid_size": grid, "image_size": grid * patchSize, "layers": layers, "mlp_width": mlp] {
+        for (name, value) in [
+            "width": width, "patch_size": patchSize, "grid_size": grid, "image_size": grid * patchSize,
+            "layers": layers, "mlp_width": mlp,
+        ] {
             sources["vision.\(name)"] = "tensor shapes"
             _ = value
         }
-        let heads = try heads(tower: "vision", width: width, override: options.visionHeads, sidecarValue: sidecar?.visionHeads)
+        let heads = try heads(
+            tower: "vision", width: width, override: options.visionHeads, sidecarValue: sidecar?.visionHeads)
         let activation = activation(tower: "vision", sidecarValue: sidecar?.visionActivation)
         let eps = sidecar?.visionLayerNormEps ?? 1e-5
         sources["vision.layer_norm_eps"] = sidecar?.visionLayerNormEps != nil ? sidecar!.kind.rawValue : "CLIP default"
-        return VisionArchitecture(width: width, layers: layers, heads: heads, patchSize: patchSize, imageSize: grid * patchSize,
-                                  gridSize: grid, mlpWidth: mlp, layerNormEps: eps, activation: activation)
+        return VisionArchitecture(
+            width: width, layers: layers, heads: heads, patchSize: patchSize, imageSize: grid * patchSize,
+            gridSize: grid, mlpWidth: mlp, layerNormEps: eps, activation: activation)
     }
 
     private mutating func inferText() throws(ConversionError) -> TextArchitecture {
@@ -71,19 +86,26 @@ struct ArchitectureInference {
         let context = try shape("text.position_embedding", rank: 2)[0]
         let layers = try layerCount(prefix: "text.blocks")
         let mlp = try shape("text.blocks.0.mlp.fc1.weight", rank: 2)[0]
-        for name in ["width", "vocab_size", "context_length", "layers", "mlp_width"] { sources["text.\(name)"] = "tensor shapes" }
-        let heads = try heads(tower: "text", width: width, override: options.textHeads, sidecarValue: sidecar?.textHeads)
+        for name in ["width", "vocab_size", "context_length", "layers", "mlp_width"] {
+            sources["text.\(name)"] = "tensor shapes"
+        }
+        let heads = try heads(
+            tower: "text", width: width, override: options.textHeads, sidecarValue: sidecar?.textHeads)
         let activation = activation(tower: "text", sidecarValue: sidecar?.textActivation)
         let eps = sidecar?.textLayerNormEps ?? 1e-5
         sources["text.layer_norm_eps"] = sidecar?.textLayerNormEps != nil ? sidecar!.kind.rawValue : "CLIP default"
-        return TextArchitecture(width: width, layers: layers, heads: heads, contextLength: context, vocabSize: vocab,
-                                mlpWidth: mlp, layerNormEps: eps, activation: activation)
+        return TextArchitecture(
+            width: width, layers: layers, heads: heads, contextLength: context, vocabSize: vocab,
+            mlpWidth: mlp, layerNormEps: eps, activation: activation)
     }
 
     private func shape(_ name: String, rank: Int) throws(ConversionError) -> [Int] {
-        guard let shape = shapes[name] else { throw .architecture(path: path, reason: "missing '\(name)', needed to infer the architecture") }
+        guard let shape = shapes[name] else {
+            throw .architecture(path: path, reason: "missing '\(name)', needed to infer the architecture")
+        }
         guard shape.count == rank, shape.allSatisfy({ $0 > 0 }) else {
-            throw .architecture(path: path, reason: "'\(name)' has shape \(shape), expected \(rank) positive dimensions")
+            throw .architecture(
+                path: path, reason: "'\(name)' has shape \(shape), expected \(rank) positive dimensions")
         }
         return shape
     }
@@ -95,16 +117,22 @@ struct ArchitectureInference {
             let rest = name.dropFirst(prefix.count + 1)
             if let index = Int(rest.prefix(while: { $0 != "." })) { indices.insert(index) }
         }
-        guard !indices.isEmpty else { throw .architecture(path: path, reason: "no transformer blocks under '\(prefix)'") }
+        guard !indices.isEmpty else {
+            throw .architecture(path: path, reason: "no transformer blocks under '\(prefix)'")
+        }
         let count = (indices.max() ?? 0) + 1
         guard indices.count == count else {
             let missing = (0..<count).filter { !indices.contains($0) }
-            throw .architecture(path: path, reason: "'\(prefix)' is missing block(s) \(missing.prefix(5).map(String.init).joined(separator: ", "))")
+            throw .architecture(
+                path: path,
+                reason: "'\(prefix)' is missing block(s) \(missing.prefix(5).map(String.init).joined(separator: ", "))")
         }
         return count
     }
 
-    private mutating func heads(tower: String, width: Int, override: Int?, sidecarValue: Int?) throws(ConversionError) -> Int {
+    private mutating func heads(tower: String, width: Int, override: Int?, sidecarValue: Int?) throws(ConversionError)
+        -> Int
+    {
         let key = "\(tower).heads"
         let value: Int
         if let override {
@@ -115,7 +143,11 @@ struct ArchitectureInference {
             sources[key] = sidecar.kind.rawValue
         } else {
             guard width % 64 == 0 else {
-                throw .architecture(path: path, reason: "\(tower) width \(width) is not a multiple of 64, so the head count cannot be inferred; pass --\(tower)-heads or put a config beside the checkpoint")
+                throw .architecture(
+                    path: path,
+                    reason:
+                        "\(tower) width \(width) is not a multiple of 64, so the head count cannot be inferred; pass --\(tower)-heads or put a config beside the checkpoint"
+                )
             }
             value = width / 64
             sources[key] = "default: heads of width 64"

@@ -163,16 +163,23 @@ enum ConfigLexer {
                         index += 1
                     }
                     // String prefixes: r'…', b'…', f'…' (their text is taken literally).
-                    if ["r", "b", "f", "u", "rb", "br"].contains(name.lowercased()), let quote = peek(), quote == "'" || quote == "\"" {
+                    if ["r", "b", "f", "u", "rb", "br"].contains(name.lowercased()), let quote = peek(),
+                        quote == "'" || quote == "\""
+                    {
                         tokens.append(.string(try string(characters, &index, &line)))
                     } else {
                         tokens.append(.name(name))
                     }
-                } else if ("0"..."9").contains(character) || (character == "." && peek(1).map { ("0"..."9").contains($0) } == true) {
+                } else if ("0"..."9").contains(character)
+                    || (character == "." && peek(1).map { ("0"..."9").contains($0) } == true)
+                {
                     var number = ""
-                    while let next = peek(), ("0"..."9").contains(next) || next == "." || next == "_" || next == "e" || next == "E"
+                    while let next = peek(),
+                        ("0"..."9").contains(next) || next == "." || next == "_" || next == "e" || next == "E"
                             || next == "x" || next == "X" || (("a"..."f").contains(next) || ("A"..."F").contains(next))
-                            || ((next == "+" || next == "-") && (number.hasSuffix("e") || number.hasSuffix("E")) && !number.hasPrefix("0x")) {
+                            || ((next == "+" || next == "-") && (number.hasSuffix("e") || number.hasSuffix("E"))
+                                && !number.hasPrefix("0x"))
+                    {
                         number.unicodeScalars.append(next)
                         index += 1
                     }
@@ -192,7 +199,9 @@ enum ConfigLexer {
     }
 
     /// A quoted string (single, double or triple quotes) with Python's common escapes.
-    private static func string(_ characters: [Unicode.Scalar], _ index: inout Int, _ line: inout Int) throws(ConfigTextError) -> String {
+    private static func string(_ characters: [Unicode.Scalar], _ index: inout Int, _ line: inout Int)
+        throws(ConfigTextError) -> String
+    {
         let quote = characters[index]
         let triple = index + 2 < characters.count && characters[index + 1] == quote && characters[index + 2] == quote
         index += triple ? 3 : 1
@@ -216,7 +225,9 @@ enum ConfigLexer {
             }
             if character == "\\", index + 1 < characters.count {
                 let next = characters[index + 1]
-                let escapes: [Unicode.Scalar: String] = ["n": "\n", "t": "\t", "\\": "\\", "'": "'", "\"": "\"", "r": "\r", "0": "\0"]
+                let escapes: [Unicode.Scalar: String] = [
+                    "n": "\n", "t": "\t", "\\": "\\", "'": "'", "\"": "\"", "r": "\r", "0": "\0",
+                ]
                 if let replacement = escapes[next] {
                     result += replacement
                 } else if next == "\n" {
@@ -374,7 +385,9 @@ struct ConfigParser {
 
     mutating func number(_ text: String) -> ConfigValue {
         let clean = text.replacingOccurrences(of: "_", with: "")
-        if clean.hasPrefix("0x") || clean.hasPrefix("0X"), let value = Int(clean.dropFirst(2), radix: 16) { return .int(value) }
+        if clean.hasPrefix("0x") || clean.hasPrefix("0X"), let value = Int(clean.dropFirst(2), radix: 16) {
+            return .int(value)
+        }
         if let value = Int(clean) { return .int(value) }
         if let value = Double(clean) { return .double(value) }
         return .opaque(text)

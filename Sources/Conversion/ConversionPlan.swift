@@ -51,17 +51,21 @@ public struct ConversionPlan: Sendable {
 
 /// Builds a `ConversionPlan` from an opened checkpoint.
 public enum ConversionPlanner {
-    public static func plan(reader: any CheckpointReader, options: ConversionOptions,
-                            observer: ConversionObserver = .silent) throws(ConversionError) -> ConversionPlan {
+    public static func plan(
+        reader: any CheckpointReader, options: ConversionOptions,
+        observer: ConversionObserver = .silent
+    ) throws(ConversionError) -> ConversionPlan {
         let path = reader.path
         let openCLIPSidecar = try SidecarConfig.find(.openCLIP, besides: path)
-        let (convention, conventionSource) = try detectConvention(reader: reader, openCLIPSidecar: openCLIPSidecar, forced: options.convention)
+        let (convention, conventionSource) = try detectConvention(
+            reader: reader, openCLIPSidecar: openCLIPSidecar, forced: options.convention)
         // A sidecar counts only for the convention it belongs to.
-        let sidecar: SidecarConfig? = switch convention {
-        case .openClip: openCLIPSidecar
-        case .hf: try SidecarConfig.find(.hf, besides: path)
-        case .openai: nil
-        }
+        let sidecar: SidecarConfig? =
+            switch convention {
+            case .openClip: openCLIPSidecar
+            case .hf: try SidecarConfig.find(.hf, besides: path)
+            case .openai: nil
+            }
         let map = NameMap(NameTable.table(for: convention))
 
         var names = try ResolvedNames(reader: reader, map: map, family: "\(convention.rawValue) CLIP")
@@ -69,7 +73,8 @@ public enum ConversionPlanner {
         let canonicalSources = names.mapped
 
         let shapes = canonicalSources.mapValues { Self.outputShape(of: $0.record.shape, transform: $0.transform) }
-        var inference = ArchitectureInference(path: path, shapes: shapes, convention: convention, sidecar: sidecar, options: options)
+        var inference = ArchitectureInference(
+            path: path, shapes: shapes, convention: convention, sidecar: sidecar, options: options)
         let architecture = try inference.infer()
         try crossCheck(architecture: architecture, metadata: names.droppedRecords, reader: reader, observer: observer)
 
@@ -80,31 +85,47 @@ public enum ConversionPlanner {
         for tensor in expected {
             guard let (record, transform) = canonicalSources[tensor.name] else {
                 if tensor.optional { continue }
-                throw .architecture(path: path, reason: "the checkpoint lacks '\(map.source(ofCanonical: tensor.name)?.key ?? tensor.name)' (canonical '\(tensor.name)')")
+                throw .architecture(
+                    path: path,
+                    reason:
+                        "the checkpoint lacks '\(map.source(ofCanonical: tensor.name)?.key ?? tensor.name)' (canonical '\(tensor.name)')"
+                )
             }
             let shape = Self.outputShape(of: record.shape, transform: transform)
             guard shape == tensor.shape else {
-                throw .architecture(path: path, reason: "'\(record.name)' has shape \(record.shape); the architecture needs \(tensor.shape) for '\(tensor.name)'")
+                throw .architecture(
+                    path: path,
+                    reason:
+                        "'\(record.name)' has shape \(record.shape); the architecture needs \(tensor.shape) for '\(tensor.name)'"
+                )
             }
-            items.append(.init(canonical: tensor.name, source: record, transform: transform,
-                               outputDType: try outputDType(record.dtype, policy: options.dtype, path: path, name: record.name),
-                               outputShape: shape))
+            items.append(
+                .init(
+                    canonical: tensor.name, source: record, transform: transform,
+                    outputDType: try outputDType(record.dtype, policy: options.dtype, path: path, name: record.name),
+                    outputShape: shape))
         }
         let expectedNames = Set(expected.map(\.name))
         let extra = canonicalSources.keys.filter { !expectedNames.contains($0) }.sorted()
         if !extra.isEmpty {
             // Blocks beyond the counted layers, or a tower missing its other tensors.
-            throw .architecture(path: path, reason: "tensors do not fit the inferred architecture: \(extra.prefix(5).joined(separator: ", "))")
+            throw .architecture(
+                path: path,
+                reason: "tensors do not fit the inferred architecture: \(extra.prefix(5).joined(separator: ", "))")
         }
         let tied = reader.tiedGroups
         if !tied.isEmpty {
-            observer.diagnostic(.init(.note, "\(path): \(tied.count) group(s) of tensors share storage: "
-                + tied.prefix(3).map { $0.joined(separator: " = ") }.joined(separator: "; ")))
+            observer.diagnostic(
+                .init(
+                    .note,
+                    "\(path): \(tied.count) group(s) of tensors share storage: "
+                        + tied.prefix(3).map { $0.joined(separator: " = ") }.joined(separator: "; ")))
         }
-        return ConversionPlan(path: path, format: reader.format, convention: convention, conventionSource: conventionSource,
-                              wrapperKey: reader.wrapperKey, architecture: architecture,
-                              architectureSources: inference.sources, items: items, sources: names.entries, dropped: names.dropped,
-                              unmapped: names.unmapped, tied: tied, notes: reader.notes, dtypePolicy: options.dtype)
+        return ConversionPlan(
+            path: path, format: reader.format, convention: convention, conventionSource: conventionSource,
+            wrapperKey: reader.wrapperKey, architecture: architecture,
+            architectureSources: inference.sources, items: items, sources: names.entries, dropped: names.dropped,
+            unmapped: names.unmapped, tied: tied, notes: reader.notes, dtypePolicy: options.dtype)
     }
 
     /// Shape after a transform.
@@ -118,7 +139,9 @@ public enum ConversionPlanner {
         }
     }
 
-    static func outputDType(_ dtype: DType, policy: DTypePolicy, path: String, name: String) throws(ConversionError) -> DType {
+    static func outputDType(_ dtype: DType, policy: DTypePolicy, path: String, name: String) throws(ConversionError)
+        -> DType
+    {
         switch policy {
         case .keep: return dtype
         case .f32: return dtype.isFloatingPoint ? .f32 : dtype
@@ -129,12 +152,15 @@ public enum ConversionPlanner {
     /// Picks the table that recognises the most tensors. OpenAI and open_clip share their names,
     /// so between them the sidecar decides (open_clip_config.json → open_clip), else OpenAI.
     static func detectConvention(reader: any CheckpointReader, openCLIPSidecar: SidecarConfig?, forced: Convention?)
-        throws(ConversionError) -> (Convention, String) {
+        throws(ConversionError) -> (Convention, String)
+    {
         if let forced { return (forced, "command line") }
         var scores: [(Convention, Int)] = []
         for table in [NameTable.openAI, .huggingFace] {
             let map = NameMap(table)
-            let count = reader.records.filter { if case .mapped = map.resolve($0.name) { return true } else { return false } }.count
+            let count = reader.records.filter {
+                if case .mapped = map.resolve($0.name) { return true } else { return false }
+            }.count
             scores.append((table.convention, count))
         }
         scores.sort { $0.1 > $1.1 }
@@ -154,8 +180,10 @@ public enum ConversionPlanner {
 
     /// OpenAI's TorchScript files carry `input_resolution`, `context_length` and `vocab_size` as
     /// scalar tensors; they must agree with what the shapes say.
-    static func crossCheck(architecture: CLIPArchitecture, metadata: [String: TensorRecord], reader: any CheckpointReader,
-                           observer: ConversionObserver) throws(ConversionError) {
+    static func crossCheck(
+        architecture: CLIPArchitecture, metadata: [String: TensorRecord], reader: any CheckpointReader,
+        observer: ConversionObserver
+    ) throws(ConversionError) {
         let checks: [(String, Int?)] = [
             ("input_resolution", architecture.vision?.imageSize),
             ("context_length", architecture.text?.contextLength),
@@ -167,7 +195,8 @@ public enum ConversionPlanner {
             do { tensor = try reader.read(record) } catch { throw .checkpoint(error) }
             let stored = TensorBytes.integers(from: tensor.contiguousBytes, dtype: tensor.dtype).first ?? -1
             if stored != Int64(inferred) {
-                throw .architecture(path: reader.path, reason: "'\(name)' says \(stored) but the tensor shapes give \(inferred)")
+                throw .architecture(
+                    path: reader.path, reason: "'\(name)' says \(stored) but the tensor shapes give \(inferred)")
             }
         }
     }

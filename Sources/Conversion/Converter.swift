@@ -1,7 +1,7 @@
-import Foundation
 public import Checkpoint
-public import Layout
+import Foundation
 import HDF5
+public import Layout
 import TensorCore
 
 /// What a finished conversion did.
@@ -22,12 +22,15 @@ public enum Converter {
         return url.deletingPathExtension().appendingPathExtension("h5").path
     }
 
-    public static func convert(input: String, output: String?, options: ConversionOptions,
-                               observer: ConversionObserver = .silent) throws(ConversionError) -> ConversionReport {
+    public static func convert(
+        input: String, output: String?, options: ConversionOptions,
+        observer: ConversionObserver = .silent
+    ) throws(ConversionError) -> ConversionReport {
         let destination = output ?? defaultOutput(for: input)
         // Refuse a bad destination before reading anything large.
         let atomic: AtomicOutput
-        do { atomic = try AtomicOutput(destination: destination, overwrite: options.overwrite, inputs: [input]) } catch { throw .layout(error) }
+        do { atomic = try AtomicOutput(destination: destination, overwrite: options.overwrite, inputs: [input]) } catch
+        { throw .layout(error) }
         let reader: any CheckpointReader
         do { reader = try CheckpointOpener.open(path: input) } catch { atomic.discard(); throw .checkpoint(error) }
         let digest = FileDigest(path: input)
@@ -48,25 +51,35 @@ public enum Converter {
             for item in plan.items {
                 let provenance = TensorProvenance(
                     sourceName: item.source.name,
-                    transform: item.outputDType == item.source.dtype ? item.transform.attributeValue
+                    transform: item.outputDType == item.source.dtype
+                        ? item.transform.attributeValue
                         : (item.transform == .identity ? "cast" : item.transform.attributeValue + "+cast"),
                     sourceDType: item.source.dtype.rawValue,
                     extra: reader.provenance(of: item.source).map { ["provenance": $0] } ?? [:])
                 let dataset: HDF5Dataset
-                do { dataset = try writer.createTensor(item.canonical, dtype: item.outputDType, shape: item.outputShape, provenance: provenance) } catch {
+                do {
+                    dataset = try writer.createTensor(
+                        item.canonical, dtype: item.outputDType, shape: item.outputShape, provenance: provenance)
+                } catch {
                     throw ConversionError.layout(error)
                 }
                 if let copy = kernelCopy(item, reader: reader, dataset: dataset) {
                     copies.append(copy)
                     continue
                 }
-                let count = try write(item, reader: reader, into: dataset, buffer: &buffer, chunkBytes: options.chunkBytes) { bytes in
+                let count = try write(
+                    item, reader: reader, into: dataset, buffer: &buffer, chunkBytes: options.chunkBytes
+                ) { bytes in
                     done += bytes
                     observer.progress(done, total, item.canonical)
                 }
                 if count > 0 {
                     overflows[item.canonical] = count
-                    observer.diagnostic(.init(.warning, "\(input): \(count) value(s) of '\(item.source.name)' exceed the f16 range and became ±inf"))
+                    observer.diagnostic(
+                        .init(
+                            .warning,
+                            "\(input): \(count) value(s) of '\(item.source.name)' exceed the f16 range and became ±inf")
+                    )
                 }
             }
             // The raw data of unchanged tensors goes straight from file to file; HDF5 has already
@@ -74,7 +87,9 @@ public enum Converter {
             if !copies.isEmpty {
                 let splice = try FileSplice(from: input, to: atomic.temporaryPath)
                 for copy in copies {
-                    try splice.copy(sourceOffset: copy.sourceOffset, destinationOffset: copy.destinationOffset, count: copy.count) { bytes in
+                    try splice.copy(
+                        sourceOffset: copy.sourceOffset, destinationOffset: copy.destinationOffset, count: copy.count
+                    ) { bytes in
                         done += bytes
                         observer.progress(done, total, copy.name)
                     }
@@ -86,7 +101,9 @@ public enum Converter {
                 producer: options.producer, sourceFile: URL(fileURLWithPath: input).lastPathComponent, sourceSize: size,
                 sourceSHA256: sha256, sourceFormat: plan.format.rawValue, sourceConvention: plan.convention.rawValue,
                 sourceWrapper: plan.wrapperKey, dtypePolicy: plan.dtypePolicy.rawValue,
-                architectureSources: plan.architectureSources.merging(["convention": plan.conventionSource]) { first, _ in first },
+                architectureSources: plan.architectureSources.merging(["convention": plan.conventionSource]) {
+                    first, _ in first
+                },
                 droppedTensors: plan.dropped, tiedTensors: plan.tied)
             do {
                 try writer.writeMetadata(metadata, architecture: plan.architecture)
@@ -110,10 +127,13 @@ public enum Converter {
 
     /// A byte-range copy for a tensor whose bytes need no change (rename, or a q/k/v slice, which is
     /// a run of whole rows) when both files expose where those bytes are; nil otherwise.
-    private static func kernelCopy(_ item: ConversionPlan.Item, reader: any CheckpointReader, dataset: HDF5Dataset) -> KernelCopy? {
+    private static func kernelCopy(_ item: ConversionPlan.Item, reader: any CheckpointReader, dataset: HDF5Dataset)
+        -> KernelCopy?
+    {
         let record = item.source
         guard item.outputDType == record.dtype, record.isRowMajorPacked, record.elementCount > 0,
-              let sourceStart = reader.fileOffset(of: record.storage), let destination = dataset.fileOffset else { return nil }
+            let sourceStart = reader.fileOffset(of: record.storage), let destination = dataset.fileOffset
+        else { return nil }
         let rowBytes = record.shape.dropFirst().reduce(1, *) * record.dtype.itemSize
         let firstRow: Int
         switch item.transform {
@@ -124,14 +144,17 @@ public enum Converter {
         let count = item.outputShape.reduce(1, *) * record.dtype.itemSize
         let offset = record.storageOffset * record.dtype.itemSize + firstRow * rowBytes
         guard offset + count <= record.storage.byteCount else { return nil }
-        return KernelCopy(name: item.canonical, sourceOffset: sourceStart + offset, destinationOffset: destination, count: count)
+        return KernelCopy(
+            name: item.canonical, sourceOffset: sourceStart + offset, destinationOffset: destination, count: count)
     }
 
     /// Writes one planned tensor. Packed tensors whose bytes need no change (rename, or a q/k/v
     /// slice, which is a run of whole rows) stream through a bounded buffer; the rest are
     /// materialised (transposes are of projection matrices only). Returns the f16 overflow count.
-    private static func write(_ item: ConversionPlan.Item, reader: any CheckpointReader, into dataset: HDF5Dataset,
-                              buffer: inout [UInt8], chunkBytes: Int, progress: (Int) -> Void) throws -> Int {
+    private static func write(
+        _ item: ConversionPlan.Item, reader: any CheckpointReader, into dataset: HDF5Dataset,
+        buffer: inout [UInt8], chunkBytes: Int, progress: (Int) -> Void
+    ) throws -> Int {
         let record = item.source
         let sameDType = item.outputDType == record.dtype
         var rowRange: Range<Int>?
@@ -150,7 +173,8 @@ public enum Converter {
             var row = rowRange.lowerBound
             while row < rowRange.upperBound {
                 let count = min(rowsPerChunk, rowRange.upperBound - row)
-                try reader.readStorage(record.storage, byteOffset: base + row * rowBytes, into: &buffer, count: count * rowBytes)
+                try reader.readStorage(
+                    record.storage, byteOffset: base + row * rowBytes, into: &buffer, count: count * rowBytes)
                 try dataset.writeRows(firstRow: row - rowRange.lowerBound, rowCount: count, bytes: buffer)
                 progress(count * rowBytes)
                 row += count
@@ -181,9 +205,11 @@ public enum Transforms {
     public static func transpose(_ tensor: Tensor) throws(TensorError) -> Tensor {
         guard tensor.rank == 2 else { return tensor }
         // A transposed view is a stride swap; `contiguous()` then packs it.
-        return try Tensor(dtype: tensor.dtype, shape: [tensor.shape[1], tensor.shape[0]],
-                          strides: [tensor.strides[1], tensor.strides[0]], storageOffset: tensor.storageOffset,
-                          storage: tensor.storage).contiguous()
+        return try Tensor(
+            dtype: tensor.dtype, shape: [tensor.shape[1], tensor.shape[0]],
+            strides: [tensor.strides[1], tensor.strides[0]], storageOffset: tensor.storageOffset,
+            storage: tensor.storage
+        ).contiguous()
     }
 
     /// The `part`-th of `parts` equal slices along the first axis.
@@ -192,8 +218,9 @@ public enum Transforms {
         let rows = (packed.shape.first ?? 0) / parts
         let rowBytes = packed.shape.dropFirst().reduce(1, *) * packed.dtype.itemSize
         let start = part * rows * rowBytes
-        return try Tensor(dtype: packed.dtype, shape: [rows] + packed.shape.dropFirst(),
-                          bytes: Array(packed.storage[start..<(start + rows * rowBytes)]))
+        return try Tensor(
+            dtype: packed.dtype, shape: [rows] + packed.shape.dropFirst(),
+            bytes: Array(packed.storage[start..<(start + rows * rowBytes)]))
     }
 
     /// Concatenates slices along the first axis (the inverse of `rows`).

@@ -16,8 +16,10 @@ public struct ConversionObserver: Sendable {
     /// Bytes written so far and the total, after each piece.
     public var progress: @Sendable (_ done: Int, _ total: Int, _ tensor: String) -> Void
 
-    public init(diagnostic: @escaping @Sendable (Diagnostic) -> Void = { _ in },
-                progress: @escaping @Sendable (Int, Int, String) -> Void = { _, _, _ in }) {
+    public init(
+        diagnostic: @escaping @Sendable (Diagnostic) -> Void = { _ in },
+        progress: @escaping @Sendable (Int, Int, String) -> Void = { _, _, _ in }
+    ) {
         self.diagnostic = diagnostic
         self.progress = progress
     }

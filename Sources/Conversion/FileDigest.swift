@@ -1,6 +1,6 @@
+import Checkpoint
 import Crypto
 import Foundation
-import Checkpoint
 
 /// SHA-256 of a whole file, computed on a background thread while the conversion runs: the hash
 /// needs every byte of the input, and hashing on the second core keeps it off the critical path.

@@ -16,7 +16,9 @@ final class FileSplice {
         self.sourcePath = sourcePath
         self.destinationPath = destinationPath
         source = open(sourcePath, O_RDONLY | O_CLOEXEC)
-        guard source >= 0 else { throw .checkpoint(.unreadable(path: sourcePath, reason: String(cString: strerror(errno)))) }
+        guard source >= 0 else {
+            throw .checkpoint(.unreadable(path: sourcePath, reason: String(cString: strerror(errno))))
+        }
         destination = open(destinationPath, O_WRONLY | O_CLOEXEC)
         guard destination >= 0 else {
             let reason = String(cString: strerror(errno))
@@ -42,9 +44,14 @@ final class FileSplice {
             let moved = sendfile(destination, source, &offset, min(remaining, 1 << 30))
             if moved < 0 {
                 if errno == EINTR { continue }
-                throw .layout(.commitFailed(path: destinationPath, reason: "copy from \(sourcePath) failed: \(String(cString: strerror(errno)))"))
+                throw .layout(
+                    .commitFailed(
+                        path: destinationPath,
+                        reason: "copy from \(sourcePath) failed: \(String(cString: strerror(errno)))"))
             }
-            if moved == 0 { throw .checkpoint(.truncated(path: sourcePath, detail: "ended while copying byte \(offset)")) }
+            if moved == 0 {
+                throw .checkpoint(.truncated(path: sourcePath, detail: "ended while copying byte \(offset)"))
+            }
             remaining -= moved
             progress(moved)
         }

@@ -1,5 +1,5 @@
-import Foundation
 public import Checkpoint
+import Foundation
 public import Layout
 
 /// What `inspect` reports about a checkpoint or a layout file, without writing anything.
@@ -40,8 +40,10 @@ public struct InspectionReport: Sendable, Codable {
 public enum Inspector {
     /// Describes any supported input: a checkpoint (how each tensor would map) or a layout file
     /// (what it stores and where each tensor came from).
-    public static func inspect(path: String, options: ConversionOptions = ConversionOptions(),
-                               observer: ConversionObserver = .silent) throws(ConversionError) -> InspectionReport {
+    public static func inspect(
+        path: String, options: ConversionOptions = ConversionOptions(),
+        observer: ConversionObserver = .silent
+    ) throws(ConversionError) -> InspectionReport {
         let sniffed: SniffedFormat
         do { sniffed = try CheckpointOpener.sniff(path: path) } catch { throw .checkpoint(error) }
         if sniffed == .hdf5 { return try inspectLayout(path: path) }
@@ -54,21 +56,25 @@ public enum Inspector {
             // A checkpoint we cannot convert can still be listed: show the raw tensors and the reason.
             observer.diagnostic(.init(.warning, error.description))
             let rows = reader.records.map {
-                InspectionReport.TensorRow(sourceName: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, canonical: [],
-                                           transform: "", status: "unplanned", reason: nil)
+                InspectionReport.TensorRow(
+                    sourceName: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, canonical: [],
+                    transform: "", status: "unplanned", reason: nil)
             }
-            return InspectionReport(path: path, format: reader.format.rawValue, convention: "unknown", conventionSource: error.description,
-                                    wrapper: reader.wrapperKey, architecture: nil, architectureSources: [:], tensors: rows,
-                                    dropped: [], tied: reader.tiedGroups, notes: reader.notes)
+            return InspectionReport(
+                path: path, format: reader.format.rawValue, convention: "unknown", conventionSource: error.description,
+                wrapper: reader.wrapperKey, architecture: nil, architectureSources: [:], tensors: rows,
+                dropped: [], tied: reader.tiedGroups, notes: reader.notes)
         }
         let rows = plan.sources.map {
-            InspectionReport.TensorRow(sourceName: $0.name, dtype: $0.dtype, shape: $0.shape, canonical: $0.canonical,
-                                       transform: $0.transform, status: $0.status, reason: $0.reason, provenance: $0.provenance)
+            InspectionReport.TensorRow(
+                sourceName: $0.name, dtype: $0.dtype, shape: $0.shape, canonical: $0.canonical,
+                transform: $0.transform, status: $0.status, reason: $0.reason, provenance: $0.provenance)
         }
-        return InspectionReport(path: path, format: plan.format.rawValue, convention: plan.convention.rawValue,
-                                conventionSource: plan.conventionSource, wrapper: plan.wrapperKey, architecture: plan.architecture,
-                                architectureSources: plan.architectureSources, tensors: rows, dropped: plan.dropped,
-                                tied: plan.tied, notes: plan.notes)
+        return InspectionReport(
+            path: path, format: plan.format.rawValue, convention: plan.convention.rawValue,
+            conventionSource: plan.conventionSource, wrapper: plan.wrapperKey, architecture: plan.architecture,
+            architectureSources: plan.architectureSources, tensors: rows, dropped: plan.dropped,
+            tied: plan.tied, notes: plan.notes)
     }
 
     static func inspectLayout(path: String) throws(ConversionError) -> InspectionReport {
@@ -77,17 +83,24 @@ public enum Inspector {
             var rows: [InspectionReport.TensorRow] = []
             for name in try reader.tensorNames() {
                 let (provenance, dtype) = try reader.provenance(of: name)
-                rows.append(.init(sourceName: provenance.sourceName, dtype: dtype.rawValue, shape: try reader.shape(of: name),
-                                  canonical: [name], transform: provenance.transform, status: "stored",
-                                  reason: provenance.sourceDType == dtype.rawValue ? nil : "source dtype \(provenance.sourceDType)",
-                                  provenance: provenance.extra["provenance"]))
+                rows.append(
+                    .init(
+                        sourceName: provenance.sourceName, dtype: dtype.rawValue, shape: try reader.shape(of: name),
+                        canonical: [name], transform: provenance.transform, status: "stored",
+                        reason: provenance.sourceDType == dtype.rawValue
+                            ? nil : "source dtype \(provenance.sourceDType)",
+                        provenance: provenance.extra["provenance"]))
             }
             let metadata = reader.metadata
             return InspectionReport(
-                path: path, format: "ldvc-swift.layout v\(metadata.formatVersion)", convention: metadata.sourceConvention,
-                conventionSource: "converted from \(metadata.sourceFile) (\(metadata.sourceFormat), sha256 \(metadata.sourceSHA256.prefix(12))…) by \(metadata.producer)",
-                wrapper: metadata.sourceWrapper, architecture: reader.architecture, architectureSources: metadata.architectureSources,
-                tensors: rows, dropped: metadata.droppedTensors, tied: metadata.tiedTensors, notes: ["dtype policy: \(metadata.dtypePolicy)"])
+                path: path, format: "ldvc-swift.layout v\(metadata.formatVersion)",
+                convention: metadata.sourceConvention,
+                conventionSource:
+                    "converted from \(metadata.sourceFile) (\(metadata.sourceFormat), sha256 \(metadata.sourceSHA256.prefix(12))…) by \(metadata.producer)",
+                wrapper: metadata.sourceWrapper, architecture: reader.architecture,
+                architectureSources: metadata.architectureSources,
+                tensors: rows, dropped: metadata.droppedTensors, tied: metadata.tiedTensors,
+                notes: ["dtype policy: \(metadata.dtypePolicy)"])
         } catch {
             throw .layout(error)
         }

@@ -20,28 +20,37 @@ enum MMSegSettings {
         Setting(attribute: "text.heads", paths: ["model.text_encoder.transformer_heads", "clip.transformer_heads"]),
         // Visual prompts (shapes give them; the config is cross-checked).
         Setting(attribute: "prompts.vision.tokens", paths: ["model.backbone.num_tokens", "visual_prompts.num_tokens"]),
-        Setting(attribute: "prompts.vision.deep_layers", paths: ["model.backbone.total_d_layer", "visual_prompts.total_d_layer"]),
+        Setting(
+            attribute: "prompts.vision.deep_layers",
+            paths: ["model.backbone.total_d_layer", "visual_prompts.total_d_layer"]),
         // Language prompts' layout [RECON].
         Setting(attribute: "prompts.text.tokens", paths: ["model.text_encoder.num_tokens", "text_prompts.tokens"]),
         Setting(attribute: "prompts.text.layers", paths: ["model.text_encoder.prompt_layers", "text_prompts.layers"]),
         Setting(attribute: "prompts.text.start", paths: ["model.text_encoder.prompt_start", "text_prompts.start"]),
-        Setting(attribute: "prompts.text.add_position_at_first_layer",
-                paths: ["model.text_encoder.prompt_add_position", "text_prompts.add_position_at_first_layer"]),
-        Setting(attribute: "prompts.text.template", paths: ["model.text_encoder.prompt_template", "text_prompts.template"]),
+        Setting(
+            attribute: "prompts.text.add_position_at_first_layer",
+            paths: ["model.text_encoder.prompt_add_position", "text_prompts.add_position_at_first_layer"]),
+        Setting(
+            attribute: "prompts.text.template", paths: ["model.text_encoder.prompt_template", "text_prompts.template"]),
         // The head's shared settings.
         Setting(attribute: "head.heads", paths: ["model.decode_head.num_heads", "head.heads"]),
         Setting(attribute: "head.image_size", paths: ["model.decode_head.img_size", "head.image_size"]),
-        Setting(attribute: "head.crop_size", paths: ["model.test_cfg.crop_size", "test_cfg.crop_size", "head.crop_size"]),
+        Setting(
+            attribute: "head.crop_size", paths: ["model.test_cfg.crop_size", "test_cfg.crop_size", "head.crop_size"]),
         Setting(attribute: "head.stride", paths: ["model.test_cfg.stride", "test_cfg.stride", "head.stride"]),
         Setting(attribute: "head.seen_offset", paths: ["model.decode_head.seen_offset", "head.seen_offset"]),
-        Setting(attribute: "head.pixel_mean", paths: ["img_norm_cfg.mean", "model.data_preprocessor.mean", "head.pixel_mean"]),
-        Setting(attribute: "head.pixel_std", paths: ["img_norm_cfg.std", "model.data_preprocessor.std", "head.pixel_std"]),
+        Setting(
+            attribute: "head.pixel_mean",
+            paths: ["img_norm_cfg.mean", "model.data_preprocessor.mean", "head.pixel_mean"]),
+        Setting(
+            attribute: "head.pixel_std", paths: ["img_norm_cfg.std", "model.data_preprocessor.std", "head.pixel_std"]),
         // ZegCLIP's decoder depth (shapes give it; cross-checked).
         Setting(attribute: "head.layers", paths: ["model.decode_head.num_layers"]),
         // LDVC's decoder [RECON]: shapes give blocks, conv, kernels, widths and which optional parts exist.
         Setting(attribute: "head.blocks", paths: ["model.decode_head.num_layers", "decoder.blocks"]),
         Setting(attribute: "head.tap_layers", paths: ["model.decode_head.tap_layers", "decoder.tap_layers"]),
-        Setting(attribute: "head.tap_projection", paths: ["model.decode_head.tap_projection", "decoder.tap_projection"]),
+        Setting(
+            attribute: "head.tap_projection", paths: ["model.decode_head.tap_projection", "decoder.tap_projection"]),
         Setting(attribute: "head.tap_norm_eps", paths: ["model.decode_head.tap_norm_eps", "decoder.tap_norm_eps"]),
         Setting(attribute: "head.conv", paths: ["model.decode_head.conv", "decoder.conv"]),
         Setting(attribute: "head.conv_kernel", paths: ["model.decode_head.conv_kernel", "decoder.conv_kernel"]),
@@ -50,13 +59,21 @@ enum MMSegSettings {
         Setting(attribute: "head.norm_eps", paths: ["model.decode_head.norm_eps", "decoder.norm_eps"]),
         Setting(attribute: "head.mlp_width", paths: ["model.decode_head.mlp_width", "decoder.mlp_width"]),
         Setting(attribute: "head.activation", paths: ["model.decode_head.activation", "decoder.activation"]),
-        Setting(attribute: "head.route_windows", paths: ["model.decode_head.n_win", "model.decode_head.route_windows", "decoder.route_windows"]),
-        Setting(attribute: "head.route_topk", paths: ["model.decode_head.topk", "model.decode_head.route_topk", "decoder.route_topk"]),
+        Setting(
+            attribute: "head.route_windows",
+            paths: ["model.decode_head.n_win", "model.decode_head.route_windows", "decoder.route_windows"]),
+        Setting(
+            attribute: "head.route_topk",
+            paths: ["model.decode_head.topk", "model.decode_head.route_topk", "decoder.route_topk"]),
         Setting(attribute: "head.route_scale", paths: ["model.decode_head.route_scale", "decoder.route_scale"]),
-        Setting(attribute: "head.route_lepe_kernel",
-                paths: ["model.decode_head.side_dwconv", "model.decode_head.route_lepe_kernel", "decoder.route_lepe_kernel"]),
-        Setting(attribute: "head.route_output_projection",
-                paths: ["model.decode_head.route_output_projection", "decoder.route_output_projection"]),
+        Setting(
+            attribute: "head.route_lepe_kernel",
+            paths: [
+                "model.decode_head.side_dwconv", "model.decode_head.route_lepe_kernel", "decoder.route_lepe_kernel",
+            ]),
+        Setting(
+            attribute: "head.route_output_projection",
+            paths: ["model.decode_head.route_output_projection", "decoder.route_output_projection"]),
         Setting(attribute: "head.class_norm", paths: ["model.decode_head.class_norm", "decoder.class_norm"]),
         Setting(attribute: "head.final_norm", paths: ["model.decode_head.final_norm", "decoder.final_norm"]),
     ]

@@ -69,7 +69,8 @@ public struct SidecarConfig: Sendable, Equatable {
         switch name {
         case "quick_gelu": return .quickGELU
         case "gelu": return .gelu
-        default: throw .sidecar(path: path, reason: "hidden_act '\(name)' is not a CLIP activation (quick_gelu or gelu)")
+        default:
+            throw .sidecar(path: path, reason: "hidden_act '\(name)' is not a CLIP activation (quick_gelu or gelu)")
         }
     }
 

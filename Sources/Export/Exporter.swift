@@ -38,8 +38,10 @@ public enum Exporter {
     /// The whole model under `naming`. Tensors the naming cannot name (prompts and head under a CLIP
     /// naming) are skipped and listed in the report.
     /// Without a naming, the file's own `source_convention` (so a converted checkpoint goes back to its names).
-    public static func exportModel(input: String, output: String, naming: ExportNaming?, dtype: ExportDType = .source,
-                                   format: ExportFormat? = nil, overwrite: Bool) throws(ExportError) -> ExportReport {
+    public static func exportModel(
+        input: String, output: String, naming: ExportNaming?, dtype: ExportDType = .source,
+        format: ExportFormat? = nil, overwrite: Bool
+    ) throws(ExportError) -> ExportReport {
         let chosen: ExportNaming
         if let naming {
             chosen = naming
@@ -47,32 +49,44 @@ public enum Exporter {
             let convention: String
             do { convention = try LayoutReader(path: input).metadata.sourceConvention } catch { throw .layout(error) }
             guard let own = ExportNaming(rawValue: convention), own != .canonical else {
-                throw .unsupported(path: input, reason: "the file's source convention '\(convention)' is not a naming; pass --naming")
+                throw .unsupported(
+                    path: input, reason: "the file's source convention '\(convention)' is not a naming; pass --naming")
             }
             chosen = own
         }
-        return try export(input: input, output: output, naming: chosen, dtype: dtype, format: format, overwrite: overwrite,
-                          include: { _ in true }, what: "no tensor has a name in the \(chosen.rawValue) naming")
+        return try export(
+            input: input, output: output, naming: chosen, dtype: dtype, format: format, overwrite: overwrite,
+            include: { _ in true }, what: "no tensor has a name in the \(chosen.rawValue) naming")
     }
 
     /// The deep prompts (`prompts.vision.*`, `prompts.text.*`), by default under the MMSeg names a
     /// trained ZegCLIP/LDVC checkpoint uses (`backbone.prompt_embeddings`, `text_encoder.prompt_embeddings`).
-    public static func exportPrompts(input: String, output: String, naming: ExportNaming = .mmseg, dtype: ExportDType = .source,
-                                     format: ExportFormat? = nil, overwrite: Bool) throws(ExportError) -> ExportReport {
+    public static func exportPrompts(
+        input: String, output: String, naming: ExportNaming = .mmseg, dtype: ExportDType = .source,
+        format: ExportFormat? = nil, overwrite: Bool
+    ) throws(ExportError) -> ExportReport {
         guard naming == .mmseg || naming == .canonical else {
-            throw .unsupported(path: input, reason: "the \(naming.rawValue) naming has no names for prompts; use mmseg or canonical")
+            throw .unsupported(
+                path: input, reason: "the \(naming.rawValue) naming has no names for prompts; use mmseg or canonical")
         }
-        return try export(input: input, output: output, naming: naming, dtype: dtype, format: format, overwrite: overwrite,
-                          include: { $0.hasPrefix("prompts.") }, what: "the model has no prompts (/prompts)")
+        return try export(
+            input: input, output: output, naming: naming, dtype: dtype, format: format, overwrite: overwrite,
+            include: { $0.hasPrefix("prompts.") }, what: "the model has no prompts (/prompts)")
     }
 
-    static func export(input: String, output: String, naming: ExportNaming, dtype: ExportDType, format: ExportFormat?, overwrite: Bool,
-                       include: (String) -> Bool, what: String) throws(ExportError) -> ExportReport {
+    static func export(
+        input: String, output: String, naming: ExportNaming, dtype: ExportDType, format: ExportFormat?, overwrite: Bool,
+        include: (String) -> Bool, what: String
+    ) throws(ExportError) -> ExportReport {
         guard let format = format ?? ExportFormat.from(path: output) else {
-            throw .unknownFormat(path: output, detail: "cannot tell the format from the extension; use .pt/.pth/.bin, .safetensors, .h5 or .npz")
+            throw .unknownFormat(
+                path: output,
+                detail: "cannot tell the format from the extension; use .pt/.pth/.bin, .safetensors, .h5 or .npz")
         }
         let atomic: AtomicOutput
-        do { atomic = try AtomicOutput(destination: output, overwrite: overwrite, inputs: [input]) } catch { throw .layout(error) }
+        do { atomic = try AtomicOutput(destination: output, overwrite: overwrite, inputs: [input]) } catch {
+            throw .layout(error)
+        }
         do throws(ExportError) {
             let reader: LayoutReader
             do { reader = try LayoutReader(path: input) } catch { throw ExportError.layout(error) }
@@ -91,7 +105,8 @@ public enum Exporter {
                 try file.close()
             }
             do { try atomic.commit() } catch { throw ExportError.layout(error) }
-            return ExportReport(output: output, format: format, naming: naming, keys: plan.items.map(\.key), skipped: plan.skipped)
+            return ExportReport(
+                output: output, format: format, naming: naming, keys: plan.items.map(\.key), skipped: plan.skipped)
         } catch {
             atomic.discard()
             throw error

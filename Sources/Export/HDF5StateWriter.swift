@@ -11,7 +11,8 @@ enum HDF5StateWriter {
             let root = try file.root()
             for item in plan.items {
                 guard !item.key.contains("/") else {
-                    throw ExportError.unsupported(path: displayPath, reason: "'\(item.key)' contains '/', which an HDF5 name cannot")
+                    throw ExportError.unsupported(
+                        path: displayPath, reason: "'\(item.key)' contains '/', which an HDF5 name cannot")
                 }
                 let dataset = try root.createDataset(item.key, dtype: item.dtype, shape: item.shape)
                 try dataset.write(try plan.tensor(item).contiguousBytes)

@@ -22,7 +22,9 @@ enum NumpyArchiveWriter {
 
     static func write(_ plan: StateDictPlan, to file: OutputFile) throws(ExportError) {
         for item in plan.items where descriptor(item.dtype) == nil {
-            throw .unsupported(path: file.displayPath, reason: "'\(item.key)' is bfloat16, which numpy has no type for; pass --dtype f32")
+            throw .unsupported(
+                path: file.displayPath,
+                reason: "'\(item.key)' is bfloat16, which numpy has no type for; pass --dtype f32")
         }
         let zip = ZipWriter(file: file)
         for item in plan.items {
@@ -33,7 +35,8 @@ enum NumpyArchiveWriter {
     }
 
     static func header(descriptor: String, shape: [Int]) -> [UInt8] {
-        let dimensions = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        let dimensions =
+            shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var dictionary = "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': \(dimensions), }"
         // magic (6) + version (2) + length (2) + dictionary + '\n' is a multiple of 64.
         let unpadded = 10 + dictionary.utf8.count + 1

@@ -12,7 +12,8 @@ final class OutputFile {
         self.path = path
         self.displayPath = displayPath
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw .write(path: displayPath, reason: "cannot create \(path)")
         }
         self.handle = handle
@@ -20,7 +21,9 @@ final class OutputFile {
 
     func write(_ bytes: [UInt8]) throws(ExportError) {
         guard !bytes.isEmpty else { return }
-        do { try handle.write(contentsOf: Data(bytes)) } catch { throw .write(path: displayPath, reason: error.localizedDescription) }
+        do { try handle.write(contentsOf: Data(bytes)) } catch {
+            throw .write(path: displayPath, reason: error.localizedDescription)
+        }
         offset += bytes.count
     }
 

@@ -10,7 +10,7 @@ import TensorCore
 /// own storage, a persistent id `('storage', torch.<Type>Storage, '<index>', 'cpu', numel)` whose
 /// bytes are the archive member `data/<index>`.
 struct PickleWriter {
-    private(set) var bytes: [UInt8] = [0x80, 2]   // PROTO 2
+    private(set) var bytes: [UInt8] = [0x80, 2]  // PROTO 2
     private var memo = 0
 
     enum Opcode: UInt8 {
@@ -116,7 +116,9 @@ struct PickleWriter {
         int(0)
         intTuple(shape)
         var strides = [Int](repeating: 1, count: shape.count)
-        for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) {
+            strides[axis] = strides[axis + 1] * shape[axis + 1]
+        }
         intTuple(strides)
         op(.newfalse)
         emptyOrderedDict()

@@ -26,7 +26,9 @@ enum SafetensorsWriter {
         for item in plan.items {
             let count = item.shape.reduce(1, *) * item.dtype.itemSize
             let shape = item.shape.map(String.init).joined(separator: ",")
-            entries.append("\(jsonString(item.key)):{\"dtype\":\"\(dtypeName(item.dtype))\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + count)]}")
+            entries.append(
+                "\(jsonString(item.key)):{\"dtype\":\"\(dtypeName(item.dtype))\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + count)]}"
+            )
             offset += count
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)

@@ -35,8 +35,10 @@ public struct StateDictPlan: Sendable {
     let dtypeChoice: ExportDType
 
     /// Plans the export of every tensor of `reader` accepted by `include`.
-    public init(reader: LayoutReader, naming: ExportNaming, dtype: ExportDType = .source,
-                include: (String) -> Bool = { _ in true }) throws(ExportError) {
+    public init(
+        reader: LayoutReader, naming: ExportNaming, dtype: ExportDType = .source,
+        include: (String) -> Bool = { _ in true }
+    ) throws(ExportError) {
         path = reader.path
         self.naming = naming
         self.reader = reader
@@ -75,16 +77,22 @@ public struct StateDictPlan: Sendable {
                 shape = shape.count == 2 ? [shape[1], shape[0]] : shape
             case .splitRows(_, let count):
                 var byPart: [Int: String] = [:]
-                for member in members { if case .splitRows(let part, _) = member.transform { byPart[part] = member.canonical } }
+                for member in members {
+                    if case .splitRows(let part, _) = member.transform { byPart[part] = member.canonical }
+                }
                 let missing = (0..<count).filter { byPart[$0] == nil }
                 guard missing.isEmpty else {
-                    throw .incompleteFusedTensor(path: path, key: key, missing: missing.map { "part \($0 + 1) of \(count)" })
+                    throw .incompleteFusedTensor(
+                        path: path, key: key, missing: missing.map { "part \($0 + 1) of \(count)" })
                 }
                 canonical = (0..<count).compactMap { byPart[$0] }
                 for name in canonical.dropFirst() {
                     let other: [Int]
                     do { other = try reader.shape(of: name) } catch { throw .layout(error) }
-                    guard other == shape else { throw .tensor(path: path, name: name, reason: "shape \(other) differs from its sibling's \(shape)") }
+                    guard other == shape else {
+                        throw .tensor(
+                            path: path, name: name, reason: "shape \(other) differs from its sibling's \(shape)")
+                    }
                 }
                 shape = [(shape.first ?? 0) * count] + shape.dropFirst()
             }
@@ -105,7 +113,9 @@ public struct StateDictPlan: Sendable {
             return provenance.dtype.isFloatingPoint ? .f32 : provenance.dtype
         case .source:
             guard let source = DType(rawValue: provenance.provenance.sourceDType) else {
-                throw .tensor(path: reader.path, name: name, reason: "source_dtype '\(provenance.provenance.sourceDType)' is not an element type")
+                throw .tensor(
+                    path: reader.path, name: name,
+                    reason: "source_dtype '\(provenance.provenance.sourceDType)' is not an element type")
             }
             return source
         }
@@ -132,12 +142,15 @@ public struct StateDictPlan: Sendable {
             } else if tensor.dtype != item.dtype {
                 let converted = try tensor.converted(to: item.dtype)
                 guard converted.overflowCount == 0 else {
-                    throw ExportError.tensor(path: path, name: item.key, reason: "\(converted.overflowCount) value(s) overflow \(item.dtype.rawValue)")
+                    throw ExportError.tensor(
+                        path: path, name: item.key,
+                        reason: "\(converted.overflowCount) value(s) overflow \(item.dtype.rawValue)")
                 }
                 tensor = converted.tensor
             }
             guard tensor.shape == item.shape else {
-                throw ExportError.tensor(path: path, name: item.key, reason: "shape \(tensor.shape), planned \(item.shape)")
+                throw ExportError.tensor(
+                    path: path, name: item.key, reason: "shape \(tensor.shape), planned \(item.shape)")
             }
             return tensor
         } catch let error as ExportError {

@@ -17,7 +17,11 @@ final class ZipWriter {
         let unpadded = headerStart + 30 + nameBytes.count + 4
         let padding = (Self.alignment - unpadded % Self.alignment) % Self.alignment
         guard headerStart + 30 + nameBytes.count + 4 + padding + data.count < Int(UInt32.max), count < 65_535 else {
-            throw .unsupported(path: file.displayPath, reason: "the archive would exceed 4 GiB or 65,535 members (ZIP64 is not written); export to .safetensors instead")
+            throw .unsupported(
+                path: file.displayPath,
+                reason:
+                    "the archive would exceed 4 GiB or 65,535 members (ZIP64 is not written); export to .safetensors instead"
+            )
         }
         let crc = CRC32.checksum(data)
         // The extra field: a private header ID with `padding` zero bytes, as torch's writer does ("FB").
@@ -27,11 +31,11 @@ final class ZipWriter {
         extra += [UInt8](repeating: 0, count: padding)
         var local: [UInt8] = []
         local.appendLE(UInt32(0x0403_4B50))
-        local.appendLE(UInt16(20))        // version needed
-        local.appendLE(UInt16(0))         // flags
-        local.appendLE(UInt16(0))         // stored
-        local.appendLE(UInt16(0))         // time
-        local.appendLE(UInt16(0x21))      // date: 1980-01-01
+        local.appendLE(UInt16(20))  // version needed
+        local.appendLE(UInt16(0))  // flags
+        local.appendLE(UInt16(0))  // stored
+        local.appendLE(UInt16(0))  // time
+        local.appendLE(UInt16(0x21))  // date: 1980-01-01
         local.appendLE(crc)
         local.appendLE(UInt32(data.count))
         local.appendLE(UInt32(data.count))
@@ -41,8 +45,8 @@ final class ZipWriter {
         try file.write(local)
         try file.write(data)
         central.appendLE(UInt32(0x0201_4B50))
-        central.appendLE(UInt16(20))      // made by
-        central.appendLE(UInt16(20))      // needed
+        central.appendLE(UInt16(20))  // made by
+        central.appendLE(UInt16(20))  // needed
         central.appendLE(UInt16(0))
         central.appendLE(UInt16(0))
         central.appendLE(UInt16(0))
@@ -51,11 +55,11 @@ final class ZipWriter {
         central.appendLE(UInt32(data.count))
         central.appendLE(UInt32(data.count))
         central.appendLE(UInt16(nameBytes.count))
-        central.appendLE(UInt16(0))       // extra
-        central.appendLE(UInt16(0))       // comment
-        central.appendLE(UInt16(0))       // disk
-        central.appendLE(UInt16(0))       // internal attributes
-        central.appendLE(UInt32(0))       // external attributes
+        central.appendLE(UInt16(0))  // extra
+        central.appendLE(UInt16(0))  // comment
+        central.appendLE(UInt16(0))  // disk
+        central.appendLE(UInt16(0))  // internal attributes
+        central.appendLE(UInt32(0))  // external attributes
         central.appendLE(UInt32(headerStart))
         central += nameBytes
         count += 1
@@ -65,7 +69,9 @@ final class ZipWriter {
     func finish() throws(ExportError) {
         let start = file.offset
         guard start + central.count < Int(UInt32.max) else {
-            throw .unsupported(path: file.displayPath, reason: "the archive would exceed 4 GiB (ZIP64 is not written); export to .safetensors instead")
+            throw .unsupported(
+                path: file.displayPath,
+                reason: "the archive would exceed 4 GiB (ZIP64 is not written); export to .safetensors instead")
         }
         try file.write(central)
         var end: [UInt8] = []

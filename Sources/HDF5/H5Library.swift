@@ -33,15 +33,17 @@ enum H5Library {
         let collector = Collector()
         let unmanaged = Unmanaged.passRetained(collector)
         defer { unmanaged.release() }
-        _ = H5Ewalk2(chdf5_e_default(), H5E_WALK_DOWNWARD, { _, description, clientData in
-            guard let description, let clientData else { return 0 }
-            let box = Unmanaged<Collector>.fromOpaque(clientData).takeUnretainedValue()
-            if let text = description.pointee.desc {
-                let message = String(cString: text)
-                if !message.isEmpty { box.messages.append(message) }
-            }
-            return 0
-        }, unmanaged.toOpaque())
+        _ = H5Ewalk2(
+            chdf5_e_default(), H5E_WALK_DOWNWARD,
+            { _, description, clientData in
+                guard let description, let clientData else { return 0 }
+                let box = Unmanaged<Collector>.fromOpaque(clientData).takeUnretainedValue()
+                if let text = description.pointee.desc {
+                    let message = String(cString: text)
+                    if !message.isEmpty { box.messages.append(message) }
+                }
+                return 0
+            }, unmanaged.toOpaque())
         _ = H5Eclear2(chdf5_e_default())
         // The outermost frames are the most specific to what the caller did; keep it short.
         return collector.messages.prefix(3).joined(separator: "; ")
@@ -66,7 +68,9 @@ final class H5Handle: @unchecked Sendable {
 
     /// Takes ownership of a valid id; an invalid one is refused before ownership is taken, so a
     /// failed call can never make us close an unrelated object.
-    init(_ id: hid_t, path: String, operation: @autoclosure () -> String, closer: @escaping (hid_t) -> herr_t) throws(HDF5Error) {
+    init(_ id: hid_t, path: String, operation: @autoclosure () -> String, closer: @escaping (hid_t) -> herr_t)
+        throws(HDF5Error)
+    {
         H5Library.prepareThread()
         self.id = try H5Library.check(id, path: path, operation())
         self.closer = closer

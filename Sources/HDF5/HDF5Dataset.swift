@@ -16,8 +16,9 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         let path = group.file.path
         self.file = group.file
         self.fullName = group.childName(name)
-        self.handle = try H5Handle(H5Dopen2(group.handle.id, name, chdf5_p_default()), path: path,
-                                   operation: "open dataset '\(group.childName(name))'", closer: H5Dclose)
+        self.handle = try H5Handle(
+            H5Dopen2(group.handle.id, name, chdf5_p_default()), path: path,
+            operation: "open dataset '\(group.childName(name))'", closer: H5Dclose)
         let type = try H5Handle(H5Dget_type(handle.id), path: path, operation: "read a datatype", closer: H5Tclose)
         self.dtype = try HDF5Datatype.classify(type.id, path: path, object: group.childName(name))
         let space = try H5Handle(H5Dget_space(handle.id), path: path, operation: "read a dataspace", closer: H5Sclose)
@@ -34,19 +35,24 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         let type = try HDF5Datatype.make(dtype, path: path)
         let space: H5Handle
         if shape.isEmpty {
-            space = try H5Handle(H5Screate(H5S_SCALAR), path: path, operation: "make a scalar dataspace", closer: H5Sclose)
+            space = try H5Handle(
+                H5Screate(H5S_SCALAR), path: path, operation: "make a scalar dataspace", closer: H5Sclose)
         } else {
             let dims = shape.map { hsize_t($0) }
-            space = try H5Handle(H5Screate_simple(Int32(dims.count), dims, nil), path: path,
-                                 operation: "make a dataspace for '\(object)'", closer: H5Sclose)
+            space = try H5Handle(
+                H5Screate_simple(Int32(dims.count), dims, nil), path: path,
+                operation: "make a dataspace for '\(object)'", closer: H5Sclose)
         }
-        let properties = try H5Handle(H5Pcreate(chdf5_p_dataset_create()), path: path, operation: "make dataset properties", closer: H5Pclose)
+        let properties = try H5Handle(
+            H5Pcreate(chdf5_p_dataset_create()), path: path, operation: "make dataset properties", closer: H5Pclose)
         // Every byte is written by us, so HDF5 need not write fill values first.
         try H5Library.check(status: H5Pset_fill_time(properties.id, H5D_FILL_TIME_NEVER), path: path, "set fill time")
         try H5Library.check(status: H5Pset_layout(properties.id, H5D_CONTIGUOUS), path: path, "set contiguous layout")
         // Allocate the data's place now, so `fileOffset` is known before any byte is written.
-        try H5Library.check(status: H5Pset_alloc_time(properties.id, H5D_ALLOC_TIME_EARLY), path: path, "set allocation time")
-        let id = H5Dcreate2(group.handle.id, name, type.id, space.id, chdf5_p_default(), properties.id, chdf5_p_default())
+        try H5Library.check(
+            status: H5Pset_alloc_time(properties.id, H5D_ALLOC_TIME_EARLY), path: path, "set allocation time")
+        let id = H5Dcreate2(
+            group.handle.id, name, type.id, space.id, chdf5_p_default(), properties.id, chdf5_p_default())
         self.handle = try H5Handle(id, path: path, operation: "create dataset '\(object)'", closer: H5Dclose)
         self.file = group.file
         self.fullName = object
@@ -74,22 +80,30 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     /// of `bytes` (which may be longer: streaming callers reuse one buffer).
     public func writeRows(firstRow: Int, rowCount: Int, bytes: [UInt8]) throws(HDF5Error) {
         guard let rows = shape.first, firstRow >= 0, rowCount >= 0, firstRow + rowCount <= rows else {
-            throw .callFailed(path: file.path, operation: "write rows of '\(fullName)'", detail: "rows \(firstRow)..<\(firstRow + rowCount) outside shape \(shape)")
+            throw .callFailed(
+                path: file.path, operation: "write rows of '\(fullName)'",
+                detail: "rows \(firstRow)..<\(firstRow + rowCount) outside shape \(shape)")
         }
         let rowBytes = shape.dropFirst().reduce(1, *) * dtype.itemSize
         guard bytes.count >= rowCount * rowBytes else {
-            throw .sizeMismatch(path: file.path, object: fullName, expectedBytes: rowCount * rowBytes, actualBytes: bytes.count)
+            throw .sizeMismatch(
+                path: file.path, object: fullName, expectedBytes: rowCount * rowBytes, actualBytes: bytes.count)
         }
         if rowCount * rowBytes == 0 { return }
         let path = file.path
         let type = try HDF5Datatype.make(dtype, path: path)
-        let fileSpace = try H5Handle(H5Dget_space(handle.id), path: path, operation: "read a dataspace", closer: H5Sclose)
+        let fileSpace = try H5Handle(
+            H5Dget_space(handle.id), path: path, operation: "read a dataspace", closer: H5Sclose)
         var start = [hsize_t](repeating: 0, count: shape.count)
         start[0] = hsize_t(firstRow)
         var count = shape.map { hsize_t($0) }
         count[0] = hsize_t(rowCount)
-        try H5Library.check(status: H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start, nil, count, nil), path: path, "select rows")
-        let memorySpace = try H5Handle(H5Screate_simple(Int32(count.count), count, nil), path: path, operation: "make a dataspace", closer: H5Sclose)
+        try H5Library.check(
+            status: H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start, nil, count, nil), path: path, "select rows"
+        )
+        let memorySpace = try H5Handle(
+            H5Screate_simple(Int32(count.count), count, nil), path: path, operation: "make a dataspace",
+            closer: H5Sclose)
         let status = bytes.withUnsafeBytes { raw in
             H5Dwrite(handle.id, type.id, memorySpace.id, fileSpace.id, chdf5_p_default(), raw.baseAddress)
         }
@@ -128,11 +142,15 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
 
     /// Reads a dataset of any fixed-size element type as raw bytes, without interpreting the type
     /// (for h5py-written files storing, e.g., bf16 bit patterns as uint16).
-    public static func readRaw(group: HDF5Group, name: String) throws(HDF5Error) -> (shape: [Int], elementSize: Int, bytes: [UInt8], dtypeAttribute: String?) {
+    public static func readRaw(group: HDF5Group, name: String) throws(HDF5Error) -> (
+        shape: [Int], elementSize: Int, bytes: [UInt8], dtypeAttribute: String?
+    ) {
         H5Library.prepareThread()
         let path = group.file.path
         let object = group.childName(name)
-        let handle = try H5Handle(H5Dopen2(group.handle.id, name, chdf5_p_default()), path: path, operation: "open dataset '\(object)'", closer: H5Dclose)
+        let handle = try H5Handle(
+            H5Dopen2(group.handle.id, name, chdf5_p_default()), path: path, operation: "open dataset '\(object)'",
+            closer: H5Dclose)
         let type = try H5Handle(H5Dget_type(handle.id), path: path, operation: "read a datatype", closer: H5Tclose)
         let space = try H5Handle(H5Dget_space(handle.id), path: path, operation: "read a dataspace", closer: H5Sclose)
         let rank = H5Sget_simple_extent_ndims(space.id)
@@ -143,13 +161,18 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         let elementSize = H5Tget_size(type.id)
         var bytes = [UInt8](repeating: 0, count: shape.reduce(1, *) * elementSize)
         if !bytes.isEmpty {
-            let status = bytes.withUnsafeMutableBytes { H5Dread(handle.id, type.id, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress) }
+            let status = bytes.withUnsafeMutableBytes {
+                H5Dread(handle.id, type.id, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress)
+            }
             try H5Library.check(status: status, path: path, "read '\(object)'")
         }
         var dtypeAttribute: String?
         if H5Aexists(handle.id, "dtype") > 0 {
-            let attribute = try H5Handle(H5Aopen(handle.id, "dtype", chdf5_p_default()), path: path, operation: "open attribute 'dtype'", closer: H5Aclose)
-            let attributeType = try H5Handle(H5Aget_type(attribute.id), path: path, operation: "read an attribute type", closer: H5Tclose)
+            let attribute = try H5Handle(
+                H5Aopen(handle.id, "dtype", chdf5_p_default()), path: path, operation: "open attribute 'dtype'",
+                closer: H5Aclose)
+            let attributeType = try H5Handle(
+                H5Aget_type(attribute.id), path: path, operation: "read an attribute type", closer: H5Tclose)
             if H5Tis_variable_str(attributeType.id) > 0 {
                 var pointer: UnsafeMutablePointer<CChar>? = nil
                 if H5Aread(attribute.id, attributeType.id, &pointer) >= 0, let pointer {

@@ -52,7 +52,9 @@ enum HDF5Datatype {
             case (2, 5, 10): return .f16
             case (2, 8, 7): return .bf16
             default:
-                throw .unsupportedDatatype(path: path, object: object, detail: "\(size)-byte float with \(exponentSize)-bit exponent and \(mantissaSize)-bit mantissa")
+                throw .unsupportedDatatype(
+                    path: path, object: object,
+                    detail: "\(size)-byte float with \(exponentSize)-bit exponent and \(mantissaSize)-bit mantissa")
             }
         }
         if typeClass == H5T_INTEGER {
@@ -64,7 +66,8 @@ enum HDF5Datatype {
             case (1, true): return .i8
             case (1, false): return .u8
             default:
-                throw .unsupportedDatatype(path: path, object: object, detail: "\(size)-byte \(signed ? "signed" : "unsigned") integer")
+                throw .unsupportedDatatype(
+                    path: path, object: object, detail: "\(size)-byte \(signed ? "signed" : "unsigned") integer")
             }
         }
         if typeClass == H5T_ENUM, size == 1 {

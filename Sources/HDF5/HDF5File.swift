@@ -14,11 +14,15 @@ public final class HDF5File: @unchecked Sendable {
     /// order, so tools list tensors in the order we wrote them rather than alphabetically.
     public static func create(path: String) throws(HDF5Error) -> HDF5File {
         H5Library.prepareThread()
-        let creation = try H5Handle(H5Pcreate(chdf5_p_file_create()), path: path, operation: "make file properties", closer: H5Pclose)
+        let creation = try H5Handle(
+            H5Pcreate(chdf5_p_file_create()), path: path, operation: "make file properties", closer: H5Pclose)
         let orderFlags = UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
-        try H5Library.check(status: H5Pset_link_creation_order(creation.id, orderFlags), path: path, "track link creation order")
-        try H5Library.check(status: H5Pset_attr_creation_order(creation.id, orderFlags), path: path, "track attribute creation order")
-        let access = try H5Handle(H5Pcreate(chdf5_p_file_access()), path: path, operation: "make file access properties", closer: H5Pclose)
+        try H5Library.check(
+            status: H5Pset_link_creation_order(creation.id, orderFlags), path: path, "track link creation order")
+        try H5Library.check(
+            status: H5Pset_attr_creation_order(creation.id, orderFlags), path: path, "track attribute creation order")
+        let access = try H5Handle(
+            H5Pcreate(chdf5_p_file_access()), path: path, operation: "make file access properties", closer: H5Pclose)
         // Align every object of 4 KiB or more on 64 bytes so tensor data can be read in place.
         try H5Library.check(status: H5Pset_alignment(access.id, 4096, 64), path: path, "set alignment")
         let id = H5Fcreate(path, chdf5_f_acc_excl(), creation.id, access.id)

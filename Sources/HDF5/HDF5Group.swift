@@ -36,8 +36,9 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     public func kind(of name: String) throws(HDF5Error) -> HDF5ObjectKind {
         guard contains(name) else { throw .missingObject(path: file.path, object: childName(name)) }
         var info = H5O_info_t()
-        try H5Library.check(status: H5Oget_info_by_name2(handle.id, name, &info, UInt32(H5O_INFO_BASIC), chdf5_p_default()),
-                            path: file.path, "inspect '\(childName(name))'")
+        try H5Library.check(
+            status: H5Oget_info_by_name2(handle.id, name, &info, UInt32(H5O_INFO_BASIC), chdf5_p_default()),
+            path: file.path, "inspect '\(childName(name))'")
         switch info.type {
         case H5O_TYPE_GROUP: return .group
         case H5O_TYPE_DATASET: return .dataset
@@ -48,10 +49,13 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// Creates a child group that tracks link creation order.
     public func createGroup(_ name: String) throws(HDF5Error) -> HDF5Group {
         let path = file.path
-        let properties = try H5Handle(H5Pcreate(chdf5_p_group_create()), path: path, operation: "make group properties", closer: H5Pclose)
+        let properties = try H5Handle(
+            H5Pcreate(chdf5_p_group_create()), path: path, operation: "make group properties", closer: H5Pclose)
         let orderFlags = UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
-        try H5Library.check(status: H5Pset_link_creation_order(properties.id, orderFlags), path: path, "track link order")
-        try H5Library.check(status: H5Pset_attr_creation_order(properties.id, orderFlags), path: path, "track attribute order")
+        try H5Library.check(
+            status: H5Pset_link_creation_order(properties.id, orderFlags), path: path, "track link order")
+        try H5Library.check(
+            status: H5Pset_attr_creation_order(properties.id, orderFlags), path: path, "track attribute order")
         let id = H5Gcreate2(handle.id, name, chdf5_p_default(), properties.id, chdf5_p_default())
         let child = try H5Handle(id, path: path, operation: "create group '\(childName(name))'", closer: H5Gclose)
         return HDF5Group(file: file, fullName: childName(name), handle: child)

@@ -27,7 +27,8 @@ extension HDF5Object {
         let path = file.path
         let objectID = objectIDForAttributes
         if H5Aexists(objectID, name) > 0 {
-            try H5Library.check(status: H5Adelete(objectID, name), path: path, "replace attribute '\(name)' of '\(fullName)'")
+            try H5Library.check(
+                status: H5Adelete(objectID, name), path: path, "replace attribute '\(name)' of '\(fullName)'")
         }
         let type: H5Handle
         let space: H5Handle
@@ -38,15 +39,21 @@ extension HDF5Object {
             try H5Library.check(status: H5Tset_cset(type.id, H5T_CSET_UTF8), path: path, "make a string type")
             space = try H5Handle(H5Screate(H5S_SCALAR), path: path, operation: "make a dataspace", closer: H5Sclose)
         case .int, .double:
-            type = try H5Handle(H5Tcopy(value.isInt ? chdf5_t_std_i64le() : chdf5_t_ieee_f64le()), path: path, operation: "copy a type", closer: H5Tclose)
+            type = try H5Handle(
+                H5Tcopy(value.isInt ? chdf5_t_std_i64le() : chdf5_t_ieee_f64le()), path: path, operation: "copy a type",
+                closer: H5Tclose)
             space = try H5Handle(H5Screate(H5S_SCALAR), path: path, operation: "make a dataspace", closer: H5Sclose)
         case .intArray, .doubleArray:
-            type = try H5Handle(H5Tcopy(value.isInt ? chdf5_t_std_i64le() : chdf5_t_ieee_f64le()), path: path, operation: "copy a type", closer: H5Tclose)
+            type = try H5Handle(
+                H5Tcopy(value.isInt ? chdf5_t_std_i64le() : chdf5_t_ieee_f64le()), path: path, operation: "copy a type",
+                closer: H5Tclose)
             var dims = [hsize_t(value.arrayCount)]
-            space = try H5Handle(H5Screate_simple(1, &dims, nil), path: path, operation: "make a dataspace", closer: H5Sclose)
+            space = try H5Handle(
+                H5Screate_simple(1, &dims, nil), path: path, operation: "make a dataspace", closer: H5Sclose)
         }
-        let attribute = try H5Handle(H5Acreate2(objectID, name, type.id, space.id, chdf5_p_default(), chdf5_p_default()),
-                                     path: path, operation: "create attribute '\(name)' of '\(fullName)'", closer: H5Aclose)
+        let attribute = try H5Handle(
+            H5Acreate2(objectID, name, type.id, space.id, chdf5_p_default(), chdf5_p_default()),
+            path: path, operation: "create attribute '\(name)' of '\(fullName)'", closer: H5Aclose)
         let status: herr_t
         switch value {
         case .string(let text):
@@ -73,7 +80,9 @@ extension HDF5Object {
         H5Library.prepareThread()
         let objectID = objectIDForAttributes
         var info = H5O_info_t()
-        try H5Library.check(status: H5Oget_info2(objectID, &info, UInt32(H5O_INFO_NUM_ATTRS)), path: file.path, "count attributes of '\(fullName)'")
+        try H5Library.check(
+            status: H5Oget_info2(objectID, &info, UInt32(H5O_INFO_NUM_ATTRS)), path: file.path,
+            "count attributes of '\(fullName)'")
         var names: [String] = []
         for index in 0..<info.num_attrs {
             var order = H5_INDEX_CRT_ORDER
@@ -83,7 +92,9 @@ extension HDF5Object {
                 order = H5_INDEX_NAME
                 length = H5Aget_name_by_idx(objectID, ".", order, H5_ITER_INC, index, nil, 0, chdf5_p_default())
             }
-            guard length >= 0 else { try H5Library.check(status: -1, path: file.path, "list attributes of '\(fullName)'"); break }
+            guard length >= 0 else {
+                try H5Library.check(status: -1, path: file.path, "list attributes of '\(fullName)'"); break
+            }
             var buffer = [CChar](repeating: 0, count: Int(length) + 1)
             _ = H5Aget_name_by_idx(objectID, ".", order, H5_ITER_INC, index, &buffer, buffer.count, chdf5_p_default())
             names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
@@ -102,33 +113,46 @@ extension HDF5Object {
     public func attribute(_ name: String) throws(HDF5Error) -> HDF5AttributeValue {
         let path = file.path
         guard hasAttribute(name) else { throw .missingAttribute(path: path, object: fullName, attribute: name) }
-        let attribute = try H5Handle(H5Aopen(objectIDForAttributes, name, chdf5_p_default()), path: path,
-                                     operation: "open attribute '\(name)' of '\(fullName)'", closer: H5Aclose)
-        let type = try H5Handle(H5Aget_type(attribute.id), path: path, operation: "read an attribute type", closer: H5Tclose)
-        let space = try H5Handle(H5Aget_space(attribute.id), path: path, operation: "read an attribute dataspace", closer: H5Sclose)
+        let attribute = try H5Handle(
+            H5Aopen(objectIDForAttributes, name, chdf5_p_default()), path: path,
+            operation: "open attribute '\(name)' of '\(fullName)'", closer: H5Aclose)
+        let type = try H5Handle(
+            H5Aget_type(attribute.id), path: path, operation: "read an attribute type", closer: H5Tclose)
+        let space = try H5Handle(
+            H5Aget_space(attribute.id), path: path, operation: "read an attribute dataspace", closer: H5Sclose)
         let count = Int(H5Sget_simple_extent_npoints(space.id))
         let isScalar = H5Sget_simple_extent_type(space.id) == H5S_SCALAR
         switch H5Tget_class(type.id) {
         case H5T_STRING:
-            guard count == 1 else { throw .attributeType(path: path, object: fullName, attribute: name, expected: "a single string") }
+            guard count == 1 else {
+                throw .attributeType(path: path, object: fullName, attribute: name, expected: "a single string")
+            }
             if H5Tis_variable_str(type.id) > 0 {
                 var pointer: UnsafeMutablePointer<CChar>? = nil
-                try H5Library.check(status: H5Aread(attribute.id, type.id, &pointer), path: path, "read attribute '\(name)'")
+                try H5Library.check(
+                    status: H5Aread(attribute.id, type.id, &pointer), path: path, "read attribute '\(name)'")
                 defer { if let pointer { H5free_memory(pointer) } }
                 return .string(pointer.map { String(cString: $0) } ?? "")
             }
             let size = H5Tget_size(type.id)
             var buffer = [UInt8](repeating: 0, count: size + 1)
-            try H5Library.check(status: buffer.withUnsafeMutableBytes { H5Aread(attribute.id, type.id, $0.baseAddress) }, path: path, "read attribute '\(name)'")
+            try H5Library.check(
+                status: buffer.withUnsafeMutableBytes { H5Aread(attribute.id, type.id, $0.baseAddress) }, path: path,
+                "read attribute '\(name)'")
             let end = buffer.firstIndex(of: 0) ?? size
             return .string(String(decoding: buffer[..<end], as: UTF8.self))
         case H5T_INTEGER:
             var values = [Int64](repeating: 0, count: count)
-            try H5Library.check(status: values.withUnsafeMutableBytes { H5Aread(attribute.id, chdf5_t_native_int64(), $0.baseAddress) }, path: path, "read attribute '\(name)'")
+            try H5Library.check(
+                status: values.withUnsafeMutableBytes { H5Aread(attribute.id, chdf5_t_native_int64(), $0.baseAddress) },
+                path: path, "read attribute '\(name)'")
             return isScalar ? .int(values[0]) : .intArray(values)
         case H5T_FLOAT:
             var values = [Double](repeating: 0, count: count)
-            try H5Library.check(status: values.withUnsafeMutableBytes { H5Aread(attribute.id, chdf5_t_native_double(), $0.baseAddress) }, path: path, "read attribute '\(name)'")
+            try H5Library.check(
+                status: values.withUnsafeMutableBytes {
+                    H5Aread(attribute.id, chdf5_t_native_double(), $0.baseAddress)
+                }, path: path, "read attribute '\(name)'")
             return isScalar ? .double(values[0]) : .doubleArray(values)
         default:
             throw .attributeType(path: path, object: fullName, attribute: name, expected: "a string or number")

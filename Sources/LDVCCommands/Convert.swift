@@ -14,26 +14,38 @@ extension LDVCConvert {
                 replaced without --force and the input is never modified.
                 """)
 
-        @Argument(help: ArgumentHelp("The checkpoint to convert (.pt, .pth, .bin, .safetensors, .onnx; the format is read from the file's bytes).", valueName: "input"),
-                  completion: .file())
+        @Argument(
+            help: ArgumentHelp(
+                "The checkpoint to convert (.pt, .pth, .bin, .safetensors, .onnx; the format is read from the file's bytes).",
+                valueName: "input"),
+            completion: .file())
         var input: String
 
-        @Option(name: [.short, .long], help: ArgumentHelp("Where to write the HDF5 file (default: the input's path with .h5).", valueName: "path"),
-                completion: .file(extensions: ["h5"]))
+        @Option(
+            name: [.short, .long],
+            help: ArgumentHelp("Where to write the HDF5 file (default: the input's path with .h5).", valueName: "path"),
+            completion: .file(extensions: ["h5"]))
         var output: String?
 
         @OptionGroup var writing: WriteOptions
 
-        @Option(name: .long, help: ArgumentHelp("Element type to store: keep (as in the input), f32 or f16.", valueName: "policy"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Element type to store: keep (as in the input), f32 or f16.", valueName: "policy"))
         var dtype: DTypePolicy = .keep
 
         @OptionGroup var architecture: ArchitectureOptions
 
-        @Flag(name: .long, help: "Fail when the input holds tensors that are not part of CLIP (default: warn and skip them).")
+        @Flag(
+            name: .long,
+            help: "Fail when the input holds tensors that are not part of CLIP (default: warn and skip them).")
         var strict = false
 
-
-        @Option(name: .customLong("init-prompts"), help: ArgumentHelp("Also add LDVC deep prompts, the language prompts initialised from this template (see init-prompts).", valueName: "template"))
+        @Option(
+            name: .customLong("init-prompts"),
+            help: ArgumentHelp(
+                "Also add LDVC deep prompts, the language prompts initialised from this template (see init-prompts).",
+                valueName: "template"))
         var initPrompts: String?
 
         @OptionGroup(title: "Prompts (with --init-prompts)") var prompts: PromptOptions
@@ -49,8 +61,9 @@ extension LDVCConvert {
             let started = Date()
             if let initPrompts {
                 do {
-                    try ConvertWithPrompts.run(input: input, output: output, options: options, observer: observer, template: initPrompts,
-                                               prompts: prompts, quiet: writing.quiet)
+                    try ConvertWithPrompts.run(
+                        input: input, output: output, options: options, observer: observer, template: initPrompts,
+                        prompts: prompts, quiet: writing.quiet)
                 } catch let exit as ExitCode {
                     throw exit
                 } catch {
@@ -63,8 +76,9 @@ extension LDVCConvert {
                 if !writing.quiet {
                     let plan = report.plan
                     let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
-                    print("wrote \(report.output): \(plan.items.count) tensors, \(plan.outputBytes / 1_000_000) MB, "
-                          + "\(plan.convention.rawValue) convention, \(plan.format.rawValue) input, \(seconds) s")
+                    print(
+                        "wrote \(report.output): \(plan.items.count) tensors, \(plan.outputBytes / 1_000_000) MB, "
+                            + "\(plan.convention.rawValue) convention, \(plan.format.rawValue) input, \(seconds) s")
                 }
             } catch {
                 throw ExitStatus.fail(error)
@@ -79,16 +93,27 @@ extension Activation: ExpressibleByArgument {}
 
 /// What shapes cannot tell, for when no sidecar config sits beside the checkpoint.
 struct ArchitectureOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Naming convention of the input: openai, open_clip or hf (default: detected).", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Naming convention of the input: openai, open_clip or hf (default: detected).", valueName: "name"))
     var convention: Convention?
 
-    @Option(name: .long, help: ArgumentHelp("MLP activation: quick_gelu or gelu (default: from config.json/open_clip_config.json, else the convention's).", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "MLP activation: quick_gelu or gelu (default: from config.json/open_clip_config.json, else the convention's).",
+            valueName: "name"))
     var activation: Activation?
 
-    @Option(name: .customLong("vision-heads"), help: ArgumentHelp("Attention heads of the vision tower (default: config, else width / 64).", valueName: "n"))
+    @Option(
+        name: .customLong("vision-heads"),
+        help: ArgumentHelp("Attention heads of the vision tower (default: config, else width / 64).", valueName: "n"))
     var visionHeads: Int?
 
-    @Option(name: .customLong("text-heads"), help: ArgumentHelp("Attention heads of the text tower (default: config, else width / 64).", valueName: "n"))
+    @Option(
+        name: .customLong("text-heads"),
+        help: ArgumentHelp("Attention heads of the text tower (default: config, else width / 64).", valueName: "n"))
     var textHeads: Int?
 
     func validate() throws {

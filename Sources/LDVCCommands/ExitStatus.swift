@@ -9,11 +9,11 @@ import Prompts
 
 /// Maps library errors to exit codes (sysexits style) in one place and prints them once.
 enum ExitStatus {
-    static let inputRefused: Int32 = 65      // EX_DATAERR
-    static let inputMissing: Int32 = 66      // EX_NOINPUT
-    static let internalError: Int32 = 70     // EX_SOFTWARE
-    static let cannotCreate: Int32 = 73      // EX_CANTCREAT
-    static let ioError: Int32 = 74           // EX_IOERR
+    static let inputRefused: Int32 = 65  // EX_DATAERR
+    static let inputMissing: Int32 = 66  // EX_NOINPUT
+    static let internalError: Int32 = 70  // EX_SOFTWARE
+    static let cannotCreate: Int32 = 73  // EX_CANTCREAT
+    static let ioError: Int32 = 74  // EX_IOERR
 
     static func code(for error: Error) -> Int32 {
         switch error {
@@ -42,7 +42,11 @@ enum ExitStatus {
         case .outputExists, .outputIsInput, .outputFolder: return cannotCreate
         case .commitFailed: return ioError
         case .hdf5(let inner):
-            if case .callFailed(_, let operation, _) = inner, operation.hasPrefix("create") || operation.hasPrefix("write") { return ioError }
+            if case .callFailed(_, let operation, _) = inner,
+                operation.hasPrefix("create") || operation.hasPrefix("write")
+            {
+                return ioError
+            }
             return inputRefused
         default: return inputRefused
         }
@@ -62,7 +66,8 @@ enum ExitStatus {
         case .layout(let inner): return code(for: inner)
         case .runtime(.layout(let inner)): return code(for: inner)
         case .hdf5: return ioError
-        case .emptyTemplate, .templateTooLong, .promptCount, .positions, .tokenizer: return ExitCode.validationFailure.rawValue
+        case .emptyTemplate, .templateTooLong, .promptCount, .positions, .tokenizer:
+            return ExitCode.validationFailure.rawValue
         default: return inputRefused
         }
     }

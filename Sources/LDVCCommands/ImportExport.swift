@@ -11,7 +11,8 @@ extension LDVCConvert {
     /// `ldvc-convert import ldvc_trained.pth -o ldvc.h5`.
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import a trained ZegCLIP/LDVC checkpoint (MMSegmentation {meta, state_dict}) into the HDF5 layout.",
+            abstract:
+                "Import a trained ZegCLIP/LDVC checkpoint (MMSegmentation {meta, state_dict}) into the HDF5 layout.",
             discussion: """
                 Maps backbone.*, text_encoder.* and decode_head.* (prompts, text adapter, decoder) through the \
                 MMSeg name table. Settings come from tensor shapes, then the command line, then meta.config \
@@ -22,24 +23,37 @@ extension LDVCConvert {
         @Argument(help: ArgumentHelp("The training checkpoint (.pth).", valueName: "checkpoint"), completion: .file())
         var input: String
 
-        @Option(name: [.short, .long], help: ArgumentHelp("Where to write the HDF5 file (default: the input's path with .h5).", valueName: "path"),
-                completion: .file(extensions: ["h5"]))
+        @Option(
+            name: [.short, .long],
+            help: ArgumentHelp("Where to write the HDF5 file (default: the input's path with .h5).", valueName: "path"),
+            completion: .file(extensions: ["h5"]))
         var output: String?
 
         @OptionGroup var writing: WriteOptions
 
-        @Option(name: .long, help: ArgumentHelp("Element type to store: keep (as in the input), f32 or f16.", valueName: "policy"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Element type to store: keep (as in the input), f32 or f16.", valueName: "policy"))
         var dtype: DTypePolicy = .keep
 
-        @Option(name: .customLong("vision-heads"), help: ArgumentHelp("Attention heads of the vision tower (default: meta.config, else width / 64).", valueName: "n"))
+        @Option(
+            name: .customLong("vision-heads"),
+            help: ArgumentHelp(
+                "Attention heads of the vision tower (default: meta.config, else width / 64).", valueName: "n"))
         var visionHeads: Int?
 
-        @Option(name: .customLong("text-heads"), help: ArgumentHelp("Attention heads of the text tower (default: meta.config, else width / 64).", valueName: "n"))
+        @Option(
+            name: .customLong("text-heads"),
+            help: ArgumentHelp(
+                "Attention heads of the text tower (default: meta.config, else width / 64).", valueName: "n"))
         var textHeads: Int?
 
-        @Flag(name: .long, help: "Fail when the checkpoint holds tensors that are not part of ZegCLIP/LDVC (default: warn and skip them).")
+        @Flag(
+            name: .long,
+            help:
+                "Fail when the checkpoint holds tensors that are not part of ZegCLIP/LDVC (default: warn and skip them)."
+        )
         var strict = false
-
 
         func validate() throws {
             if let visionHeads, visionHeads <= 0 { throw ValidationError("--vision-heads must be positive") }
@@ -55,16 +69,22 @@ extension LDVCConvert {
             options.visionHeads = visionHeads
             options.textHeads = textHeads
             do {
-                let report = try MMSegImporter.importCheckpoint(input: input, output: output, options: options,
-                                                                observer: Terminal.observer(showProgress: false, quiet: writing.quiet))
+                let report = try MMSegImporter.importCheckpoint(
+                    input: input, output: output, options: options,
+                    observer: Terminal.observer(showProgress: false, quiet: writing.quiet))
                 let defaults = report.sources.filter { $0.value.hasPrefix("default") }.keys.sorted()
                 if !defaults.isEmpty && !writing.quiet {
-                    Terminal.note("\(input): not in the checkpoint, defaults used for: \(defaults.joined(separator: ", "))")
+                    Terminal.note(
+                        "\(input): not in the checkpoint, defaults used for: \(defaults.joined(separator: ", "))")
                 }
                 guard !writing.quiet else { return }
                 let head = report.architecture.ldvc?.head
-                print("wrote \(report.output): \(report.tensorCount) tensors, \(head?.kind.rawValue ?? "no") head"
-                      + (report.classes.isEmpty ? "" : ", \(report.classes.count) classes (\(report.classes.prefix(5).joined(separator: ", "))\(report.classes.count > 5 ? ", …" : ""))"))
+                print(
+                    "wrote \(report.output): \(report.tensorCount) tensors, \(head?.kind.rawValue ?? "no") head"
+                        + (report.classes.isEmpty
+                            ? ""
+                            : ", \(report.classes.count) classes (\(report.classes.prefix(5).joined(separator: ", "))\(report.classes.count > 5 ? ", …" : ""))")
+                )
             } catch {
                 throw ExitStatus.fail(error)
             }
@@ -74,7 +94,8 @@ extension LDVCConvert {
     /// `ldvc-convert export ldvc.h5 --naming openai -o clip.pt`.
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a converted model back as a PyTorch state dict (.pt), safetensors, HDF5 or npz, in a naming convention.",
+            abstract:
+                "Write a converted model back as a PyTorch state dict (.pt), safetensors, HDF5 or npz, in a naming convention.",
             discussion: """
                 Names come from the convention's table read backwards (q/k/v joined into in_proj, projections \
                 transposed back), element types are the source checkpoint's (--dtype), so converting a .pt and \
@@ -83,25 +104,37 @@ extension LDVCConvert {
                 a ZegCLIP/LDVC model. The .pt is a torch.save zip archive that torch.load(weights_only=True) reads.
                 """)
 
-        @Argument(help: ArgumentHelp("A model file written by ldvc-convert.", valueName: "model"), completion: .file(extensions: ["h5"]))
+        @Argument(
+            help: ArgumentHelp("A model file written by ldvc-convert.", valueName: "model"),
+            completion: .file(extensions: ["h5"]))
         var model: String
 
-        @Option(name: .long, help: ArgumentHelp("openai, open_clip, hf, mmseg (ZegCLIP/LDVC segmentor) or canonical (default: the convention the model was converted from).", valueName: "name"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "openai, open_clip, hf, mmseg (ZegCLIP/LDVC segmentor) or canonical (default: the convention the model was converted from).",
+                valueName: "name"))
         var naming: ExportNaming?
 
-        @Option(name: [.short, .long], help: ArgumentHelp("Output file; its extension picks the format: .pt/.pth/.bin, .safetensors, .h5, .npz.", valueName: "path"))
+        @Option(
+            name: [.short, .long],
+            help: ArgumentHelp(
+                "Output file; its extension picks the format: .pt/.pth/.bin, .safetensors, .h5, .npz.",
+                valueName: "path"))
         var output: String
 
-        @Option(name: .long, help: ArgumentHelp("source (the checkpoint's own, default), stored, or f32.", valueName: "type"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("source (the checkpoint's own, default), stored, or f32.", valueName: "type"))
         var dtype: ExportDType = .source
 
         @OptionGroup var writing: WriteOptions
 
-
         func run() async throws {
             Terminal.installInterruptHandler()
             do {
-                let report = try Exporter.exportModel(input: model, output: output, naming: naming, dtype: dtype, overwrite: writing.force)
+                let report = try Exporter.exportModel(
+                    input: model, output: output, naming: naming, dtype: dtype, overwrite: writing.force)
                 LDVCConvert.report(report, quiet: writing.quiet)
             } catch {
                 throw ExitStatus.fail(error)
@@ -114,12 +147,20 @@ extension LDVCConvert {
         static let configuration = CommandConfiguration(
             commandName: "export-prompts",
             abstract: "Write a model's deep prompts to .pt, .safetensors, .h5 or .npz.",
-            discussion: "Keys are a ZegCLIP/LDVC checkpoint's (backbone.prompt_embeddings, text_encoder.prompt_embeddings, …) unless --naming canonical.")
+            discussion:
+                "Keys are a ZegCLIP/LDVC checkpoint's (backbone.prompt_embeddings, text_encoder.prompt_embeddings, …) unless --naming canonical."
+        )
 
-        @Argument(help: ArgumentHelp("A model file with /prompts.", valueName: "model"), completion: .file(extensions: ["h5"]))
+        @Argument(
+            help: ArgumentHelp("A model file with /prompts.", valueName: "model"), completion: .file(extensions: ["h5"])
+        )
         var model: String
 
-        @Option(name: [.short, .long], help: ArgumentHelp("Output file; its extension picks the format: .pt/.pth/.bin, .safetensors, .h5, .npz.", valueName: "path"))
+        @Option(
+            name: [.short, .long],
+            help: ArgumentHelp(
+                "Output file; its extension picks the format: .pt/.pth/.bin, .safetensors, .h5, .npz.",
+                valueName: "path"))
         var output: String
 
         @Option(name: .long, help: ArgumentHelp("mmseg (default) or canonical.", valueName: "name"))
@@ -130,11 +171,11 @@ extension LDVCConvert {
 
         @OptionGroup var writing: WriteOptions
 
-
         func run() async throws {
             Terminal.installInterruptHandler()
             do {
-                let report = try Exporter.exportPrompts(input: model, output: output, naming: naming, dtype: dtype, overwrite: writing.force)
+                let report = try Exporter.exportPrompts(
+                    input: model, output: output, naming: naming, dtype: dtype, overwrite: writing.force)
                 LDVCConvert.report(report, quiet: writing.quiet)
             } catch {
                 throw ExitStatus.fail(error)
@@ -144,11 +185,14 @@ extension LDVCConvert {
 
     static func report(_ report: ExportReport, quiet: Bool) {
         if !report.skipped.isEmpty {
-            Terminal.warning("\(report.skipped.count) tensor(s) have no \(report.naming.rawValue) name and are not exported: "
-                             + report.skipped.prefix(4).joined(separator: ", ") + (report.skipped.count > 4 ? ", …" : "")
-                             + " (--naming mmseg exports a ZegCLIP/LDVC model whole)")
+            Terminal.warning(
+                "\(report.skipped.count) tensor(s) have no \(report.naming.rawValue) name and are not exported: "
+                    + report.skipped.prefix(4).joined(separator: ", ") + (report.skipped.count > 4 ? ", …" : "")
+                    + " (--naming mmseg exports a ZegCLIP/LDVC model whole)")
         }
         guard !quiet else { return }
-        print("wrote \(report.output): \(report.keys.count) tensors, \(report.naming.rawValue) names, \(report.format.rawValue)")
+        print(
+            "wrote \(report.output): \(report.keys.count) tensors, \(report.naming.rawValue) names, \(report.format.rawValue)"
+        )
     }
 }

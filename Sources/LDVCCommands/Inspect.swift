@@ -7,9 +7,12 @@ extension LDVCConvert {
     /// `ldvc-convert inspect INPUT [--json]`.
     struct Inspect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show every tensor of a checkpoint (or of a converted .h5 file) and how it maps, without writing.")
+            abstract: "Show every tensor of a checkpoint (or of a converted .h5 file) and how it maps, without writing."
+        )
 
-        @Argument(help: ArgumentHelp("A checkpoint, or an HDF5 file written by ldvc-convert.", valueName: "input"), completion: .file())
+        @Argument(
+            help: ArgumentHelp("A checkpoint, or an HDF5 file written by ldvc-convert.", valueName: "input"),
+            completion: .file())
         var input: String
 
         @Flag(name: .long, help: "Print machine-readable JSON instead of a table.")
@@ -22,7 +25,8 @@ extension LDVCConvert {
             architecture.apply(to: &options)
             let report: InspectionReport
             do {
-                report = try Inspector.inspect(path: input, options: options, observer: Terminal.observer(showProgress: false, quiet: json))
+                report = try Inspector.inspect(
+                    path: input, options: options, observer: Terminal.observer(showProgress: false, quiet: json))
             } catch {
                 throw ExitStatus.fail(error)
             }
@@ -39,39 +43,53 @@ extension LDVCConvert {
         static func table(_ report: InspectionReport) -> String {
             var lines: [String] = []
             lines.append("file:        \(report.path)")
-            lines.append("format:      \(report.format)\(report.wrapper.isEmpty ? "" : " (state dict under '\(report.wrapper)')")")
+            lines.append(
+                "format:      \(report.format)\(report.wrapper.isEmpty ? "" : " (state dict under '\(report.wrapper)')")"
+            )
             lines.append("convention:  \(report.convention) — \(report.conventionSource)")
             if let architecture = report.architecture {
                 lines.append("embed dim:   \(architecture.embedDim)")
                 if let vision = architecture.vision {
-                    lines.append("vision:      width \(vision.width), \(vision.layers) layers, \(vision.heads) heads, patch \(vision.patchSize), "
-                                 + "image \(vision.imageSize) (grid \(vision.gridSize)), mlp \(vision.mlpWidth), \(vision.activation.rawValue)")
+                    lines.append(
+                        "vision:      width \(vision.width), \(vision.layers) layers, \(vision.heads) heads, patch \(vision.patchSize), "
+                            + "image \(vision.imageSize) (grid \(vision.gridSize)), mlp \(vision.mlpWidth), \(vision.activation.rawValue)"
+                    )
                 }
                 if let text = architecture.text {
-                    lines.append("text:        width \(text.width), \(text.layers) layers, \(text.heads) heads, context \(text.contextLength), "
-                                 + "vocab \(text.vocabSize), mlp \(text.mlpWidth), \(text.activation.rawValue)")
+                    lines.append(
+                        "text:        width \(text.width), \(text.layers) layers, \(text.heads) heads, context \(text.contextLength), "
+                            + "vocab \(text.vocabSize), mlp \(text.mlpWidth), \(text.activation.rawValue)")
                 }
             }
-            for (key, value) in report.architectureSources.sorted(by: { $0.key < $1.key }) where !value.hasPrefix("tensor shapes") {
+            for (key, value) in report.architectureSources.sorted(by: { $0.key < $1.key })
+            where !value.hasPrefix("tensor shapes") {
                 lines.append("  \(key): \(value)")
             }
             lines.append("")
             let rows = report.tensors.map { row -> [String] in
-                [row.sourceName, row.dtype, "[" + row.shape.map(String.init).joined(separator: ", ") + "]",
-                 row.canonical.isEmpty ? "(\(row.status)\(row.reason.map { ": \($0)" } ?? ""))" : row.canonical.joined(separator: ", "),
-                 row.transform]
+                [
+                    row.sourceName, row.dtype, "[" + row.shape.map(String.init).joined(separator: ", ") + "]",
+                    row.canonical.isEmpty
+                        ? "(\(row.status)\(row.reason.map { ": \($0)" } ?? ""))"
+                        : row.canonical.joined(separator: ", "),
+                    row.transform,
+                ]
             }
             let header = ["source name", "dtype", "shape", "canonical", "transform"]
             var widths = header.map(\.count)
-            for row in rows { for (index, cell) in row.enumerated() where index < 3 { widths[index] = max(widths[index], cell.count) } }
+            for row in rows {
+                for (index, cell) in row.enumerated() where index < 3 { widths[index] = max(widths[index], cell.count) }
+            }
             func format(_ cells: [String]) -> String {
-                cells.enumerated().map { index, cell in index < 3 ? cell.rightPadded(widths[index]) : cell }.joined(separator: "  ")
+                cells.enumerated().map { index, cell in index < 3 ? cell.rightPadded(widths[index]) : cell }.joined(
+                    separator: "  ")
             }
             lines.append(format(header))
             lines += rows.map(format)
             if !report.tied.isEmpty {
                 lines.append("")
-                lines.append("shared storage: " + report.tied.map { $0.joined(separator: " = ") }.joined(separator: "; "))
+                lines.append(
+                    "shared storage: " + report.tied.map { $0.joined(separator: " = ") }.joined(separator: "; "))
             }
             if !report.notes.isEmpty {
                 lines.append("")
@@ -79,7 +97,9 @@ extension LDVCConvert {
             }
             let counts = Dictionary(grouping: report.tensors, by: \.status).mapValues(\.count)
             lines.append("")
-            lines.append("\(report.tensors.count) tensors: " + counts.sorted { $0.key < $1.key }.map { "\($1) \($0)" }.joined(separator: ", "))
+            lines.append(
+                "\(report.tensors.count) tensors: "
+                    + counts.sorted { $0.key < $1.key }.map { "\($1) \($0)" }.joined(separator: ", "))
             return lines.joined(separator: "\n")
         }
     }

@@ -25,7 +25,9 @@ public struct LDVCConvert: AsyncParsableCommand {
             unreadable, 73 output cannot be created, 74 write error, 70 internal error.
             """,
         version: "0.1.0",
-        subcommands: [Convert.self, Inspect.self, Verify.self, InitPrompts.self, Import.self, Export.self, ExportPrompts.self],
+        subcommands: [
+            Convert.self, Inspect.self, Verify.self, InitPrompts.self, Import.self, Export.self, ExportPrompts.self,
+        ],
         defaultSubcommand: Convert.self)
 
     public init() {}

@@ -7,29 +7,51 @@ import Prompts
 /// How many prompts, and how the language prompts start: shared by `init-prompts` and
 /// `convert --init-prompts`.
 struct PromptOptions: ParsableArguments {
-    @Option(name: .customLong("visual-tokens"), help: ArgumentHelp("Visual prompt tokens per vision layer (N_v; ZegCLIP/LDVC COCO 100, LDVC VOC 40; 0 = none).", valueName: "n"))
+    @Option(
+        name: .customLong("visual-tokens"),
+        help: ArgumentHelp(
+            "Visual prompt tokens per vision layer (N_v; ZegCLIP/LDVC COCO 100, LDVC VOC 40; 0 = none).", valueName: "n"
+        ))
     var visualTokens = 100
 
-    @Option(name: .customLong("text-tokens"), help: ArgumentHelp("Language prompt tokens per text layer (N_t; LDVC 6; 0 = none).", valueName: "n"))
+    @Option(
+        name: .customLong("text-tokens"),
+        help: ArgumentHelp("Language prompt tokens per text layer (N_t; LDVC 6; 0 = none).", valueName: "n"))
     var textTokens = TextPromptInitializer.defaultTokens
 
-    @Option(name: .customLong("text-layers"), help: ArgumentHelp("Prompted text layers, from the first (default: all).", valueName: "n"))
+    @Option(
+        name: .customLong("text-layers"),
+        help: ArgumentHelp("Prompted text layers, from the first (default: all).", valueName: "n"))
     var textLayers: Int?
 
-    @Option(name: .customLong("deep-layers"), help: ArgumentHelp("Vision layers after the first that get their own prompts (default: all, ZegCLIP's total_d_layer).", valueName: "n"))
+    @Option(
+        name: .customLong("deep-layers"),
+        help: ArgumentHelp(
+            "Vision layers after the first that get their own prompts (default: all, ZegCLIP's total_d_layer).",
+            valueName: "n"))
     var deepLayers: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Template positions whose hidden states become the language prompts, comma-separated (default: 0 … N_t−1, i.e. SOT, the template's tokens, EOT).", valueName: "list"),
-            transform: PromptOptions.parsePositions)
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Template positions whose hidden states become the language prompts, comma-separated (default: 0 … N_t−1, i.e. SOT, the template's tokens, EOT).",
+            valueName: "list"),
+        transform: PromptOptions.parsePositions)
     var positions: [Int]?
 
-    @Option(name: .long, help: ArgumentHelp("torch.manual_seed value for the random initialisations (visual prompts; language prompts with --text-init random).", valueName: "n"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "torch.manual_seed value for the random initialisations (visual prompts; language prompts with --text-init random).",
+            valueName: "n"))
     var seed: UInt64 = 0
 
     static func parsePositions(_ text: String) throws -> [Int] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let values = parts.compactMap { Int($0) }
-        guard !parts.isEmpty, values.count == parts.count else { throw ValidationError("--positions takes comma-separated integers, e.g. 0,1,2,3,4,5") }
+        guard !parts.isEmpty, values.count == parts.count else {
+            throw ValidationError("--positions takes comma-separated integers, e.g. 0,1,2,3,4,5")
+        }
         return values
     }
 
@@ -76,35 +98,51 @@ extension LDVCConvert {
                 PyTorch's torch.manual_seed(--seed) bit for bit. The input is never modified.
                 """)
 
-        @Argument(help: ArgumentHelp("A model file written by ldvc-convert (plain CLIP, without prompts).", valueName: "model"),
-                  completion: .file(extensions: ["h5"]))
+        @Argument(
+            help: ArgumentHelp(
+                "A model file written by ldvc-convert (plain CLIP, without prompts).", valueName: "model"),
+            completion: .file(extensions: ["h5"]))
         var model: String
 
-        @Option(name: .long, help: ArgumentHelp("Hand-crafted template whose embeddings start the language prompts, e.g. \"a photo of a\".", valueName: "text"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Hand-crafted template whose embeddings start the language prompts, e.g. \"a photo of a\".",
+                valueName: "text"))
         var template: String?
 
-        @Option(name: .customLong("text-init"), help: ArgumentHelp("pretrain (from --template) or random (default: pretrain when --template is given, else random).", valueName: "method"))
+        @Option(
+            name: .customLong("text-init"),
+            help: ArgumentHelp(
+                "pretrain (from --template) or random (default: pretrain when --template is given, else random).",
+                valueName: "method"))
         var textInit: TextInitialization?
 
         @OptionGroup var prompts: PromptOptions
 
-        @Option(name: [.short, .long], help: ArgumentHelp("Where to write the result (default: <model>-prompts.h5 beside it).", valueName: "path"),
-                completion: .file(extensions: ["h5"]))
+        @Option(
+            name: [.short, .long],
+            help: ArgumentHelp("Where to write the result (default: <model>-prompts.h5 beside it).", valueName: "path"),
+            completion: .file(extensions: ["h5"]))
         var output: String?
 
         @OptionGroup var writing: WriteOptions
 
-
         func validate() throws {
-            if textInit == .pretrain && template == nil { throw ValidationError("--text-init pretrain needs --template") }
-            if textInit == .random && template != nil { throw ValidationError("--template is for --text-init pretrain; drop one of them") }
+            if textInit == .pretrain && template == nil {
+                throw ValidationError("--text-init pretrain needs --template")
+            }
+            if textInit == .random && template != nil {
+                throw ValidationError("--template is for --text-init pretrain; drop one of them")
+            }
         }
 
         func run() async throws {
             Terminal.installInterruptHandler()
             do {
-                let report = try PromptInjector.inject(input: model, output: output, request: prompts.request(template: template),
-                                                       overwrite: writing.force, producer: ConversionOptions().producer)
+                let report = try PromptInjector.inject(
+                    input: model, output: output, request: prompts.request(template: template),
+                    overwrite: writing.force, producer: ConversionOptions().producer)
                 Self.print(report, quiet: writing.quiet)
             } catch {
                 throw ExitStatus.fail(error)
@@ -116,10 +154,13 @@ extension LDVCConvert {
             guard !quiet else { return }
             var parts: [String] = []
             if let visual = report.visual {
-                parts.append("visual prompts \(visual.architecture.tokens) × \(visual.architecture.deepLayers + 1) layers (seed \(visual.initialization.seed ?? 0))")
+                parts.append(
+                    "visual prompts \(visual.architecture.tokens) × \(visual.architecture.deepLayers + 1) layers (seed \(visual.initialization.seed ?? 0))"
+                )
             }
             if let text = report.text {
-                let how = text.initialization.method == .pretrain
+                let how =
+                    text.initialization.method == .pretrain
                     ? "from \"\(text.initialization.template ?? "")\" at positions \(text.initialization.positions ?? [])"
                     : "random, seed \(text.initialization.seed ?? 0)"
                 parts.append("language prompts \(text.architecture.tokens) × \(text.architecture.layers) layers \(how)")
@@ -132,8 +173,10 @@ extension LDVCConvert {
 /// `convert --init-prompts TEMPLATE`: convert into a hidden file beside the destination, then add
 /// the prompts into the destination; the intermediate file is always removed.
 enum ConvertWithPrompts {
-    static func run(input: String, output: String?, options: ConversionOptions, observer: ConversionObserver, template: String,
-                    prompts: PromptOptions, quiet: Bool) throws {
+    static func run(
+        input: String, output: String?, options: ConversionOptions, observer: ConversionObserver, template: String,
+        prompts: PromptOptions, quiet: Bool
+    ) throws {
         let destination = output ?? Converter.defaultOutput(for: input)
         // Refuse an unusable destination before converting anything.
         _ = try AtomicOutput(destination: destination, overwrite: options.overwrite, inputs: [input])
@@ -145,8 +188,9 @@ enum ConvertWithPrompts {
         converting.overwrite = true
         _ = try Converter.convert(input: input, output: scratch.temporaryPath, options: converting, observer: observer)
         do {
-            let report = try PromptInjector.inject(input: scratch.temporaryPath, output: destination, request: prompts.request(template: template),
-                                                   overwrite: options.overwrite, producer: options.producer)
+            let report = try PromptInjector.inject(
+                input: scratch.temporaryPath, output: destination, request: prompts.request(template: template),
+                overwrite: options.overwrite, producer: options.producer)
             LDVCConvert.InitPrompts.print(report, quiet: quiet)
         } catch {
             // Messages about the model name the file the user gave, not the hidden intermediate.

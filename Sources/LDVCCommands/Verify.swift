@@ -17,13 +17,21 @@ extension LDVCConvert {
                 them. Golden format: Schemas/golden/ldvc-golden-v1.md.
                 """)
 
-        @Argument(help: ArgumentHelp("A model file written by ldvc-convert.", valueName: "model"), completion: .file(extensions: ["h5"]))
+        @Argument(
+            help: ArgumentHelp("A model file written by ldvc-convert.", valueName: "model"),
+            completion: .file(extensions: ["h5"]))
         var model: String
 
-        @Option(name: .long, help: ArgumentHelp("The golden file: inputs and reference taps.", valueName: "path"), completion: .file(extensions: ["h5"]))
+        @Option(
+            name: .long, help: ArgumentHelp("The golden file: inputs and reference taps.", valueName: "path"),
+            completion: .file(extensions: ["h5"]))
         var golden: String
 
-        @Option(name: .long, help: ArgumentHelp("Relative bound overriding the automatic policy (max abs error <= t x max|reference|).", valueName: "t"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Relative bound overriding the automatic policy (max abs error <= t x max|reference|).", valueName: "t")
+        )
         var tolerance: Double?
 
         @Option(name: .long, help: ArgumentHelp("Worker threads for OpenBLAS and the runtime's loops.", valueName: "n"))
@@ -40,7 +48,8 @@ extension LDVCConvert {
         func run() async throws {
             let report: VerificationReport
             do {
-                report = try Verifier.verify(modelPath: model, goldenPath: golden, tolerance: tolerance, threads: threads)
+                report = try Verifier.verify(
+                    modelPath: model, goldenPath: golden, tolerance: tolerance, threads: threads)
             } catch {
                 Terminal.error("\(error)")
                 throw ExitCode(Self.exitCode(for: error))
@@ -72,22 +81,28 @@ extension LDVCConvert {
         static func format(_ value: Double) -> String { String(format: "%.3e", value) }
 
         static func table(_ report: VerificationReport) -> String {
-            var lines = ["model:   \(report.modelPath)", "golden:  \(report.goldenPath)",
-                         "policy:  \(report.policy.kind.rawValue), max abs error <= \(format(report.policy.relative)) x max|reference|"
-                             + (report.policy.integerFraction > 0 ? ", label maps within \(report.policy.integerFraction * 100)%" : ", label maps exact"),
-                         ""]
+            var lines = [
+                "model:   \(report.modelPath)", "golden:  \(report.goldenPath)",
+                "policy:  \(report.policy.kind.rawValue), max abs error <= \(format(report.policy.relative)) x max|reference|"
+                    + (report.policy.integerFraction > 0
+                        ? ", label maps within \(report.policy.integerFraction * 100)%" : ", label maps exact"),
+                "",
+            ]
             let header = ["tap", "shape", "max abs", "max rel", "cosine", "bound", ""]
             var rows = [header]
             for c in report.comparisons {
-                rows.append([c.name, "[" + c.shape.map(String.init).joined(separator: ", ") + "]",
-                             c.isInteger ? "\(c.mismatches) diff" : format(c.maxAbsError),
-                             c.isInteger ? "" : format(c.maxRelativeError), String(format: "%.9f", c.cosine),
-                             c.isInteger ? "\(Int(c.bound))" : format(c.bound), c.passed ? "ok" : "FAIL"])
+                rows.append([
+                    c.name, "[" + c.shape.map(String.init).joined(separator: ", ") + "]",
+                    c.isInteger ? "\(c.mismatches) diff" : format(c.maxAbsError),
+                    c.isInteger ? "" : format(c.maxRelativeError), String(format: "%.9f", c.cosine),
+                    c.isInteger ? "\(Int(c.bound))" : format(c.bound), c.passed ? "ok" : "FAIL",
+                ])
             }
             let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                lines.append(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+                lines.append(
+                    row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                        .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             }
             if !report.skipped.isEmpty {
                 let reasons = Set(report.skipped.map(\.reason)).sorted().joined(separator: "; ")
@@ -95,14 +110,17 @@ extension LDVCConvert {
             }
             let failed = report.comparisons.filter { !$0.passed }.count
             lines.append("")
-            lines.append(failed == 0 ? "\(report.comparisons.count) taps within tolerance"
-                                     : "\(failed) of \(report.comparisons.count) taps exceed their bound")
+            lines.append(
+                failed == 0
+                    ? "\(report.comparisons.count) taps within tolerance"
+                    : "\(failed) of \(report.comparisons.count) taps exceed their bound")
             return lines.joined(separator: "\n")
         }
 
         static func json(_ report: VerificationReport) -> String {
             struct Row: Encodable {
-                let tap: String, shape: [Int], maxAbsError: Double, maxRelativeError: Double, cosine: Double, bound: Double
+                let tap: String, shape: [Int], maxAbsError: Double, maxRelativeError: Double, cosine: Double,
+                    bound: Double
                 let mismatches: Int, passed: Bool
             }
             struct Document: Encodable {
@@ -113,10 +131,13 @@ extension LDVCConvert {
             struct Skipped: Encodable { let tap: String, reason: String }
             let document = Document(
                 model: report.modelPath, golden: report.goldenPath, policy: report.policy.kind.rawValue,
-                relativeTolerance: report.policy.relative, passed: report.passed, firstDivergingTap: report.firstFailure?.name,
+                relativeTolerance: report.policy.relative, passed: report.passed,
+                firstDivergingTap: report.firstFailure?.name,
                 taps: report.comparisons.map {
-                    Row(tap: $0.name, shape: $0.shape, maxAbsError: $0.maxAbsError.isFinite ? $0.maxAbsError : -1,
-                        maxRelativeError: $0.maxRelativeError, cosine: $0.cosine.isFinite ? $0.cosine : -2, bound: $0.bound,
+                    Row(
+                        tap: $0.name, shape: $0.shape, maxAbsError: $0.maxAbsError.isFinite ? $0.maxAbsError : -1,
+                        maxRelativeError: $0.maxRelativeError, cosine: $0.cosine.isFinite ? $0.cosine : -2,
+                        bound: $0.bound,
                         mismatches: $0.mismatches, passed: $0.passed)
                 },
                 skipped: report.skipped.map { Skipped(tap: $0.tap, reason: $0.reason) })

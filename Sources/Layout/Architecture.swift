@@ -45,8 +45,10 @@ public struct VisionArchitecture: Sendable, Equatable, Codable {
     public var layerNormEps: Double
     public var activation: Activation
 
-    public init(width: Int, layers: Int, heads: Int, patchSize: Int, imageSize: Int, gridSize: Int,
-                mlpWidth: Int, layerNormEps: Double, activation: Activation) {
+    public init(
+        width: Int, layers: Int, heads: Int, patchSize: Int, imageSize: Int, gridSize: Int,
+        mlpWidth: Int, layerNormEps: Double, activation: Activation
+    ) {
         self.width = width
         self.layers = layers
         self.heads = heads
@@ -60,8 +62,10 @@ public struct VisionArchitecture: Sendable, Equatable, Codable {
 
     /// Integer attributes by their layout attribute name.
     public var integerAttributes: [String: Int] {
-        ["width": width, "layers": layers, "heads": heads, "patch_size": patchSize, "image_size": imageSize,
-         "grid_size": gridSize, "mlp_width": mlpWidth]
+        [
+            "width": width, "layers": layers, "heads": heads, "patch_size": patchSize, "image_size": imageSize,
+            "grid_size": gridSize, "mlp_width": mlpWidth,
+        ]
     }
 }
 
@@ -75,8 +79,10 @@ public struct TextArchitecture: Sendable, Equatable, Codable {
     public var layerNormEps: Double
     public var activation: Activation
 
-    public init(width: Int, layers: Int, heads: Int, contextLength: Int, vocabSize: Int, mlpWidth: Int,
-                layerNormEps: Double, activation: Activation) {
+    public init(
+        width: Int, layers: Int, heads: Int, contextLength: Int, vocabSize: Int, mlpWidth: Int,
+        layerNormEps: Double, activation: Activation
+    ) {
         self.width = width
         self.layers = layers
         self.heads = heads
@@ -88,7 +94,9 @@ public struct TextArchitecture: Sendable, Equatable, Codable {
     }
 
     public var integerAttributes: [String: Int] {
-        ["width": width, "layers": layers, "heads": heads, "context_length": contextLength,
-         "vocab_size": vocabSize, "mlp_width": mlpWidth]
+        [
+            "width": width, "layers": layers, "heads": heads, "context_length": contextLength,
+            "vocab_size": vocabSize, "mlp_width": mlpWidth,
+        ]
     }
 }

@@ -31,7 +31,8 @@ public final class AtomicOutput: @unchecked Sendable {
         }
         self.destination = destination
         let random = UInt32.random(in: 0...UInt32.max)
-        self.temporaryPath = folder + "/." + destinationURL.lastPathComponent + ".partial-\(getpid())-\(String(random, radix: 16))"
+        self.temporaryPath =
+            folder + "/." + destinationURL.lastPathComponent + ".partial-\(getpid())-\(String(random, radix: 16))"
         TemporaryFiles.shared.register(temporaryPath)
     }
 

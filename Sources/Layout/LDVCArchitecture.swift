@@ -11,8 +11,10 @@ public struct LDVCArchitecture: Sendable, Equatable, Codable {
     public var textPrompts: TextPromptArchitecture?
     public var head: HeadArchitecture?
 
-    public init(visionPrompts: VisionPromptArchitecture? = nil, textPrompts: TextPromptArchitecture? = nil,
-                head: HeadArchitecture? = nil) {
+    public init(
+        visionPrompts: VisionPromptArchitecture? = nil, textPrompts: TextPromptArchitecture? = nil,
+        head: HeadArchitecture? = nil
+    ) {
         self.visionPrompts = visionPrompts
         self.textPrompts = textPrompts
         self.head = head
@@ -78,7 +80,9 @@ public struct TextPromptArchitecture: Sendable, Equatable, Codable {
     /// the rows the prompts overwrite [RECON; recommendation: no trailing period].
     public var template: String
 
-    public init(tokens: Int, layers: Int, start: Int = 1, addPositionAtFirstLayer: Bool = false, template: String? = nil) {
+    public init(
+        tokens: Int, layers: Int, start: Int = 1, addPositionAtFirstLayer: Bool = false, template: String? = nil
+    ) {
         self.tokens = tokens
         self.layers = layers
         self.start = start
@@ -87,7 +91,10 @@ public struct TextPromptArchitecture: Sendable, Equatable, Codable {
     }
 
     public var integerAttributes: [String: Int] {
-        ["tokens": tokens, "layers": layers, "start": start, "add_position_at_first_layer": addPositionAtFirstLayer ? 1 : 0]
+        [
+            "tokens": tokens, "layers": layers, "start": start,
+            "add_position_at_first_layer": addPositionAtFirstLayer ? 1 : 0,
+        ]
     }
 
     public var stringAttributes: [String: String] { ["template": template] }
@@ -122,9 +129,12 @@ public struct HeadArchitecture: Sendable, Equatable, Codable {
     public var atm: ATMDecoderArchitecture?
     public var lctd: LCTDArchitecture?
 
-    public init(kind: Kind, width: Int, heads: Int, imageSize: Int, seenOffset: Double = 0.1, cropSize: Int? = nil,
-                stride: Int? = nil, pixelMean: [Double] = [123.675, 116.28, 103.53], pixelStd: [Double] = [58.395, 57.12, 57.375],
-                atm: ATMDecoderArchitecture? = nil, lctd: LCTDArchitecture? = nil) {
+    public init(
+        kind: Kind, width: Int, heads: Int, imageSize: Int, seenOffset: Double = 0.1, cropSize: Int? = nil,
+        stride: Int? = nil, pixelMean: [Double] = [123.675, 116.28, 103.53],
+        pixelStd: [Double] = [58.395, 57.12, 57.375],
+        atm: ATMDecoderArchitecture? = nil, lctd: LCTDArchitecture? = nil
+    ) {
         self.kind = kind
         self.width = width
         self.heads = heads
@@ -250,11 +260,14 @@ public struct LCTDArchitecture: Sendable, Equatable, Codable {
     /// LayerNorm on X_L before the logits (Eq. 13).
     public var finalNorm: Bool
 
-    public init(blocks: Int = 2, tapLayers: [Int], tapProjection: TapProjection = .learned, tapNormEps: Double = 1e-5,
-                conv: Conv = .depthwise, convKernel: Int = 3, fusion: Fusion = .addThenConv, normPosition: NormPosition = .pre,
-                normEps: Double = 1e-6, mlpWidth: Int, activation: Activation = .gelu, routeWindows: Int = 8, routeTopK: Int = 16,
-                routeScale: RouteScale = .qkDim, routeLePEKernel: Int = 0, routeOutputProjection: Bool = true,
-                classNorm: Bool = false, finalNorm: Bool = false) {
+    public init(
+        blocks: Int = 2, tapLayers: [Int], tapProjection: TapProjection = .learned, tapNormEps: Double = 1e-5,
+        conv: Conv = .depthwise, convKernel: Int = 3, fusion: Fusion = .addThenConv, normPosition: NormPosition = .pre,
+        normEps: Double = 1e-6, mlpWidth: Int, activation: Activation = .gelu, routeWindows: Int = 8,
+        routeTopK: Int = 16,
+        routeScale: RouteScale = .qkDim, routeLePEKernel: Int = 0, routeOutputProjection: Bool = true,
+        classNorm: Bool = false, finalNorm: Bool = false
+    ) {
         self.blocks = blocks
         self.tapLayers = tapLayers
         self.tapProjection = tapProjection
@@ -285,15 +298,20 @@ public struct LCTDArchitecture: Sendable, Equatable, Codable {
     func convInputWidth(headWidth: Int) -> Int { conv == .dense ? headWidth : 1 }
 
     public var integerAttributes: [String: Int] {
-        ["blocks": blocks, "mlp_width": mlpWidth, "conv_kernel": conv == .none ? 0 : convKernel,
-         "route_windows": routeWindows, "route_topk": routeTopK, "route_lepe_kernel": routeLePEKernel,
-         "route_output_projection": routeOutputProjection ? 1 : 0, "class_norm": classNorm ? 1 : 0,
-         "final_norm": finalNorm ? 1 : 0]
+        [
+            "blocks": blocks, "mlp_width": mlpWidth, "conv_kernel": conv == .none ? 0 : convKernel,
+            "route_windows": routeWindows, "route_topk": routeTopK, "route_lepe_kernel": routeLePEKernel,
+            "route_output_projection": routeOutputProjection ? 1 : 0, "class_norm": classNorm ? 1 : 0,
+            "final_norm": finalNorm ? 1 : 0,
+        ]
     }
 
     public var stringAttributes: [String: String] {
-        ["tap_projection": tapProjection.rawValue, "conv": conv.rawValue, "fusion": fusion.rawValue,
-         "norm_position": normPosition.rawValue, "activation": activation.rawValue, "route_scale": routeScale.rawValue]
+        [
+            "tap_projection": tapProjection.rawValue, "conv": conv.rawValue, "fusion": fusion.rawValue,
+            "norm_position": normPosition.rawValue, "activation": activation.rawValue,
+            "route_scale": routeScale.rawValue,
+        ]
     }
 }
 
@@ -401,13 +419,15 @@ extension LDVCArchitecture {
             pixelStd: try doubles(group, "pixel_std", count: 3, path: path))
         switch head.kind {
         case .zegclip:
-            head.atm = ATMDecoderArchitecture(layers: try int("layers"), mlpWidth: try int("mlp_width"), normEps: try double("norm_eps"))
+            head.atm = ATMDecoderArchitecture(
+                layers: try int("layers"), mlpWidth: try int("mlp_width"), normEps: try double("norm_eps"))
         case .ldvc:
             let blocks = try int("blocks")
             let tapLayers = try integers(group, "tap_layers", path: path)
             guard tapLayers.count == blocks else {
-                throw LayoutError.badAttribute(path: path, object: group.fullName, attribute: "tap_layers",
-                                               reason: "\(tapLayers.count) tap layers for \(blocks) decoder blocks")
+                throw LayoutError.badAttribute(
+                    path: path, object: group.fullName, attribute: "tap_layers",
+                    reason: "\(tapLayers.count) tap layers for \(blocks) decoder blocks")
             }
             head.lctd = LCTDArchitecture(
                 blocks: blocks, tapLayers: tapLayers, tapProjection: try option(group, "tap_projection", path: path),
@@ -418,17 +438,20 @@ extension LDVCArchitecture {
                 routeWindows: try int("route_windows"), routeTopK: try int("route_topk"),
                 routeScale: try option(group, "route_scale", path: path), routeLePEKernel: try int("route_lepe_kernel"),
                 routeOutputProjection: try flag(group, "route_output_projection", path: path),
-                classNorm: try flag(group, "class_norm", path: path), finalNorm: try flag(group, "final_norm", path: path))
+                classNorm: try flag(group, "class_norm", path: path),
+                finalNorm: try flag(group, "final_norm", path: path))
         }
         return head
     }
 
-    private static func option<T: RawRepresentable & CaseIterable>(_ group: HDF5Group, _ name: String, path: String) throws -> T
+    private static func option<T: RawRepresentable & CaseIterable>(_ group: HDF5Group, _ name: String, path: String)
+        throws -> T
     where T.RawValue == String {
         let text = try LayoutReader.string(group, name, path: path)
         guard let value = T(rawValue: text) else {
             let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-            throw LayoutError.badAttribute(path: path, object: group.fullName, attribute: name, reason: "'\(text)' is not one of \(allowed)")
+            throw LayoutError.badAttribute(
+                path: path, object: group.fullName, attribute: name, reason: "'\(text)' is not one of \(allowed)")
         }
         return value
     }
@@ -436,7 +459,8 @@ extension LDVCArchitecture {
     private static func flag(_ group: HDF5Group, _ name: String, path: String) throws -> Bool {
         let value = try LayoutReader.int(group, name, path: path)
         guard value == 0 || value == 1 else {
-            throw LayoutError.badAttribute(path: path, object: group.fullName, attribute: name, reason: "\(value) is not 0 or 1")
+            throw LayoutError.badAttribute(
+                path: path, object: group.fullName, attribute: name, reason: "\(value) is not 0 or 1")
         }
         return value == 1
     }
@@ -445,7 +469,8 @@ extension LDVCArchitecture {
         switch try group.attribute(name) {
         case .intArray(let values): return values.map { Int($0) }
         case .int(let value): return [Int(value)]
-        default: throw LayoutError.badAttribute(path: path, object: group.fullName, attribute: name, reason: "not integers")
+        default:
+            throw LayoutError.badAttribute(path: path, object: group.fullName, attribute: name, reason: "not integers")
         }
     }
 
@@ -454,10 +479,13 @@ extension LDVCArchitecture {
         switch try group.attribute(name) {
         case .doubleArray(let numbers): values = numbers
         case .intArray(let numbers): values = numbers.map(Double.init)
-        default: throw LayoutError.badAttribute(path: path, object: group.fullName, attribute: name, reason: "not numbers")
+        default:
+            throw LayoutError.badAttribute(path: path, object: group.fullName, attribute: name, reason: "not numbers")
         }
         guard values.count == count else {
-            throw LayoutError.badAttribute(path: path, object: group.fullName, attribute: name, reason: "\(values.count) values, expected \(count)")
+            throw LayoutError.badAttribute(
+                path: path, object: group.fullName, attribute: name, reason: "\(values.count) values, expected \(count)"
+            )
         }
         return values
     }

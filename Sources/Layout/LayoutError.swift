@@ -23,7 +23,8 @@ public enum LayoutError: Error, Equatable, CustomStringConvertible, Sendable {
         case .notALayoutFile(let path, let found):
             return "\(path): not an ldvc-swift layout file (\(found))"
         case .newerVersion(let path, let version, let supported):
-            return "\(path): layout version \(version) is newer than this tool understands (\(supported)); upgrade ldvc-convert"
+            return
+                "\(path): layout version \(version) is newer than this tool understands (\(supported)); upgrade ldvc-convert"
         case .missingAttribute(let path, let object, let attribute):
             return "\(path): '\(object)' lacks the required attribute '\(attribute)'"
         case .badAttribute(let path, let object, let attribute, let reason):

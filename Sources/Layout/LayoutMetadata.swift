@@ -25,10 +25,12 @@ public struct LayoutMetadata: Sendable, Equatable {
         }
     }
 
-    public init(formatVersion: Int = LayoutSchema.current.version, producer: String, sourceFile: String, sourceSize: Int,
-                sourceSHA256: String, sourceFormat: String, sourceConvention: String, sourceWrapper: String,
-                dtypePolicy: String, architectureSources: [String: String], droppedTensors: [DroppedTensor],
-                tiedTensors: [[String]]) {
+    public init(
+        formatVersion: Int = LayoutSchema.current.version, producer: String, sourceFile: String, sourceSize: Int,
+        sourceSHA256: String, sourceFormat: String, sourceConvention: String, sourceWrapper: String,
+        dtypePolicy: String, architectureSources: [String: String], droppedTensors: [DroppedTensor],
+        tiedTensors: [[String]]
+    ) {
         self.formatVersion = formatVersion
         self.producer = producer
         self.sourceFile = sourceFile

@@ -24,7 +24,9 @@ public final class LayoutReader: @unchecked Sendable {
         }
         guard format == schema.format else { throw .notALayoutFile(path: path, found: "format is '\(format)'") }
         let version = try Self.int(root, "format_version", path: path)
-        guard version <= schema.version else { throw .newerVersion(path: path, version: version, supported: schema.version) }
+        guard version <= schema.version else {
+            throw .newerVersion(path: path, version: version, supported: schema.version)
+        }
         for (name, spec) in schema.rootAttributes where spec.required && !root.hasAttribute(name) {
             throw .missingAttribute(path: path, object: "/", attribute: name)
         }
@@ -54,8 +56,10 @@ public final class LayoutReader: @unchecked Sendable {
                 let group = try root.group("vision")
                 vision = VisionArchitecture(
                     width: try Self.int(group, "width", path: path), layers: try Self.int(group, "layers", path: path),
-                    heads: try Self.int(group, "heads", path: path), patchSize: try Self.int(group, "patch_size", path: path),
-                    imageSize: try Self.int(group, "image_size", path: path), gridSize: try Self.int(group, "grid_size", path: path),
+                    heads: try Self.int(group, "heads", path: path),
+                    patchSize: try Self.int(group, "patch_size", path: path),
+                    imageSize: try Self.int(group, "image_size", path: path),
+                    gridSize: try Self.int(group, "grid_size", path: path),
                     mlpWidth: try Self.int(group, "mlp_width", path: path),
                     layerNormEps: try Self.double(group, "layer_norm_eps", path: path),
                     activation: try Self.activation(group, path: path))
@@ -64,8 +68,10 @@ public final class LayoutReader: @unchecked Sendable {
                 let group = try root.group("text")
                 text = TextArchitecture(
                     width: try Self.int(group, "width", path: path), layers: try Self.int(group, "layers", path: path),
-                    heads: try Self.int(group, "heads", path: path), contextLength: try Self.int(group, "context_length", path: path),
-                    vocabSize: try Self.int(group, "vocab_size", path: path), mlpWidth: try Self.int(group, "mlp_width", path: path),
+                    heads: try Self.int(group, "heads", path: path),
+                    contextLength: try Self.int(group, "context_length", path: path),
+                    vocabSize: try Self.int(group, "vocab_size", path: path),
+                    mlpWidth: try Self.int(group, "mlp_width", path: path),
                     layerNormEps: try Self.double(group, "layer_norm_eps", path: path),
                     activation: try Self.activation(group, path: path))
             }
@@ -94,7 +100,9 @@ public final class LayoutReader: @unchecked Sendable {
     /// The stored tensor widened to f32, after checking its shape.
     public func floats(_ name: String, shape: [Int]) throws(LayoutError) -> [Float] {
         let data = try dataset(name)
-        guard data.shape == shape else { throw .tensorShape(path: path, name: name, expected: shape, actual: data.shape) }
+        guard data.shape == shape else {
+            throw .tensorShape(path: path, name: name, expected: shape, actual: data.shape)
+        }
         do { return try data.readFloats() } catch { throw .hdf5(error) }
     }
 
@@ -106,12 +114,14 @@ public final class LayoutReader: @unchecked Sendable {
         let data = try dataset(name)
         do {
             var extra: [String: String] = [:]
-            for attribute in try data.attributeNames() where !["source_name", "transform", "source_dtype", "dtype"].contains(attribute) {
+            for attribute in try data.attributeNames()
+            where !["source_name", "transform", "source_dtype", "dtype"].contains(attribute) {
                 if case .string(let value) = try data.attribute(attribute) { extra[attribute] = value }
             }
-            let provenance = TensorProvenance(sourceName: try data.stringAttribute("source_name"),
-                                              transform: try data.stringAttribute("transform"),
-                                              sourceDType: try data.stringAttribute("source_dtype"), extra: extra)
+            let provenance = TensorProvenance(
+                sourceName: try data.stringAttribute("source_name"),
+                transform: try data.stringAttribute("transform"),
+                sourceDType: try data.stringAttribute("source_dtype"), extra: extra)
             return (provenance, data.dtype)
         } catch {
             throw .hdf5(error)
@@ -142,11 +152,15 @@ public final class LayoutReader: @unchecked Sendable {
         do {
             var group = root
             for component in components.dropLast() {
-                guard group.contains(component), try group.kind(of: component) == .group else { throw LayoutError.missingTensor(path: path, name: name) }
+                guard group.contains(component), try group.kind(of: component) == .group else {
+                    throw LayoutError.missingTensor(path: path, name: name)
+                }
                 group = try group.group(component)
             }
             let leaf = components[components.count - 1]
-            guard group.contains(leaf), try group.kind(of: leaf) == .dataset else { throw LayoutError.missingTensor(path: path, name: name) }
+            guard group.contains(leaf), try group.kind(of: leaf) == .dataset else {
+                throw LayoutError.missingTensor(path: path, name: name)
+            }
             return try group.dataset(leaf)
         } catch let error as LayoutError {
             throw error
@@ -157,7 +171,9 @@ public final class LayoutReader: @unchecked Sendable {
         }
     }
 
-    static func jsonAttribute<T: Decodable>(_ object: any HDF5Object, _ name: String, as type: T.Type, path: String) throws(LayoutError) -> T {
+    static func jsonAttribute<T: Decodable>(_ object: any HDF5Object, _ name: String, as type: T.Type, path: String)
+        throws(LayoutError) -> T
+    {
         let text = try string(object, name, path: path)
         guard let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
             throw .badAttribute(path: path, object: object.fullName, attribute: name, reason: "not the expected JSON")
@@ -166,21 +182,27 @@ public final class LayoutReader: @unchecked Sendable {
     }
 
     static func string(_ object: any HDF5Object, _ name: String, path: String) throws(LayoutError) -> String {
-        guard object.hasAttribute(name) else { throw .missingAttribute(path: path, object: object.fullName, attribute: name) }
+        guard object.hasAttribute(name) else {
+            throw .missingAttribute(path: path, object: object.fullName, attribute: name)
+        }
         do { return try object.stringAttribute(name) } catch {
             throw .badAttribute(path: path, object: object.fullName, attribute: name, reason: "not a string")
         }
     }
 
     static func int(_ object: any HDF5Object, _ name: String, path: String) throws(LayoutError) -> Int {
-        guard object.hasAttribute(name) else { throw .missingAttribute(path: path, object: object.fullName, attribute: name) }
+        guard object.hasAttribute(name) else {
+            throw .missingAttribute(path: path, object: object.fullName, attribute: name)
+        }
         do { return Int(try object.intAttribute(name)) } catch {
             throw .badAttribute(path: path, object: object.fullName, attribute: name, reason: "not an integer")
         }
     }
 
     static func double(_ object: any HDF5Object, _ name: String, path: String) throws(LayoutError) -> Double {
-        guard object.hasAttribute(name) else { throw .missingAttribute(path: path, object: object.fullName, attribute: name) }
+        guard object.hasAttribute(name) else {
+            throw .missingAttribute(path: path, object: object.fullName, attribute: name)
+        }
         do { return try object.doubleAttribute(name) } catch {
             throw .badAttribute(path: path, object: object.fullName, attribute: name, reason: "not a number")
         }
@@ -189,7 +211,8 @@ public final class LayoutReader: @unchecked Sendable {
     static func activation(_ object: any HDF5Object, path: String) throws(LayoutError) -> Activation {
         let value = try string(object, "activation", path: path)
         guard let activation = Activation(rawValue: value) else {
-            throw .badAttribute(path: path, object: object.fullName, attribute: "activation", reason: "unknown activation '\(value)'")
+            throw .badAttribute(
+                path: path, object: object.fullName, attribute: "activation", reason: "unknown activation '\(value)'")
         }
         return activation
     }

@@ -116,14 +116,18 @@ public struct LayoutSchema: Sendable {
             } else if let group = spec.group, architecture.value(ofSymbol: "\(group).width") == nil {
                 continue
             }
-            let shape = try spec.shape.map { term throws(LayoutError) in try Self.evaluate(term, architecture: architecture, tensor: spec.name) }
+            let shape = try spec.shape.map { term throws(LayoutError) in
+                try Self.evaluate(term, architecture: architecture, tensor: spec.name)
+            }
             if let repeatSymbol = spec.repeatCount {
                 guard let count = architecture.value(ofSymbol: repeatSymbol) else {
                     throw .schema(reason: "unknown repeat symbol '\(repeatSymbol)' for \(spec.name)")
                 }
                 for index in 0..<count {
-                    result.append(ExpectedTensor(name: spec.name.replacingOccurrences(of: "{i}", with: String(index)),
-                                                 shape: shape, optional: spec.optional))
+                    result.append(
+                        ExpectedTensor(
+                            name: spec.name.replacingOccurrences(of: "{i}", with: String(index)),
+                            shape: shape, optional: spec.optional))
                 }
             } else {
                 result.append(ExpectedTensor(name: spec.name, shape: shape, optional: spec.optional))

@@ -74,7 +74,9 @@ public final class LayoutWriter: @unchecked Sendable {
 
     /// Creates the dataset for canonical tensor `name` with its provenance attributes; the caller
     /// writes its bytes (whole or by rows) into the returned dataset.
-    public func createTensor(_ name: String, dtype: DType, shape: [Int], provenance: TensorProvenance) throws(LayoutError) -> HDF5Dataset {
+    public func createTensor(_ name: String, dtype: DType, shape: [Int], provenance: TensorProvenance)
+        throws(LayoutError) -> HDF5Dataset
+    {
         try CanonicalName.validate(name)
         guard written[name] == nil else { throw .invalidName(name: name, reason: "written twice") }
         let components = name.split(separator: ".").map(String.init)
@@ -103,7 +105,9 @@ public final class LayoutWriter: @unchecked Sendable {
 
     /// Sets extra attributes on the group of dotted name `group` (created if needed), e.g. how the
     /// prompts of `prompts.text` were initialised (`PromptInitialization`).
-    public func setAttributes(_ attributes: [(name: String, value: HDF5AttributeValue)], onGroup group: String) throws(LayoutError) {
+    public func setAttributes(_ attributes: [(name: String, value: HDF5AttributeValue)], onGroup group: String)
+        throws(LayoutError)
+    {
         do {
             let target = try groupCreatingIfNeeded(group.split(separator: ".").map(String.init))
             for (name, value) in attributes { try target.setAttribute(name, value) }
@@ -150,7 +154,9 @@ public final class LayoutWriter: @unchecked Sendable {
                 if tensor.optional { continue }
                 throw .missingTensor(path: path, name: tensor.name)
             }
-            guard shape == tensor.shape else { throw .tensorShape(path: path, name: tensor.name, expected: tensor.shape, actual: shape) }
+            guard shape == tensor.shape else {
+                throw .tensorShape(path: path, name: tensor.name, expected: tensor.shape, actual: shape)
+            }
         }
         for name in written.keys where !expectedNames.contains(name) {
             throw .schema(reason: "\(path): tensor '\(name)' is not part of layout version \(schema.version)")
@@ -158,7 +164,9 @@ public final class LayoutWriter: @unchecked Sendable {
     }
 
     private func groupCreatingIfNeeded(_ components: [String]) throws(HDF5Error) -> HDF5Group {
-        guard var current = root else { throw .callFailed(path: path, operation: "write", detail: "the writer is closed") }
+        guard var current = root else {
+            throw .callFailed(path: path, operation: "write", detail: "the writer is closed")
+        }
         var key = ""
         for component in components {
             key += "/" + component

@@ -46,9 +46,10 @@ public struct NameMap: Sendable {
         }
         let (template, index) = Self.template(of: sourceKey)
         if let rules = rulesBySource[template] {
-            return .mapped(rules.map { rule in
-                Target(canonical: Self.expand(rule.canonical, index), transform: rule.transform, blockIndex: index)
-            })
+            return .mapped(
+                rules.map { rule in
+                    Target(canonical: Self.expand(rule.canonical, index), transform: rule.transform, blockIndex: index)
+                })
         }
         if let drop = dropBySource[template] { return .dropped(reason: drop.reason) }
         return .unknown
@@ -65,7 +66,8 @@ public struct NameMap: Sendable {
     /// Replaces the first all-digit path component with `{i}` and returns its value.
     static func template(of key: String) -> (template: String, index: Int?) {
         var components = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        for position in components.indices where !components[position].isEmpty && components[position].allSatisfy(\.isASCIIDigit) {
+        for position in components.indices
+        where !components[position].isEmpty && components[position].allSatisfy(\.isASCIIDigit) {
             // Leading zeros ("07") are not a block index any converter writes; keep them unmatched.
             guard let value = Int(components[position]), String(value) == components[position] else { break }
             components[position] = "{i}"

@@ -28,8 +28,10 @@ public struct PromptInitialization: Sendable, Equatable {
     /// File the values came from (imported).
     public var source: String?
 
-    public init(method: Method, seed: Int? = nil, template: String? = nil, tokenIDs: [Int]? = nil, positions: [Int]? = nil,
-                scale: Double? = nil, source: String? = nil) {
+    public init(
+        method: Method, seed: Int? = nil, template: String? = nil, tokenIDs: [Int]? = nil, positions: [Int]? = nil,
+        scale: Double? = nil, source: String? = nil
+    ) {
         self.method = method
         self.seed = seed
         self.template = template
@@ -56,8 +58,9 @@ public struct PromptInitialization: Sendable, Equatable {
         guard group.hasAttribute("init_method") else { return nil }
         let text = try LayoutReader.string(group, "init_method", path: path)
         guard let method = Method(rawValue: text) else {
-            throw .badAttribute(path: path, object: group.fullName, attribute: "init_method",
-                                reason: "'\(text)' is not one of \(Method.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .badAttribute(
+                path: path, object: group.fullName, attribute: "init_method",
+                reason: "'\(text)' is not one of \(Method.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         func integers(_ name: String) throws(LayoutError) -> [Int]? {
             guard group.hasAttribute(name) else { return nil }
@@ -76,7 +79,8 @@ public struct PromptInitialization: Sendable, Equatable {
         return PromptInitialization(
             method: method,
             seed: group.hasAttribute("init_seed") ? try LayoutReader.int(group, "init_seed", path: path) : nil,
-            template: group.hasAttribute("init_template") ? try LayoutReader.string(group, "init_template", path: path) : nil,
+            template: group.hasAttribute("init_template")
+                ? try LayoutReader.string(group, "init_template", path: path) : nil,
             tokenIDs: try integers("init_token_ids"), positions: try integers("init_positions"),
             scale: group.hasAttribute(scaleName) ? try LayoutReader.double(group, scaleName, path: path) : nil,
             source: group.hasAttribute("init_source") ? try LayoutReader.string(group, "init_source", path: path) : nil)

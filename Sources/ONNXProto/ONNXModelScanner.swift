@@ -18,7 +18,8 @@ public enum ONNXModelScanner {
     static let nodeAttribute = 5
     static let attributeTensor = 5, attributeGraph = 6, attributeTensors = 10, attributeGraphs = 11
 
-    public static func scan(_ source: WireByteSource, limits: ONNXScanLimits = ONNXScanLimits()) throws -> ONNXModelScan {
+    public static func scan(_ source: WireByteSource, limits: ONNXScanLimits = ONNXScanLimits()) throws -> ONNXModelScan
+    {
         var cursor = WireCursor(source: source, start: 0, end: source.byteCount, context: "the model")
         var scan = ONNXModelScan()
         var headerBytes: [UInt8] = []
@@ -27,13 +28,18 @@ public enum ONNXModelScanner {
             switch field.number {
             case modelGraph:
                 guard field.wireType == .lengthDelimited else { throw wrongType(field, "ModelProto.graph") }
-                guard !sawGraph else { throw ONNXProtoError.malformed(offset: field.tagOffset, reason: "the model has two graph fields") }
+                guard !sawGraph else {
+                    throw ONNXProtoError.malformed(offset: field.tagOffset, reason: "the model has two graph fields")
+                }
                 sawGraph = true
                 try scanGraph(cursor.cursor(over: field, context: "the graph"), limits: limits, into: &scan)
             case modelTrainingInfo: scan.trainingInfoCount += 1
             case modelFunctions: scan.functionCount += 1
             case let number where modelHeaderFields.contains(number):
-                let payload = field.wireType == .lengthDelimited ? try cursor.payload(of: field, limit: limits.maxMessageBytes, message: "model field \(number)") : nil
+                let payload =
+                    field.wireType == .lengthDelimited
+                    ? try cursor.payload(of: field, limit: limits.maxMessageBytes, message: "model field \(number)")
+                    : nil
                 try WireEncoder.append(field, payload: payload, from: cursor, into: &headerBytes)
             default: continue  // fields outside the subset (device configurations, future fields)
             }
@@ -50,18 +56,26 @@ public enum ONNXModelScanner {
             case graphNode:
                 guard field.wireType == .lengthDelimited else { throw wrongType(field, "GraphProto.node") }
                 guard scan.nodes.count < limits.maxNodes else {
-                    throw ONNXProtoError.tooLarge(message: "graph", offset: field.tagOffset, byteCount: scan.nodes.count + 1, maximum: limits.maxNodes)
+                    throw ONNXProtoError.tooLarge(
+                        message: "graph", offset: field.tagOffset, byteCount: scan.nodes.count + 1,
+                        maximum: limits.maxNodes)
                 }
-                scan.nodes.append(try node(cursor.cursor(over: field, context: "node #\(scan.nodes.count)"), limits: limits))
+                scan.nodes.append(
+                    try node(cursor.cursor(over: field, context: "node #\(scan.nodes.count)"), limits: limits))
             case graphInitializer:
                 guard field.wireType == .lengthDelimited else { throw wrongType(field, "GraphProto.initializer") }
                 guard scan.initializers.count < limits.maxInitializers else {
-                    throw ONNXProtoError.tooLarge(message: "initializer list", offset: field.tagOffset, byteCount: scan.initializers.count + 1, maximum: limits.maxInitializers)
+                    throw ONNXProtoError.tooLarge(
+                        message: "initializer list", offset: field.tagOffset, byteCount: scan.initializers.count + 1,
+                        maximum: limits.maxInitializers)
                 }
-                scan.initializers.append(try tensor(cursor.cursor(over: field, context: "initializer #\(scan.initializers.count)"), limits: limits))
+                scan.initializers.append(
+                    try tensor(
+                        cursor.cursor(over: field, context: "initializer #\(scan.initializers.count)"), limits: limits))
             case graphInput, graphOutput:
                 guard field.wireType == .lengthDelimited else { throw wrongType(field, "GraphProto input/output") }
-                let bytes = try cursor.payload(of: field, limit: limits.maxMessageBytes, message: "graph input or output")
+                let bytes = try cursor.payload(
+                    of: field, limit: limits.maxMessageBytes, message: "graph input or output")
                 let name = try ProtobufCDecoder.valueInfoName(bytes, offset: field.valueOffset)
                 if field.number == graphInput { scan.inputs.append(name) } else { scan.outputs.append(name) }
             case graphName:
@@ -81,11 +95,15 @@ public enum ONNXModelScanner {
         var dataFields: [ONNXDataField] = []
         while let field = try cursor.nextField() {
             if tensorDataFields.contains(field.number) {
-                dataFields.append(ONNXDataField(number: field.number, wireType: field.wireType, offset: field.valueOffset,
-                                                length: field.valueLength, scalar: field.scalar))
+                dataFields.append(
+                    ONNXDataField(
+                        number: field.number, wireType: field.wireType, offset: field.valueOffset,
+                        length: field.valueLength, scalar: field.scalar))
             } else if tensorMetadataFields.contains(field.number) {
-                let payload = field.wireType == .lengthDelimited
-                    ? try cursor.payload(of: field, limit: limits.maxMessageBytes, message: "tensor field \(field.number)") : nil
+                let payload =
+                    field.wireType == .lengthDelimited
+                    ? try cursor.payload(
+                        of: field, limit: limits.maxMessageBytes, message: "tensor field \(field.number)") : nil
                 try WireEncoder.append(field, payload: payload, from: cursor, into: &metadata)
             }
         }
@@ -116,10 +134,12 @@ public enum ONNXModelScanner {
                 switch inner.number {
                 case attributeTensor:
                     guard inner.wireType == .lengthDelimited else { throw wrongType(inner, "AttributeProto.t") }
-                    entry.tensor = try tensor(attribute.cursor(over: inner, context: "a tensor attribute"), limits: limits)
+                    entry.tensor = try tensor(
+                        attribute.cursor(over: inner, context: "a tensor attribute"), limits: limits)
                 case attributeTensors:
                     guard inner.wireType == .lengthDelimited else { throw wrongType(inner, "AttributeProto.tensors") }
-                    entry.tensors.append(try tensor(attribute.cursor(over: inner, context: "a tensor attribute"), limits: limits))
+                    entry.tensors.append(
+                        try tensor(attribute.cursor(over: inner, context: "a tensor attribute"), limits: limits))
                 case attributeGraph, attributeGraphs:
                     entry.hasSubgraph = true
                 default:
@@ -128,16 +148,20 @@ public enum ONNXModelScanner {
             }
             tensorsByAttribute.append(entry)
             guard kept.count <= limits.maxMessageBytes else {
-                throw ONNXProtoError.tooLarge(message: "attribute", offset: field.tagOffset, byteCount: kept.count, maximum: limits.maxMessageBytes)
+                throw ONNXProtoError.tooLarge(
+                    message: "attribute", offset: field.tagOffset, byteCount: kept.count,
+                    maximum: limits.maxMessageBytes)
             }
             try WireEncoder.append(field, payload: kept, from: cursor, into: &stripped)
         }
         guard stripped.count <= limits.maxMessageBytes else {
-            throw ONNXProtoError.tooLarge(message: "node", offset: region.position, byteCount: stripped.count, maximum: limits.maxMessageBytes)
+            throw ONNXProtoError.tooLarge(
+                message: "node", offset: region.position, byteCount: stripped.count, maximum: limits.maxMessageBytes)
         }
         var node = try ProtobufCDecoder.node(stripped, offset: region.position)
         guard node.attributes.count == tensorsByAttribute.count else {
-            throw ONNXProtoError.undecodable(message: "node", offset: region.position, byteCount: region.end - region.position)
+            throw ONNXProtoError.undecodable(
+                message: "node", offset: region.position, byteCount: region.end - region.position)
         }
         for (index, entry) in tensorsByAttribute.enumerated() {
             node.attributes[index].tensor = entry.tensor
@@ -148,9 +172,13 @@ public enum ONNXModelScanner {
     }
 
     /// Re-encodes one field, reading its payload only after checking it against the limit.
-    private static func append(_ field: WireField, from cursor: WireCursor, into bytes: inout [UInt8], limits: ONNXScanLimits) throws {
-        let payload = field.wireType == .lengthDelimited
-            ? try cursor.payload(of: field, limit: limits.maxMessageBytes, message: "field \(field.number) of \(cursor.context)") : nil
+    private static func append(
+        _ field: WireField, from cursor: WireCursor, into bytes: inout [UInt8], limits: ONNXScanLimits
+    ) throws {
+        let payload =
+            field.wireType == .lengthDelimited
+            ? try cursor.payload(
+                of: field, limit: limits.maxMessageBytes, message: "field \(field.number) of \(cursor.context)") : nil
         try WireEncoder.append(field, payload: payload, from: cursor, into: &bytes)
     }
 

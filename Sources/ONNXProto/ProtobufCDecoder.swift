@@ -6,7 +6,9 @@ internal import CProtobufC
 /// out beforehand), copies what is needed into Swift values, and frees the C message.
 enum ProtobufCDecoder {
     static func modelHeader(_ bytes: [UInt8], offset: Int) throws -> ONNXModelHeader {
-        try unpack(bytes, offset: offset, message: "model header", onnx__model_proto__unpack, onnx__model_proto__free_unpacked) { model in
+        try unpack(
+            bytes, offset: offset, message: "model header", onnx__model_proto__unpack, onnx__model_proto__free_unpacked
+        ) { model in
             var header = ONNXModelHeader()
             if model.has_ir_version != 0 { header.irVersion = model.ir_version }
             header.producerName = string(model.producer_name)
@@ -15,7 +17,8 @@ enum ProtobufCDecoder {
             if model.has_model_version != 0 { header.modelVersion = model.model_version }
             for index in 0..<model.n_opset_import {
                 guard let opset = model.opset_import[index]?.pointee else { continue }
-                header.opsets.append(ONNXOpset(domain: string(opset.domain), version: opset.has_version != 0 ? opset.version : 0))
+                header.opsets.append(
+                    ONNXOpset(domain: string(opset.domain), version: opset.has_version != 0 ? opset.version : 0))
             }
             header.metadata = pairs(model.metadata_props, count: model.n_metadata_props)
             return header
@@ -24,7 +27,9 @@ enum ProtobufCDecoder {
 
     /// A TensorProto whose element fields have been removed.
     static func tensorMetadata(_ bytes: [UInt8], offset: Int) throws -> ONNXTensorScan {
-        try unpack(bytes, offset: offset, message: "tensor", onnx__tensor_proto__unpack, onnx__tensor_proto__free_unpacked) { tensor in
+        try unpack(
+            bytes, offset: offset, message: "tensor", onnx__tensor_proto__unpack, onnx__tensor_proto__free_unpacked
+        ) { tensor in
             var scan = ONNXTensorScan()
             scan.name = string(tensor.name)
             if tensor.has_data_type != 0 { scan.dataType = tensor.data_type }
@@ -38,7 +43,8 @@ enum ProtobufCDecoder {
 
     /// A NodeProto whose tensor and subgraph attributes have been removed.
     static func node(_ bytes: [UInt8], offset: Int) throws -> ONNXNode {
-        try unpack(bytes, offset: offset, message: "node", onnx__node_proto__unpack, onnx__node_proto__free_unpacked) { node in
+        try unpack(bytes, offset: offset, message: "node", onnx__node_proto__unpack, onnx__node_proto__free_unpacked) {
+            node in
             var result = ONNXNode()
             result.name = string(node.name)
             result.opType = string(node.op_type)
@@ -64,19 +70,26 @@ enum ProtobufCDecoder {
     }
 
     static func valueInfoName(_ bytes: [UInt8], offset: Int) throws -> String {
-        try unpack(bytes, offset: offset, message: "value info", onnx__value_info_proto__unpack, onnx__value_info_proto__free_unpacked) {
+        try unpack(
+            bytes, offset: offset, message: "value info", onnx__value_info_proto__unpack,
+            onnx__value_info_proto__free_unpacked
+        ) {
             string($0.name)
         }
     }
 
     private static func unpack<Message, Result>(
         _ bytes: [UInt8], offset: Int, message: String,
-        _ unpack: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<Message>?,
+        _ unpack: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<
+            Message
+        >?,
         _ free: (UnsafeMutablePointer<Message>?, UnsafeMutablePointer<ProtobufCAllocator>?) -> Void,
         _ body: (Message) -> Result
     ) throws -> Result {
         let unpacked = bytes.withUnsafeBufferPointer { unpack(nil, $0.count, $0.baseAddress) }
-        guard let unpacked else { throw ONNXProtoError.undecodable(message: message, offset: offset, byteCount: bytes.count) }
+        guard let unpacked else {
+            throw ONNXProtoError.undecodable(message: message, offset: offset, byteCount: bytes.count)
+        }
         defer { free(unpacked, nil) }
         return body(unpacked.pointee)
     }
@@ -91,7 +104,9 @@ enum ProtobufCDecoder {
         return Array(UnsafeBufferPointer(start: pointer, count: data.len))
     }
 
-    private static func pairs(_ entries: UnsafeMutablePointer<UnsafeMutablePointer<Onnx__StringStringEntryProto>?>?, count: Int) -> [ONNXStringPair] {
+    private static func pairs(
+        _ entries: UnsafeMutablePointer<UnsafeMutablePointer<Onnx__StringStringEntryProto>?>?, count: Int
+    ) -> [ONNXStringPair] {
         guard let entries else { return [] }
         return (0..<count).compactMap { index in
             entries[index].map { ONNXStringPair(key: string($0.pointee.key), value: string($0.pointee.value)) }

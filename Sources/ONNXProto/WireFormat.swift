@@ -21,7 +21,8 @@ public struct WireBuffer: WireByteSource {
     public func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws {
         let start = offset - baseOffset
         guard start >= 0, count >= 0, start + count <= bytes.count else {
-            throw ONNXProtoError.truncated(offset: offset, detail: "needs \(count) bytes, the data ends at byte \(byteCount)")
+            throw ONNXProtoError.truncated(
+                offset: offset, detail: "needs \(count) bytes, the data ends at byte \(byteCount)")
         }
         buffer = Array(bytes[start..<(start + count)])
     }
@@ -103,7 +104,9 @@ public struct WireCursor {
         var value: UInt64 = 0
         for index in 0..<10 {
             let byte = try byte()
-            if index == 9 && byte > 1 { throw ONNXProtoError.malformed(offset: start, reason: "a varint overflows 64 bits") }
+            if index == 9 && byte > 1 {
+                throw ONNXProtoError.malformed(offset: start, reason: "a varint overflows 64 bits")
+            }
             value |= UInt64(byte & 0x7F) << (7 * UInt64(index))
             if byte & 0x80 == 0 { return value }
         }
@@ -121,32 +124,37 @@ public struct WireCursor {
             throw ONNXProtoError.malformed(offset: tagOffset, reason: "field number \(number) in \(context)")
         }
         guard let wireType = WireType(rawValue: Int(tag & 7)) else {
-            let kind = tag & 7 == 3 || tag & 7 == 4 ? "a group (deprecated, never written by ONNX)" : "wire type \(tag & 7)"
+            let kind =
+                tag & 7 == 3 || tag & 7 == 4 ? "a group (deprecated, never written by ONNX)" : "wire type \(tag & 7)"
             throw ONNXProtoError.malformed(offset: tagOffset, reason: "\(kind) for field \(number) of \(context)")
         }
         let valueOffset = position
         switch wireType {
         case .varint:
             let value = try varint()
-            return WireField(number: Int(number), wireType: wireType, tagOffset: tagOffset, valueOffset: valueOffset,
-                             valueLength: position - valueOffset, scalar: value)
+            return WireField(
+                number: Int(number), wireType: wireType, tagOffset: tagOffset, valueOffset: valueOffset,
+                valueLength: position - valueOffset, scalar: value)
         case .fixed64, .fixed32:
             let width = wireType == .fixed64 ? 8 : 4
             var bits: UInt64 = 0
             for index in 0..<width { bits |= UInt64(try byte()) << (8 * UInt64(index)) }
-            return WireField(number: Int(number), wireType: wireType, tagOffset: tagOffset, valueOffset: valueOffset,
-                             valueLength: width, scalar: bits)
+            return WireField(
+                number: Int(number), wireType: wireType, tagOffset: tagOffset, valueOffset: valueOffset,
+                valueLength: width, scalar: bits)
         case .lengthDelimited:
             let length = try varint()
             let payloadOffset = position
             guard length <= UInt64(end - payloadOffset) else {
-                let detail = "field \(number) of \(context) at byte \(tagOffset) claims \(length) bytes, but only \(end - payloadOffset) remain"
+                let detail =
+                    "field \(number) of \(context) at byte \(tagOffset) claims \(length) bytes, but only \(end - payloadOffset) remain"
                 if end >= source.byteCount { throw ONNXProtoError.truncated(offset: tagOffset, detail: detail) }
                 throw ONNXProtoError.malformed(offset: tagOffset, reason: detail)
             }
             position = payloadOffset + Int(length)
-            return WireField(number: Int(number), wireType: wireType, tagOffset: tagOffset, valueOffset: payloadOffset,
-                             valueLength: Int(length), scalar: 0)
+            return WireField(
+                number: Int(number), wireType: wireType, tagOffset: tagOffset, valueOffset: payloadOffset,
+                valueLength: Int(length), scalar: 0)
         }
     }
 
@@ -165,7 +173,8 @@ public struct WireCursor {
     /// The payload of a length-delimited field, refused if larger than `limit` before reading it.
     public func payload(of field: WireField, limit: Int, message: String) throws -> [UInt8] {
         guard field.valueLength <= limit else {
-            throw ONNXProtoError.tooLarge(message: message, offset: field.tagOffset, byteCount: field.valueLength, maximum: limit)
+            throw ONNXProtoError.tooLarge(
+                message: message, offset: field.tagOffset, byteCount: field.valueLength, maximum: limit)
         }
         return try bytes(at: field.valueOffset, count: field.valueLength)
     }
@@ -183,13 +192,17 @@ enum WireEncoder {
     }
 
     /// Appends `field` (read from `cursor`) re-encoded; the payload is copied for length-delimited fields.
-    static func append(_ field: WireField, payload: [UInt8]? = nil, from cursor: WireCursor, into bytes: inout [UInt8]) throws {
+    static func append(_ field: WireField, payload: [UInt8]? = nil, from cursor: WireCursor, into bytes: inout [UInt8])
+        throws
+    {
         varint(UInt64(field.number) << 3 | UInt64(field.wireType.rawValue), into: &bytes)
         switch field.wireType {
         case .varint:
             varint(field.scalar, into: &bytes)
         case .fixed32, .fixed64:
-            for index in 0..<field.valueLength { bytes.append(UInt8(truncatingIfNeeded: field.scalar >> (8 * UInt64(index)))) }
+            for index in 0..<field.valueLength {
+                bytes.append(UInt8(truncatingIfNeeded: field.scalar >> (8 * UInt64(index))))
+            }
         case .lengthDelimited:
             let body = try payload ?? cursor.bytes(at: field.valueOffset, count: field.valueLength)
             varint(UInt64(body.count), into: &bytes)
@@ -215,7 +228,8 @@ public enum WireScalars {
                 let byte = payload[index]
                 index += 1
                 guard shift < 64, !(shift == 63 && byte > 1) else {
-                    throw ONNXProtoError.malformed(offset: offset + index - 1, reason: "a packed varint overflows 64 bits")
+                    throw ONNXProtoError.malformed(
+                        offset: offset + index - 1, reason: "a packed varint overflows 64 bits")
                 }
                 value |= UInt64(byte & 0x7F) << shift
                 if byte & 0x80 == 0 { break }

@@ -1,6 +1,6 @@
 import Foundation
-public import Layout
 import HDF5
+public import Layout
 import TensorCore
 
 /// What to add to a model: visual prompts, language prompts, or both.
@@ -48,18 +48,23 @@ public enum PromptInjector {
         return url.deletingLastPathComponent().appendingPathComponent(stem + "-prompts.h5").path
     }
 
-    public static func inject(input: String, output: String?, request: PromptRequest, overwrite: Bool,
-                              producer: String) throws(PromptsError) -> PromptInjectionReport {
+    public static func inject(
+        input: String, output: String?, request: PromptRequest, overwrite: Bool,
+        producer: String
+    ) throws(PromptsError) -> PromptInjectionReport {
         let destination = output ?? defaultOutput(for: input)
         // Refuse a bad destination before computing anything.
         let atomic: AtomicOutput
-        do { atomic = try AtomicOutput(destination: destination, overwrite: overwrite, inputs: [input]) } catch { throw .layout(error) }
+        do { atomic = try AtomicOutput(destination: destination, overwrite: overwrite, inputs: [input]) } catch {
+            throw .layout(error)
+        }
         do throws(PromptsError) {
             let reader: LayoutReader
             do { reader = try LayoutReader(path: input) } catch { throw PromptsError.layout(error) }
             let (visual, text) = try makePrompts(reader: reader, request: request)
             try write(reader: reader, output: atomic, visual: visual, text: text, producer: producer)
-            return PromptInjectionReport(output: destination, visual: visual, text: text, warnings: text?.warnings ?? [])
+            return PromptInjectionReport(
+                output: destination, visual: visual, text: text, warnings: text?.warnings ?? [])
         } catch {
             atomic.discard()
             throw error
@@ -67,7 +72,9 @@ public enum PromptInjector {
     }
 
     /// Validates the request against the model and computes the prompt tensors.
-    static func makePrompts(reader: LayoutReader, request: PromptRequest) throws(PromptsError) -> (VisualPrompts?, TextPrompts?) {
+    static func makePrompts(reader: LayoutReader, request: PromptRequest) throws(PromptsError) -> (
+        VisualPrompts?, TextPrompts?
+    ) {
         let path = reader.path
         let existing = reader.architecture.ldvc
         guard request.visualTokens > 0 || request.textTokens > 0 else {
@@ -79,37 +86,52 @@ public enum PromptInjector {
             guard existing?.visionPrompts == nil else { throw .alreadyHasPrompts(path: path, group: "vision") }
             let deep = request.visualDeepLayers ?? vision.layers - 1
             guard request.visualTokens > 0, request.visualTokens <= 65_536 else {
-                throw .promptCount(path: path, reason: "\(request.visualTokens) visual prompt tokens per layer; use 1 … 65536")
+                throw .promptCount(
+                    path: path, reason: "\(request.visualTokens) visual prompt tokens per layer; use 1 … 65536")
             }
             guard (0..<vision.layers).contains(deep) else {
-                throw .promptCount(path: path, reason: "\(deep) deep visual prompt layers; the vision encoder's \(vision.layers) layers allow 0 … \(vision.layers - 1)")
+                throw .promptCount(
+                    path: path,
+                    reason:
+                        "\(deep) deep visual prompt layers; the vision encoder's \(vision.layers) layers allow 0 … \(vision.layers - 1)"
+                )
             }
-            visual = VisualPromptInitializer.initialize(tokens: request.visualTokens, deepLayers: deep, width: vision.width,
-                                                        patchSize: vision.patchSize, seed: request.seed)
+            visual = VisualPromptInitializer.initialize(
+                tokens: request.visualTokens, deepLayers: deep, width: vision.width,
+                patchSize: vision.patchSize, seed: request.seed)
         }
         var text: TextPrompts?
         if request.textTokens != 0 {
-            guard let textArchitecture = reader.architecture.text else { throw .missingTower(path: path, tower: "text") }
+            guard let textArchitecture = reader.architecture.text else {
+                throw .missingTower(path: path, tower: "text")
+            }
             guard existing?.textPrompts == nil else { throw .alreadyHasPrompts(path: path, group: "text") }
             switch request.textInitialization {
             case .template(let template):
-                text = try TextPromptInitializer.pretrain(reader: reader, template: template, tokens: request.textTokens,
-                                                          layers: request.textLayers, positions: request.positions)
+                text = try TextPromptInitializer.pretrain(
+                    reader: reader, template: template, tokens: request.textTokens,
+                    layers: request.textLayers, positions: request.positions)
             case .random:
                 guard request.positions == nil else {
-                    throw .positions(path: path, reason: "positions choose template hidden states; random initialisation has none")
+                    throw .positions(
+                        path: path, reason: "positions choose template hidden states; random initialisation has none")
                 }
-                text = try TextPromptInitializer.random(path: path, text: textArchitecture, tokens: request.textTokens,
-                                                        layers: request.textLayers, seed: request.seed)
+                text = try TextPromptInitializer.random(
+                    path: path, text: textArchitecture, tokens: request.textTokens,
+                    layers: request.textLayers, seed: request.seed)
             }
         } else if case .template = request.textInitialization {
-            throw .promptCount(path: path, reason: "a template initialises language prompts, but 0 language prompt tokens were requested")
+            throw .promptCount(
+                path: path,
+                reason: "a template initialises language prompts, but 0 language prompt tokens were requested")
         }
         return (visual, text)
     }
 
-    static func write(reader: LayoutReader, output: AtomicOutput, visual: VisualPrompts?, text: TextPrompts?,
-                      producer: String) throws(PromptsError) {
+    static func write(
+        reader: LayoutReader, output: AtomicOutput, visual: VisualPrompts?, text: TextPrompts?,
+        producer: String
+    ) throws(PromptsError) {
         var architecture = reader.architecture
         var ldvc = architecture.ldvc ?? LDVCArchitecture()
         if let visual { ldvc.visionPrompts = visual.architecture }
@@ -122,14 +144,20 @@ public enum PromptInjector {
         do {
             try LayoutCopy.copyTensors(from: reader, to: writer)
             let provenance = { (method: PromptInitialization.Method) in
-                TensorProvenance(sourceName: "(initialised: \(method.rawValue))", transform: "identity", sourceDType: DType.f32.rawValue)
+                TensorProvenance(
+                    sourceName: "(initialised: \(method.rawValue))", transform: "identity",
+                    sourceDType: DType.f32.rawValue)
             }
             if let visual {
-                for (name, tensor) in visual.tensors { try writer.write(name, tensor: tensor, provenance: provenance(visual.initialization.method)) }
+                for (name, tensor) in visual.tensors {
+                    try writer.write(name, tensor: tensor, provenance: provenance(visual.initialization.method))
+                }
                 try writer.setAttributes(visual.initialization.attributes, onGroup: "prompts.vision")
             }
             if let text {
-                try writer.write("prompts.text.embeddings", tensor: text.embeddings, provenance: provenance(text.initialization.method))
+                try writer.write(
+                    "prompts.text.embeddings", tensor: text.embeddings,
+                    provenance: provenance(text.initialization.method))
                 try writer.setAttributes(text.initialization.attributes, onGroup: "prompts.text")
             }
             try writer.writeMetadata(metadata, architecture: architecture)
@@ -143,7 +171,9 @@ public enum PromptInjector {
 
 /// Copies every tensor of a layout file, with its stored dtype and provenance attributes.
 public enum LayoutCopy {
-    public static func copyTensors(from reader: LayoutReader, to writer: LayoutWriter, skipping skipped: Set<String> = []) throws(LayoutError) {
+    public static func copyTensors(
+        from reader: LayoutReader, to writer: LayoutWriter, skipping skipped: Set<String> = []
+    ) throws(LayoutError) {
         for name in try reader.tensorNames() where !skipped.contains(name) {
             let (provenance, _) = try reader.provenance(of: name)
             try writer.write(name, tensor: try reader.tensor(name), provenance: provenance)

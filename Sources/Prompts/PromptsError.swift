@@ -30,15 +30,18 @@ public enum PromptsError: Error, Equatable, CustomStringConvertible, Sendable {
         case .runtime(let error): return error.description
         case .tokenizer(let path, let error): return "\(path): \(error)"
         case .emptyTemplate(let path):
-            return "\(path): the prompt template is empty; give the words whose embeddings start the language prompts, e.g. \"a photo of a\""
+            return
+                "\(path): the prompt template is empty; give the words whose embeddings start the language prompts, e.g. \"a photo of a\""
         case .templateTooLong(let path, let template, let tokens, let context):
-            return "\(path): the template \"\(template)\" needs \(tokens) positions with its start and end tokens; the text encoder's context holds \(context)"
+            return
+                "\(path): the template \"\(template)\" needs \(tokens) positions with its start and end tokens; the text encoder's context holds \(context)"
         case .promptCount(let path, let reason):
             return "\(path): \(reason)"
         case .positions(let path, let reason):
             return "\(path): prompt positions: \(reason)"
         case .missingTower(let path, let tower):
-            return "\(path): the model has no \(tower) encoder, which \(tower == "text" ? "language" : "visual") prompts need"
+            return
+                "\(path): the model has no \(tower) encoder, which \(tower == "text" ? "language" : "visual") prompts need"
         case .alreadyHasPrompts(let path, let group):
             return "\(path): the model already has /prompts/\(group); initialise from the plain CLIP file instead"
         }

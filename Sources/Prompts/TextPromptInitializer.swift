@@ -32,12 +32,16 @@ public enum TextPromptInitializer {
     public static func defaultPositions(tokens: Int) -> [Int] { Array(0..<tokens) }
 
     /// Hidden states of the pretrained text encoder in `reader` for `template`.
-    public static func pretrain(reader: LayoutReader, template: String, tokens: Int, layers: Int? = nil,
-                                positions: [Int]? = nil) throws(PromptsError) -> TextPrompts {
+    public static func pretrain(
+        reader: LayoutReader, template: String, tokens: Int, layers: Int? = nil,
+        positions: [Int]? = nil
+    ) throws(PromptsError) -> TextPrompts {
         let path = reader.path
         guard let text = reader.architecture.text else { throw .missingTower(path: path, tower: "text") }
         let layerCount = try checkCounts(path: path, text: text, tokens: tokens, layers: layers)
-        guard !template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyTemplate(path: path) }
+        guard !template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw .emptyTemplate(path: path)
+        }
         let tokenizer: CLIPTokenizer
         do { tokenizer = try CLIPTokenizer.bundled } catch { throw .tokenizer(path: path, error) }
         let words = tokenizer.encode(template).map(Int.init)
@@ -47,47 +51,58 @@ public enum TextPromptInitializer {
             throw .templateTooLong(path: path, template: template, tokens: ids.count, context: text.contextLength)
         }
         if let outside = ids.first(where: { $0 >= text.vocabSize }) {
-            throw .promptCount(path: path, reason: "the template's token id \(outside) is outside the model's vocabulary of \(text.vocabSize); "
-                               + "template initialisation needs CLIP's BPE vocabulary of \(CLIPTokenizer.vocabularySize)")
+            throw .promptCount(
+                path: path,
+                reason: "the template's token id \(outside) is outside the model's vocabulary of \(text.vocabSize); "
+                    + "template initialisation needs CLIP's BPE vocabulary of \(CLIPTokenizer.vocabularySize)")
         }
         var warnings: [String] = []
         let chosen: [Int]
         if let positions {
             guard positions.count == tokens else {
-                throw .positions(path: path, reason: "\(positions.count) positions for \(tokens) prompt tokens; give one per token")
+                throw .positions(
+                    path: path, reason: "\(positions.count) positions for \(tokens) prompt tokens; give one per token")
             }
             if let outside = positions.first(where: { $0 < 0 || $0 >= text.contextLength }) {
-                throw .positions(path: path, reason: "position \(outside) is outside the context of \(text.contextLength)")
+                throw .positions(
+                    path: path, reason: "position \(outside) is outside the context of \(text.contextLength)")
             }
             chosen = positions
         } else {
             chosen = defaultPositions(tokens: tokens)
             if ids.count != tokens {
-                let detail = ids.count > tokens
+                let detail =
+                    ids.count > tokens
                     ? "positions 0…\(tokens - 1) drop the last \(ids.count - tokens) (EOT included)"
                     : "positions \(ids.count)…\(tokens - 1) are padding after EOT"
-                warnings.append("\(path): the template \"\(template)\" gives \(ids.count) tokens with its start and end tokens, "
-                                + "not the \(tokens) prompt tokens; \(detail). Use a template of \(tokens - 2) tokens, or choose the positions (--positions)")
+                warnings.append(
+                    "\(path): the template \"\(template)\" gives \(ids.count) tokens with its start and end tokens, "
+                        + "not the \(tokens) prompt tokens; \(detail). Use a template of \(tokens - 2) tokens, or choose the positions (--positions)"
+                )
             }
         }
         // The zero padding of clip.tokenize, up to the last position needed.
         let sequence = ids + [Int](repeating: 0, count: max(0, (chosen.max() ?? 0) + 1 - ids.count))
         let rows: [[Float]]
         do {
-            rows = try TextTransformer.layerInputs(reader: reader, tokenIDs: sequence, positions: chosen, layers: layerCount)
+            rows = try TextTransformer.layerInputs(
+                reader: reader, tokenIDs: sequence, positions: chosen, layers: layerCount)
         } catch {
             throw .runtime(error)
         }
         return TextPrompts(
             embeddings: Tensor.packedFloats([layerCount, tokens, text.width], rows.flatMap { $0 }),
             architecture: TextPromptArchitecture(tokens: tokens, layers: layerCount),
-            initialization: PromptInitialization(method: .pretrain, template: template, tokenIDs: ids, positions: chosen),
+            initialization: PromptInitialization(
+                method: .pretrain, template: template, tokenIDs: ids, positions: chosen),
             warnings: warnings)
     }
 
     /// N(0, std²) values after `torch.manual_seed(seed)`, as `nn.init.normal_(torch.empty(L, N_t, W), std=std)`.
-    public static func random(path: String, text: TextArchitecture, tokens: Int, layers: Int? = nil, seed: UInt64,
-                              std: Double = randomStd) throws(PromptsError) -> TextPrompts {
+    public static func random(
+        path: String, text: TextArchitecture, tokens: Int, layers: Int? = nil, seed: UInt64,
+        std: Double = randomStd
+    ) throws(PromptsError) -> TextPrompts {
         let layerCount = try checkCounts(path: path, text: text, tokens: tokens, layers: layers)
         var generator = TorchGenerator(seed: seed)
         let values = generator.normal(count: layerCount * tokens * text.width, mean: 0, std: std)
@@ -99,14 +114,19 @@ public enum TextPromptInitializer {
 
     /// N_t must leave room for SOT before the prompt rows and EOT after them (rows 1 … N_t of the
     /// runtime's `[SOT, P×N_t, name, EOT]`); L must be 1 … the tower's layers.
-    static func checkCounts(path: String, text: TextArchitecture, tokens: Int, layers: Int?) throws(PromptsError) -> Int {
+    static func checkCounts(path: String, text: TextArchitecture, tokens: Int, layers: Int?) throws(PromptsError) -> Int
+    {
         guard tokens >= 1, tokens <= text.contextLength - 2 else {
-            throw .promptCount(path: path, reason: "\(tokens) language prompt tokens do not fit: the context of \(text.contextLength) holds at most "
-                               + "\(text.contextLength - 2) between the start and end tokens")
+            throw .promptCount(
+                path: path,
+                reason:
+                    "\(tokens) language prompt tokens do not fit: the context of \(text.contextLength) holds at most "
+                    + "\(text.contextLength - 2) between the start and end tokens")
         }
         let layerCount = layers ?? text.layers
         guard (1...text.layers).contains(layerCount) else {
-            throw .promptCount(path: path, reason: "\(layerCount) prompted text layers; the text encoder has \(text.layers)")
+            throw .promptCount(
+                path: path, reason: "\(layerCount) prompted text layers; the text encoder has \(text.layers)")
         }
         return layerCount
     }

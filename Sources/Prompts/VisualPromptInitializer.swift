@@ -21,8 +21,10 @@ public struct VisualPrompts: Sendable, Equatable {
     public var tensors: [(name: String, tensor: Tensor)] {
         var result = [("prompts.vision.embeddings", embeddings)]
         if let deepEmbeddings { result.append(("prompts.vision.deep_embeddings", deepEmbeddings)) }
-        result += [("prompts.vision.proj.weight", projectionWeight), ("prompts.vision.proj.bias", projectionBias),
-                   ("prompts.vision.norm.weight", normWeight), ("prompts.vision.norm.bias", normBias)]
+        result += [
+            ("prompts.vision.proj.weight", projectionWeight), ("prompts.vision.proj.bias", projectionBias),
+            ("prompts.vision.norm.weight", normWeight), ("prompts.vision.norm.bias", normBias),
+        ]
         return result
     }
 }
@@ -43,7 +45,9 @@ public enum VisualPromptInitializer {
     ///    "zero bias" is not in it);
     /// 4. `kaiming_normal_(weight, a=0, mode='fan_out')`: weight ~ N(0, 2/W), overwriting step 3's;
     /// 5. `prompt_norm` starts as the identity: weight 1, bias 0.
-    public static func initialize(tokens: Int, deepLayers: Int, width: Int, patchSize: Int, seed: UInt64) -> VisualPrompts {
+    public static func initialize(tokens: Int, deepLayers: Int, width: Int, patchSize: Int, seed: UInt64)
+        -> VisualPrompts
+    {
         var generator = TorchGenerator(seed: seed)
         let a = bound(patchSize: patchSize, width: width)
         let embeddings = generator.uniform(count: tokens * width, from: -a, to: a)
@@ -62,7 +66,8 @@ public enum VisualPromptInitializer {
             embeddings: tensor([1, tokens, width], embeddings),
             deepEmbeddings: deep.map { tensor([deepLayers, tokens, width], $0) },
             projectionWeight: tensor([width, width], weight), projectionBias: tensor([width], bias),
-            normWeight: tensor([width], [Float](repeating: 1, count: width)), normBias: tensor([width], [Float](repeating: 0, count: width)),
+            normWeight: tensor([width], [Float](repeating: 1, count: width)),
+            normBias: tensor([width], [Float](repeating: 0, count: width)),
             architecture: VisionPromptArchitecture(tokens: tokens, deepLayers: deepLayers),
             initialization: PromptInitialization(method: .vptUniform, seed: Int(seed), scale: a))
     }

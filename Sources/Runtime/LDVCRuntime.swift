@@ -43,21 +43,26 @@ public final class LDVCRuntime: @unchecked Sendable {
         let weights = WeightScope(reader: reader)
         let ldvc = architecture.ldvc
         if let visionArchitecture = architecture.vision {
-            vision = try VisionTransformer(weights, architecture: visionArchitecture, embedDim: architecture.embedDim,
-                                           prompts: ldvc?.visionPrompts)
+            vision = try VisionTransformer(
+                weights, architecture: visionArchitecture, embedDim: architecture.embedDim,
+                prompts: ldvc?.visionPrompts)
         } else {
             vision = nil
         }
         if let textArchitecture = architecture.text {
-            text = try TextTransformer(weights, architecture: textArchitecture, embedDim: architecture.embedDim, prompts: ldvc?.textPrompts)
+            text = try TextTransformer(
+                weights, architecture: textArchitecture, embedDim: architecture.embedDim, prompts: ldvc?.textPrompts)
         } else {
             text = nil
         }
         if let headArchitecture = ldvc?.head {
             guard let vision, vision.prompts != nil else {
-                throw .unsupportedArchitecture(path: path, reason: "a segmentation head needs the vision tower with visual prompts (ZegCLIP backbone)")
+                throw .unsupportedArchitecture(
+                    path: path,
+                    reason: "a segmentation head needs the vision tower with visual prompts (ZegCLIP backbone)")
             }
-            head = try SegmentationHead(weights.scoped("head"), architecture: headArchitecture, embedDim: architecture.embedDim, vision: vision)
+            head = try SegmentationHead(
+                weights.scoped("head"), architecture: headArchitecture, embedDim: architecture.embedDim, vision: vision)
         } else {
             head = nil
         }
@@ -70,7 +75,9 @@ public final class LDVCRuntime: @unchecked Sendable {
     /// Runs the vision tower on one normalised image.
     public func encodeImage(_ image: Image, taps: TapRecorder? = nil) throws(RuntimeError) -> VisionEncoding {
         guard let vision else { throw .missingPart(path: path, part: "vision") }
-        return try withWorkers { () throws(RuntimeError) in try vision.encode(image, keepLayers: head?.tapLayers ?? [], taps: taps) }
+        return try withWorkers { () throws(RuntimeError) in
+            try vision.encode(image, keepLayers: head?.tapLayers ?? [], taps: taps)
+        }
     }
 
     /// Runs `body` with this runtime's worker count bound for every kernel it calls.
@@ -82,13 +89,17 @@ public final class LDVCRuntime: @unchecked Sendable {
     /// L2-normalised text features `[prompts, E]` (ZegCLIP's `text_embedding`), one per token-id
     /// sequence. Features depend only on the tokens, so each sequence is computed once per runtime
     /// and served from a cache afterwards; `cache: false` or a recorder bypasses the cache.
-    public func encodeTexts(_ sequences: [[Int]], cache: Bool = true, taps: TapRecorder? = nil) throws(RuntimeError) -> Matrix {
+    public func encodeTexts(_ sequences: [[Int]], cache: Bool = true, taps: TapRecorder? = nil) throws(RuntimeError)
+        -> Matrix
+    {
         guard let text else { throw .missingPart(path: path, part: "text") }
         let embedDim = architecture.embedDim
         if taps != nil || !cache {
             var features = try withWorkers { () throws(RuntimeError) in try text.encode(sequences, taps: taps) }
             features.normalizeRows()
-            for row in 0..<features.rows { taps?.record("text.features", itemShape: [features.columns], values: features.row(row)) }
+            for row in 0..<features.rows {
+                taps?.record("text.features", itemShape: [features.columns], values: features.row(row))
+            }
             return features
         }
         cacheLock.lock()
@@ -114,7 +125,9 @@ public final class LDVCRuntime: @unchecked Sendable {
 
     /// Token ids of each class name put into `template` (`{}` = the name), with CLIP's BPE tokenizer,
     /// truncated to the text context like open_clip.
-    public func classTokens(_ names: [String], template: String? = nil, tokenizer: CLIPTokenizer? = nil) throws(RuntimeError) -> [[Int]] {
+    public func classTokens(_ names: [String], template: String? = nil, tokenizer: CLIPTokenizer? = nil)
+        throws(RuntimeError) -> [[Int]]
+    {
         guard let textArchitecture = architecture.text else { throw .missingPart(path: path, part: "text") }
         let template = template ?? classTemplate
         guard template.contains("{}") else {
@@ -123,36 +136,48 @@ public final class LDVCRuntime: @unchecked Sendable {
         do {
             let tokenizer = try tokenizer ?? CLIPTokenizer.bundled
             let texts = names.map { template.replacingOccurrences(of: "{}", with: $0) }
-            return try tokenizer.tokenize(texts, contextLength: textArchitecture.contextLength, truncate: true).map { $0.map(Int.init) }
+            return try tokenizer.tokenize(texts, contextLength: textArchitecture.contextLength, truncate: true).map {
+                $0.map(Int.init)
+            }
         } catch {
             throw .invalidInput(path: path, reason: "\(error)")
         }
     }
 
     /// Normalised class embeddings `[C, E]` for class names (`classTokens` then `encodeTexts`, cached).
-    public func encodeClassNames(_ names: [String], template: String? = nil, tokenizer: CLIPTokenizer? = nil) throws(RuntimeError) -> Matrix {
+    public func encodeClassNames(_ names: [String], template: String? = nil, tokenizer: CLIPTokenizer? = nil)
+        throws(RuntimeError) -> Matrix
+    {
         try encodeTexts(try classTokens(names, template: template, tokenizer: tokenizer))
     }
 
     /// Calibrated scores `[C, h, w]` for one crop (at most `crop_size` on each side).
     /// `classes` are normalised class embeddings `[C, E]`; `seenClasses` get the inductive offset.
-    public func segmentCrop(_ image: Image, classes: Matrix, seenClasses: Set<Int> = [], taps: TapRecorder? = nil) throws(RuntimeError) -> [Float] {
+    public func segmentCrop(_ image: Image, classes: Matrix, seenClasses: Set<Int> = [], taps: TapRecorder? = nil)
+        throws(RuntimeError) -> [Float]
+    {
         guard let head else { throw .missingPart(path: path, part: "head") }
         try checkClasses(classes)
         let encoding = try encodeImage(image, taps: taps)
         return try withWorkers { () throws(RuntimeError) in
-            try head.scores(encoding, classes: classes, seenClasses: seenClasses, cropHeight: image.height, cropWidth: image.width, taps: taps)
+            try head.scores(
+                encoding, classes: classes, seenClasses: seenClasses, cropHeight: image.height, cropWidth: image.width,
+                taps: taps)
         }
     }
 
     /// Sliding-window inference over a whole normalised image, then a bilinear resize to
     /// `outputSize` (the original image size) and argmax, as `slide_inference` with `rescale`.
-    public func segment(_ image: Image, classes: Matrix, seenClasses: Set<Int> = [], outputSize: (height: Int, width: Int)? = nil,
-                        taps: TapRecorder? = nil) throws(RuntimeError) -> Segmentation {
+    public func segment(
+        _ image: Image, classes: Matrix, seenClasses: Set<Int> = [], outputSize: (height: Int, width: Int)? = nil,
+        taps: TapRecorder? = nil
+    ) throws(RuntimeError) -> Segmentation {
         guard let head else { throw .missingPart(path: path, part: "head") }
         try checkClasses(classes)
         let classCount = classes.rows, plane = image.height * image.width
-        let tiling = SlidingWindow(height: image.height, width: image.width, crop: head.architecture.cropSize, stride: head.architecture.stride)
+        let tiling = SlidingWindow(
+            height: image.height, width: image.width, crop: head.architecture.cropSize, stride: head.architecture.stride
+        )
         var canvas = [Float](repeating: 0, count: classCount * plane)
         var counts = [Float](repeating: 0, count: plane)
         for window in tiling.windows {
@@ -162,7 +187,9 @@ public final class LDVCRuntime: @unchecked Sendable {
                 for x in 0..<window.width {
                     let pixel = (window.top + y) * image.width + window.left + x
                     counts[pixel] += 1
-                    for c in 0..<classCount { canvas[c * plane + pixel] += scores[(c * window.height + y) * window.width + x] }
+                    for c in 0..<classCount {
+                        canvas[c * plane + pixel] += scores[(c * window.height + y) * window.width + x]
+                    }
                 }
             }
         }
@@ -171,17 +198,23 @@ public final class LDVCRuntime: @unchecked Sendable {
         }
         taps?.record("slide.scores", itemShape: [classCount, image.height, image.width], values: canvas)
         let size = outputSize ?? (image.height, image.width)
-        let resized = Resize.bilinear(canvas, planes: classCount, inHeight: image.height, inWidth: image.width,
-                                      outHeight: size.height, outWidth: size.width)
+        let resized = Resize.bilinear(
+            canvas, planes: classCount, inHeight: image.height, inWidth: image.width,
+            outHeight: size.height, outWidth: size.width)
         let labels = SegmentationHead.argmax(resized, planes: classCount, count: size.height * size.width)
         taps?.record("slide.output_scores", itemShape: [classCount, size.height, size.width], values: resized)
         taps?.record("slide.segmentation", itemShape: [size.height, size.width], values: labels.map(Float.init))
-        return Segmentation(classCount: classCount, height: size.height, width: size.width, scores: resized, labels: labels)
+        return Segmentation(
+            classCount: classCount, height: size.height, width: size.width, scores: resized, labels: labels)
     }
 
     private func checkClasses(_ classes: Matrix) throws(RuntimeError) {
         guard classes.rows > 0, classes.columns == architecture.embedDim else {
-            throw .invalidInput(path: path, reason: "class embeddings are \(classes.rows)×\(classes.columns); the model needs C×\(architecture.embedDim)")
+            throw .invalidInput(
+                path: path,
+                reason:
+                    "class embeddings are \(classes.rows)×\(classes.columns); the model needs C×\(architecture.embedDim)"
+            )
         }
     }
 }

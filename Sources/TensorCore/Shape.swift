@@ -36,14 +36,20 @@ public enum Shape {
 
     /// The smallest storage length (in elements) that holds every element of a strided view,
     /// or an error if it cannot be computed without overflow. A view with a zero dimension needs none.
-    public static func requiredStorageElements(shape: [Int], strides: [Int], storageOffset: Int) throws(TensorError) -> Int {
+    public static func requiredStorageElements(shape: [Int], strides: [Int], storageOffset: Int) throws(TensorError)
+        -> Int
+    {
         guard shape.count == strides.count else { throw .rankMismatch(shape: shape, strides: strides) }
         if shape.contains(0) { return 0 }
-        if storageOffset < 0 { throw .viewOutOfBounds(shape: shape, strides: strides, storageOffset: storageOffset, storageElements: 0) }
+        if storageOffset < 0 {
+            throw .viewOutOfBounds(shape: shape, strides: strides, storageOffset: storageOffset, storageElements: 0)
+        }
         var last = storageOffset
         for (dimension, stride) in zip(shape, strides) {
             if dimension < 0 { throw .negativeDimension(shape: shape) }
-            if stride < 0 { throw .viewOutOfBounds(shape: shape, strides: strides, storageOffset: storageOffset, storageElements: 0) }
+            if stride < 0 {
+                throw .viewOutOfBounds(shape: shape, strides: strides, storageOffset: storageOffset, storageElements: 0)
+            }
             let (span, overflow1) = (dimension - 1).multipliedReportingOverflow(by: stride)
             let (sum, overflow2) = last.addingReportingOverflow(span)
             if overflow1 || overflow2 { throw .elementCountOverflow(shape: shape) }

@@ -34,8 +34,10 @@ extension Tensor {
                             let sourceRow = offset + row * rowStride
                             let targetRow = row * columns
                             for column in columnBlock..<columnEnd {
-                                let value = from.loadUnaligned(fromByteOffset: (sourceRow + column * columnStride) * width, as: Element.self)
-                                target.storeBytes(of: value, toByteOffset: (targetRow + column) * width, as: Element.self)
+                                let value = from.loadUnaligned(
+                                    fromByteOffset: (sourceRow + column * columnStride) * width, as: Element.self)
+                                target.storeBytes(
+                                    of: value, toByteOffset: (targetRow + column) * width, as: Element.self)
                             }
                         }
                     }

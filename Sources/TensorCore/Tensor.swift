@@ -31,7 +31,8 @@ public struct Tensor: Sendable, Equatable {
         let needed = try Shape.requiredStorageElements(shape: shape, strides: strides, storageOffset: storageOffset)
         let available = storage.count / dtype.itemSize
         guard needed <= available else {
-            throw .viewOutOfBounds(shape: shape, strides: strides, storageOffset: storageOffset, storageElements: available)
+            throw .viewOutOfBounds(
+                shape: shape, strides: strides, storageOffset: storageOffset, storageElements: available)
         }
         self.dtype = dtype
         self.shape = shape

@@ -10,13 +10,18 @@ public enum TensorBytes {
             switch dtype {
             case .f32:
                 return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<(count * 4)]))
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: raw[0..<(count * 4)]))
                     initialized = count
                 }
             case .f16:
-                return (0..<count).map { HalfPrecision.floatFromHalfBits(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) }
+                return (0..<count).map {
+                    HalfPrecision.floatFromHalfBits(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))
+                }
             case .bf16:
-                return (0..<count).map { HalfPrecision.floatFromBFloat16Bits(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) }
+                return (0..<count).map {
+                    HalfPrecision.floatFromBFloat16Bits(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))
+                }
             case .f64:
                 return (0..<count).map { Float(raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self)) }
             case .i64:

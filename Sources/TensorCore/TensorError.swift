@@ -18,7 +18,8 @@ public enum TensorError: Error, Equatable, CustomStringConvertible, Sendable {
         case .byteCountMismatch(let expected, let actual):
             return "expected \(expected) bytes of tensor data, found \(actual)"
         case .viewOutOfBounds(let shape, let strides, let offset, let storageElements):
-            return "view (shape \(shape), strides \(strides), offset \(offset)) reaches past its storage of \(storageElements) elements"
+            return
+                "view (shape \(shape), strides \(strides), offset \(offset)) reaches past its storage of \(storageElements) elements"
         case .unsupportedConversion(let from, let to):
             return "cannot convert \(from.rawValue) to \(to.rawValue)"
         }

@@ -41,8 +41,10 @@ public final class ZipArchive: @unchecked Sendable {
             var stat = zip_stat_t()
             zip_stat_init(&stat)
             guard zip_stat_index(archive, zip_uint64_t(index), 0, &stat) == 0, let name = stat.name else { continue }
-            list.append(ZipEntry(index: Int(index), name: String(cString: name), size: Int(stat.size),
-                                 compressedSize: Int(stat.comp_size), isStored: stat.comp_method == ZIP_CM_STORE))
+            list.append(
+                ZipEntry(
+                    index: Int(index), name: String(cString: name), size: Int(stat.size),
+                    compressedSize: Int(stat.comp_size), isStored: stat.comp_method == ZIP_CM_STORE))
         }
         entries = list
         entriesByName = Dictionary(list.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -75,7 +77,8 @@ public final class ZipArchive: @unchecked Sendable {
 
         init(archive: ZipArchive, entry: ZipEntry) throws(ZipError) {
             guard let file = zip_fopen_index(archive.archive, zip_uint64_t(entry.index), 0) else {
-                throw .entryFailed(path: archive.path, entry: entry.name, reason: String(cString: zip_strerror(archive.archive)))
+                throw .entryFailed(
+                    path: archive.path, entry: entry.name, reason: String(cString: zip_strerror(archive.archive)))
             }
             self.file = file
             self.archive = archive
@@ -87,7 +90,8 @@ public final class ZipArchive: @unchecked Sendable {
         /// Moves forward to `offset`: a seek for stored members, a read-and-discard for compressed ones.
         func skip(to offset: Int) throws(ZipError) {
             guard offset >= position, offset <= entry.size else {
-                throw .rangeOutOfBounds(path: archive.path, entry: entry.name, offset: offset, count: 0, size: entry.size)
+                throw .rangeOutOfBounds(
+                    path: archive.path, entry: entry.name, offset: offset, count: 0, size: entry.size)
             }
             if offset == position { return }
             if entry.isStored, zip_fseek(file, zip_int64_t(offset), SEEK_SET) == 0 {
@@ -112,7 +116,8 @@ public final class ZipArchive: @unchecked Sendable {
         public func read(into buffer: inout [UInt8], count: Int) throws(ZipError) {
             precondition(buffer.count >= count, "buffer shorter than the requested count")
             guard position + count <= entry.size else {
-                throw .rangeOutOfBounds(path: archive.path, entry: entry.name, offset: position, count: count, size: entry.size)
+                throw .rangeOutOfBounds(
+                    path: archive.path, entry: entry.name, offset: position, count: count, size: entry.size)
             }
             var filled = 0
             let file = self.file

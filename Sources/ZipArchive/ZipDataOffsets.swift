@@ -28,15 +28,18 @@ enum ZipDataOffsets {
         // End of central directory: the last "PK\5\6" within the final 64 KiB + 22 bytes.
         let tailLength = min(fileSize, 65_557)
         guard let tail = read(fileSize - tailLength, tailLength), tail.count >= 22 else { return [:] }
-        guard let eocd = stride(from: tail.count - 22, through: 0, by: -1).first(where: {
-            tail[$0] == 0x50 && tail[$0 + 1] == 0x4B && tail[$0 + 2] == 0x05 && tail[$0 + 3] == 0x06
-        }) else { return [:] }
+        guard
+            let eocd = stride(from: tail.count - 22, through: 0, by: -1).first(where: {
+                tail[$0] == 0x50 && tail[$0 + 1] == 0x4B && tail[$0 + 2] == 0x05 && tail[$0 + 3] == 0x06
+            })
+        else { return [:] }
         var entryCount = Int(tail.u16(eocd + 10))
         var directoryOffset = Int(tail.u32(eocd + 16))
         let eocdFileOffset = fileSize - tailLength + eocd
         // Zip64: a locator sits 20 bytes before the end record and points at the zip64 end record.
         if eocdFileOffset >= 20, let locator = read(eocdFileOffset - 20, 20), locator.u32(0) == 0x0706_4B50,
-           let record = read(Int(locator.u64(8)), 56), record.u32(0) == 0x0606_4B50 {
+            let record = read(Int(locator.u64(8)), 56), record.u32(0) == 0x0606_4B50
+        {
             entryCount = Int(record.u64(32))
             directoryOffset = Int(record.u64(48))
         }
@@ -52,7 +55,9 @@ enum ZipDataOffsets {
             var size = UInt64(header.u32(24))
             let nameLength = Int(header.u16(28)), extraLength = Int(header.u16(30)), commentLength = Int(header.u16(32))
             var localOffset = UInt64(header.u32(42))
-            guard let nameBytes = read(position + 46, nameLength), let extra = read(position + 46 + nameLength, extraLength) else { return offsets }
+            guard let nameBytes = read(position + 46, nameLength),
+                let extra = read(position + 46 + nameLength, extraLength)
+            else { return offsets }
             // Zip64 extended information (tag 0x0001) replaces the fields that are 0xFFFFFFFF, in order.
             var cursor = 0
             while cursor + 4 <= extra.count {
@@ -60,16 +65,20 @@ enum ZipDataOffsets {
                 if tag == 0x0001 {
                     var field = cursor + 4
                     if size == 0xFFFF_FFFF, field + 8 <= extra.count { size = extra.u64(field); field += 8 }
-                    if compressedSize == 0xFFFF_FFFF, field + 8 <= extra.count { compressedSize = extra.u64(field); field += 8 }
+                    if compressedSize == 0xFFFF_FFFF, field + 8 <= extra.count {
+                        compressedSize = extra.u64(field); field += 8
+                    }
                     if localOffset == 0xFFFF_FFFF, field + 8 <= extra.count { localOffset = extra.u64(field) }
                 }
                 cursor += 4 + length
             }
             position += 46 + nameLength + extraLength + commentLength
             let name = String(decoding: nameBytes, as: UTF8.self)
-            guard method == 0, let entry = expected[name], entry.isStored, UInt64(entry.size) == size, size == compressedSize,
-                  let local = read(Int(localOffset), 30), local.u32(0) == 0x0403_4B50,
-                  Int(local.u16(26)) == nameLength else { continue }
+            guard method == 0, let entry = expected[name], entry.isStored, UInt64(entry.size) == size,
+                size == compressedSize,
+                let local = read(Int(localOffset), 30), local.u32(0) == 0x0403_4B50,
+                Int(local.u16(26)) == nameLength
+            else { continue }
             let dataOffset = Int(localOffset) + 30 + nameLength + Int(local.u16(28))
             if dataOffset + Int(size) <= fileSize { offsets[name] = dataOffset }
         }

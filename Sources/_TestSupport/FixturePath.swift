@@ -22,7 +22,8 @@ public final class TemporaryFolder: @unchecked Sendable {
     public let path: String
 
     public init(_ label: String = "ldvc-test") {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "\(label)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         path = url.path
     }

@@ -58,7 +58,9 @@ public struct PickleBuilder {
     }
 
     /// `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())`.
-    public mutating func tensor(type: String, key: String, storageElements: Int32, offset: Int32, shape: [Int32], strides: [Int32]) {
+    public mutating func tensor(
+        type: String, key: String, storageElements: Int32, offset: Int32, shape: [Int32], strides: [Int32]
+    ) {
         global("torch._utils", "_rebuild_tensor_v2")
         mark()
         storage(type: type, key: key, elementCount: storageElements)

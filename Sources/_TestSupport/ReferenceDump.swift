@@ -47,7 +47,11 @@ public struct ReferenceDump {
     private func collect(_ group: HDF5Group, prefix: String, into names: inout [String]) throws {
         for child in try group.childNames() {
             let name = prefix.isEmpty ? child : prefix + "." + child
-            if try group.kind(of: child) == .group { try collect(try group.group(child), prefix: name, into: &names) } else { names.append(name) }
+            if try group.kind(of: child) == .group {
+                try collect(try group.group(child), prefix: name, into: &names)
+            } else {
+                names.append(name)
+            }
         }
     }
 }

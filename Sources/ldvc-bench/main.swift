@@ -33,7 +33,9 @@ struct Arguments {
 
 enum BenchError: Error, CustomStringConvertible {
     case usage
-    var description: String { "usage: ldvc-bench MODEL.h5 [--threads N] [--repeat N] [--classes FILE] [--template T] [--image-size S]" }
+    var description: String {
+        "usage: ldvc-bench MODEL.h5 [--threads N] [--repeat N] [--classes FILE] [--template T] [--image-size S]"
+    }
 }
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -54,10 +56,13 @@ func sgemmPeak(repeats: Int) throws -> [String: Double] {
         var c = [Float](repeating: 0, count: m * n)
         var best = Double.infinity
         for _ in 0..<(repeats + 1) {
-            best = min(best, try seconds {
-                try GEMM.multiply(m: m, n: n, k: k, a: a, .init(leadingDimension: k), b: b, .init(leadingDimension: n),
-                                  c: &c, .init(leadingDimension: n))
-            })
+            best = min(
+                best,
+                try seconds {
+                    try GEMM.multiply(
+                        m: m, n: n, k: k, a: a, .init(leadingDimension: k), b: b, .init(leadingDimension: n),
+                        c: &c, .init(leadingDimension: n))
+                })
         }
         result[label] = 2 * Double(m) * Double(n) * Double(k) / best / 1e9
     }
@@ -99,25 +104,34 @@ func run() throws {
     var imageTimes: [Double] = []
     for _ in 0..<arguments.repeats { imageTimes.append(try seconds { _ = try runtime.encodeImage(image) }) }
     let flops = imageFLOPs(runtime.architecture, imageSize: size)
-    output["image"] = ["median_seconds": median(imageTimes), "min_seconds": imageTimes.min() ?? 0,
-                       "gflop": flops / 1e9, "gflops_per_second": flops / median(imageTimes) / 1e9]
+    output["image"] = [
+        "median_seconds": median(imageTimes), "min_seconds": imageTimes.min() ?? 0,
+        "gflop": flops / 1e9, "gflops_per_second": flops / median(imageTimes) / 1e9,
+    ]
 
     // Text encoder: the class list through the bundled tokenizer and the template.
     if let classesPath = arguments.classes, runtime.text != nil {
-        let names = try String(contentsOfFile: classesPath, encoding: .utf8).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        let names = try String(contentsOfFile: classesPath, encoding: .utf8).split(separator: "\n").map(String.init)
+            .filter { !$0.isEmpty }
         let tokenizer = try CLIPTokenizer.bundled
         let context = runtime.architecture.text?.contextLength ?? 77
-        let sequences = try tokenizer.tokenize(names.map { arguments.template.replacingOccurrences(of: "{}", with: $0) },
-                                               contextLength: context, truncate: true).map { $0.map(Int.init) }
+        let sequences = try tokenizer.tokenize(
+            names.map { arguments.template.replacingOccurrences(of: "{}", with: $0) },
+            contextLength: context, truncate: true
+        ).map { $0.map(Int.init) }
         _ = try runtime.encodeTexts(sequences, cache: false)
         var uncached: [Double] = []
-        for _ in 0..<arguments.repeats { uncached.append(try seconds { _ = try runtime.encodeTexts(sequences, cache: false) }) }
+        for _ in 0..<arguments.repeats {
+            uncached.append(try seconds { _ = try runtime.encodeTexts(sequences, cache: false) })
+        }
         _ = try runtime.encodeTexts(sequences)
         let cached = try seconds { _ = try runtime.encodeTexts(sequences) }
         let positions = sequences.map { ids in (ids.indices.max { ids[$0] < ids[$1] } ?? 0) + 1 }
-        output["text"] = ["prompts": names.count, "median_seconds": median(uncached), "min_seconds": uncached.min() ?? 0,
-                          "cached_seconds": cached, "mean_tokens": Double(positions.reduce(0, +)) / Double(positions.count),
-                          "context": context]
+        output["text"] = [
+            "prompts": names.count, "median_seconds": median(uncached), "min_seconds": uncached.min() ?? 0,
+            "cached_seconds": cached, "mean_tokens": Double(positions.reduce(0, +)) / Double(positions.count),
+            "context": context,
+        ]
     }
     let data = try JSONSerialization.data(withJSONObject: output, options: [.prettyPrinted, .sortedKeys])
     print(String(decoding: data, as: UTF8.self))

@@ -1,5 +1,6 @@
 import Testing
 import _TestSupport
+
 @testable import Checkpoint
 
 /// Each hostile or broken input is refused with the specific error, before anything is executed or
@@ -20,7 +21,9 @@ struct AdversarialInputTests {
 
     @Test("a text file named .pt")
     func textFile() {
-        guard case .unknownFormat(_, let detail)? = open("text.pt") else { Issue.record("not refused as unknown"); return }
+        guard case .unknownFormat(_, let detail)? = open("text.pt") else {
+            Issue.record("not refused as unknown"); return
+        }
         #expect(detail.contains("text"))
     }
 
@@ -29,7 +32,9 @@ struct AdversarialInputTests {
         guard case .zip? = open(name) else { Issue.record("\(name) not refused by the zip reader"); return }
     }
 
-    @Test("pickles that would run a command", arguments: [("malicious_reduce.pt", "posix", "system"), ("malicious_builtins_eval.pt", "builtins", "eval")])
+    @Test(
+        "pickles that would run a command",
+        arguments: [("malicious_reduce.pt", "posix", "system"), ("malicious_builtins_eval.pt", "builtins", "eval")])
     func maliciousPickles(_ name: String, _ module: String, _ function: String) {
         guard case .disallowedGlobal(_, let refusedModule, let refusedName, _)? = open(name) else {
             Issue.record("\(name) not refused"); return
@@ -40,19 +45,26 @@ struct AdversarialInputTests {
 
     @Test("a class outside the allowlist")
     func unknownGlobal() {
-        guard case .disallowedGlobal(_, let module, let name, _)? = open("unknown_global.pt") else { Issue.record("not refused"); return }
+        guard case .disallowedGlobal(_, let module, let name, _)? = open("unknown_global.pt") else {
+            Issue.record("not refused"); return
+        }
         #expect(module == "torch.nn.modules.linear" && name == "Linear")
     }
 
     @Test("a storage smaller than its view")
     func storageTooSmall() {
-        #expect(open("storage_too_small.pt") == .storageTooSmall(path: FixturePath.fixture("adversarial/storage_too_small.pt"),
-                                                                 tensor: "w", neededBytes: 40_000, availableBytes: 16))
+        #expect(
+            open("storage_too_small.pt")
+                == .storageTooSmall(
+                    path: FixturePath.fixture("adversarial/storage_too_small.pt"),
+                    tensor: "w", neededBytes: 40_000, availableBytes: 16))
     }
 
     @Test("a view outside its storage")
     func viewOutOfBounds() {
-        guard case .viewOutOfBounds(_, let tensor, _)? = open("view_out_of_bounds.pt") else { Issue.record("not refused"); return }
+        guard case .viewOutOfBounds(_, let tensor, _)? = open("view_out_of_bounds.pt") else {
+            Issue.record("not refused"); return
+        }
         #expect(tensor == "w")
     }
 
@@ -64,7 +76,9 @@ struct AdversarialInputTests {
 
     @Test("a storage record that does not exist")
     func missingRecord() {
-        #expect(open("missing_record.pt") == .missingRecord(path: FixturePath.fixture("adversarial/missing_record.pt"), record: "7", tensor: "w"))
+        #expect(
+            open("missing_record.pt")
+                == .missingRecord(path: FixturePath.fixture("adversarial/missing_record.pt"), record: "7", tensor: "w"))
     }
 
     @Test("nesting deep enough to overflow a recursive reader")
@@ -72,7 +86,9 @@ struct AdversarialInputTests {
         guard case .limitExceeded? = open("deep_nesting.pt") else { Issue.record("not refused by a limit"); return }
     }
 
-    @Test("safetensors with a huge header length or offsets past the end", arguments: ["bad_safetensors.safetensors", "safetensors_offsets.safetensors"])
+    @Test(
+        "safetensors with a huge header length or offsets past the end",
+        arguments: ["bad_safetensors.safetensors", "safetensors_offsets.safetensors"])
     func badSafetensors(_ name: String) {
         switch open(name) {
         case .limitExceeded?, .truncated?, .malformedSafetensors?: break

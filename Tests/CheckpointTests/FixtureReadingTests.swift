@@ -1,6 +1,7 @@
-import Testing
 import TensorCore
+import Testing
 import _TestSupport
+
 @testable import Checkpoint
 
 /// Every committed checkpoint read by our readers equals what `torch.load` / safetensors gave the

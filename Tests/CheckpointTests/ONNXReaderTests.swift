@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import ONNXProto
 import TensorCore
+import Testing
 import _TestSupport
+
 @testable import Checkpoint
 
 /// The ONNX reader on its own: where tensor bytes are, how views present folded weights, what it
@@ -50,7 +51,8 @@ struct ONNXReaderTests {
         let projection = try record(reader, "visual.proj")
         #expect(projection.shape == [64, 32] && projection.strides == [32, 1])
         // The unfolded export keeps [out, in] and needs no view.
-        let unfolded = try record(try open("onnx/openai/openai_visual_nofold.onnx"), "visual.transformer.resblocks.0.attn.in_proj_weight")
+        let unfolded = try record(
+            try open("onnx/openai/openai_visual_nofold.onnx"), "visual.transformer.resblocks.0.attn.in_proj_weight")
         #expect(unfolded.shape == [192, 64] && unfolded.strides == [64, 1])
         let a = try reader.read(fused)
         let b = try open("onnx/openai/openai_visual_nofold.onnx").read(unfolded)
@@ -74,7 +76,9 @@ struct ONNXReaderTests {
         for record in reader.records {
             let twin = try self.record(folded, record.name)
             #expect(try reader.read(record) == folded.read(twin), "\(record.name)")
-            if record.storage.byteCount >= 1024 { #expect(reader.fileOffset(of: record.storage) == nil, "\(record.name)") }
+            if record.storage.byteCount >= 1024 {
+                #expect(reader.fileOffset(of: record.storage) == nil, "\(record.name)")
+            }
         }
     }
 
@@ -92,16 +96,20 @@ struct ONNXReaderTests {
         #expect(weight.dtype == .f16)
         #expect(half.fileOffset(of: weight.storage) == nil)
         let torch = try CheckpointOpener.open(path: FixturePath.fixture("torch/openai_fp16.pt"))
-        #expect(try half.read(weight) == torch.read(try record(torch, "visual.transformer.resblocks.0.attn.in_proj_weight")))
+        #expect(
+            try half.read(weight) == torch.read(try record(torch, "visual.transformer.resblocks.0.attn.in_proj_weight"))
+        )
     }
 
-    @Test("broken external data and byte counts are refused with the reason", arguments: [
-        ("missing_external.onnx", "'missing.data' does not exist"),
-        ("short_external.onnx", "needs bytes 0..<16 of 'short_external.data', which has 8 bytes"),
-        ("escaping_location.onnx", "leads out of the model's folder"),
-        ("absolute_location.onnx", "is an absolute path"),
-        ("size_mismatch.onnx", "needs 16 bytes but raw_data holds 12"),
-    ])
+    @Test(
+        "broken external data and byte counts are refused with the reason",
+        arguments: [
+            ("missing_external.onnx", "'missing.data' does not exist"),
+            ("short_external.onnx", "needs bytes 0..<16 of 'short_external.data', which has 8 bytes"),
+            ("escaping_location.onnx", "leads out of the model's folder"),
+            ("absolute_location.onnx", "is an absolute path"),
+            ("size_mismatch.onnx", "needs 16 bytes but raw_data holds 12"),
+        ])
     func brokenData(_ name: String, _ reason: String) {
         do {
             _ = try open("onnx/adversarial/\(name)")
@@ -118,7 +126,8 @@ struct ONNXReaderTests {
         let folder = TemporaryFolder()
         let outside = TemporaryFolder()
         try Data(count: 16).write(to: URL(fileURLWithPath: outside.file("secret.data")))
-        try FileManager.default.createSymbolicLink(atPath: folder.file("short_external.data"), withDestinationPath: outside.file("secret.data"))
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.file("short_external.data"), withDestinationPath: outside.file("secret.data"))
         let model = try folder.copy(FixturePath.fixture("onnx/adversarial/short_external.onnx"))
         do {
             _ = try CheckpointOpener.open(path: model)
@@ -139,7 +148,11 @@ struct ONNXReaderTests {
                 _ = try CheckpointOpener.open(path: path)
                 Issue.record("a model cut at \(cut) bytes was accepted")
             } catch {
-                if case .truncated = error {} else if case .malformedONNX = error {} else { Issue.record("cut \(cut): \(error)") }
+                if case .truncated = error {
+                } else if case .malformedONNX = error {
+                } else {
+                    Issue.record("cut \(cut): \(error)")
+                }
                 #expect(!error.description.contains("\n"))
             }
         }
@@ -169,7 +182,8 @@ struct ONNXReaderTests {
 
     @Test("single corrupted bytes never crash the reader: each file is read or refused with one line")
     func corruptedBytes() throws {
-        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: FixturePath.fixture("onnx/openai/openai_visual_external.onnx"))))
+        let original = try [UInt8](
+            Data(contentsOf: URL(fileURLWithPath: FixturePath.fixture("onnx/openai/openai_visual_external.onnx"))))
         let folder = TemporaryFolder()
         try folder.copy(FixturePath.fixture("onnx/openai/openai_visual_external.data"))
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -196,16 +210,33 @@ struct ONNXReaderTests {
             if let scopes { node.metadata = [.init(key: "pkg.torch.onnx.name_scopes", value: scopes)] }
             return node
         }
-        #expect(ONNXScopes.modulePath(of: node("/transformer/resblocks/resblocks.0/attn/MatMul")) == ["transformer", "resblocks", "0", "attn"])
-        #expect(ONNXScopes.modulePath(of: node("/vision_model/encoder/layers.11/self_attn/q_proj/MatMul"))
+        #expect(
+            ONNXScopes.modulePath(of: node("/transformer/resblocks/resblocks.0/attn/MatMul")) == [
+                "transformer", "resblocks", "0", "attn",
+            ])
+        #expect(
+            ONNXScopes.modulePath(of: node("/vision_model/encoder/layers.11/self_attn/q_proj/MatMul"))
                 == ["vision_model", "encoder", "layers", "11", "self_attn", "q_proj"])
         #expect(ONNXScopes.modulePath(of: node("/MatMul")) == nil)
-        #expect(ONNXScopes.modulePath(of: node("node_MatMul_18", scopes: "['', 'transformer', 'transformer.resblocks', 'transformer.resblocks.0.attn', 'linear']"))
+        #expect(
+            ONNXScopes.modulePath(
+                of: node(
+                    "node_MatMul_18",
+                    scopes: "['', 'transformer', 'transformer.resblocks', 'transformer.resblocks.0.attn', 'linear']"))
                 == ["transformer", "resblocks", "0", "attn"])
         #expect(ONNXScopes.modulePath(of: node("node_cat", scopes: "['', 'cat']")) == nil)
-        #expect(ONNXScopes.match(scope: ["transformer", "resblocks", "0", "attn"], keyModule: ["visual", "transformer", "resblocks", "0", "attn"]) == .same)
-        #expect(ONNXScopes.match(scope: ["transformer", "resblocks", "0", "attn"], keyModule: ["visual", "transformer", "resblocks", "0", "attn", "out_proj"]) == .ancestor)
-        #expect(ONNXScopes.match(scope: ["encoder", "layers", "1", "self_attn", "q_proj"], keyModule: ["vision_model", "encoder", "layers", "0", "self_attn", "q_proj"]) == .unrelated)
+        #expect(
+            ONNXScopes.match(
+                scope: ["transformer", "resblocks", "0", "attn"],
+                keyModule: ["visual", "transformer", "resblocks", "0", "attn"]) == .same)
+        #expect(
+            ONNXScopes.match(
+                scope: ["transformer", "resblocks", "0", "attn"],
+                keyModule: ["visual", "transformer", "resblocks", "0", "attn", "out_proj"]) == .ancestor)
+        #expect(
+            ONNXScopes.match(
+                scope: ["encoder", "layers", "1", "self_attn", "q_proj"],
+                keyModule: ["vision_model", "encoder", "layers", "0", "self_attn", "q_proj"]) == .unrelated)
     }
 
     @Test("state-dict-like names are told from exporter-generated ones")
@@ -233,7 +264,9 @@ struct ONNXWireTests {
     @Test("varints, fixed-width and length-delimited fields are located, payloads not read")
     func walk() throws {
         // field 1 varint 300, field 2 fixed32, field 9 bytes "abc", field 3 fixed64
-        let bytes: [UInt8] = [0x08, 0xAC, 0x02, 0x15, 1, 2, 3, 4, 0x4A, 3, 0x61, 0x62, 0x63, 0x19, 1, 0, 0, 0, 0, 0, 0, 0]
+        let bytes: [UInt8] = [
+            0x08, 0xAC, 0x02, 0x15, 1, 2, 3, 4, 0x4A, 3, 0x61, 0x62, 0x63, 0x19, 1, 0, 0, 0, 0, 0, 0, 0,
+        ]
         let found = try fields(bytes)
         #expect(found.map(\.number) == [1, 2, 9, 3])
         #expect(found[0].scalar == 300)
@@ -250,8 +283,12 @@ struct ONNXWireTests {
         guard case .malformed(0, let group)? = refusal([0x0B]) else { Issue.record("group accepted"); return }
         #expect(group.contains("group"))
         guard case .malformed(0, _)? = refusal([0x00, 0x01]) else { Issue.record("field 0 accepted"); return }
-        guard case .malformed? = refusal([0x08] + [UInt8](repeating: 0xFF, count: 10) + [0x01]) else { Issue.record("11-byte varint accepted"); return }
-        guard case .truncated(0, let detail)? = refusal([0x0A, 0x05, 0x61]) else { Issue.record("overrun accepted"); return }
+        guard case .malformed? = refusal([0x08] + [UInt8](repeating: 0xFF, count: 10) + [0x01]) else {
+            Issue.record("11-byte varint accepted"); return
+        }
+        guard case .truncated(0, let detail)? = refusal([0x0A, 0x05, 0x61]) else {
+            Issue.record("overrun accepted"); return
+        }
         #expect(detail.contains("claims 5 bytes"))
         guard case .truncated? = refusal([0x08, 0x80]) else { Issue.record("cut varint accepted"); return }
     }

@@ -1,16 +1,21 @@
-import Testing
 import TensorCore
+import Testing
 import _TestSupport
+
 @testable import Checkpoint
 
 /// The pickle VM on programs built opcode by opcode.
 @Suite("Pickle machine")
 struct PickleMachineTests {
     func run(_ builder: PickleBuilder, context: PickleContext = .torchSave, limits: ReaderLimits = .default)
-        throws(CheckpointError) -> (PickleMachine, PickleValue) {
-        let machine = PickleMachine(input: PickleInput(bytes: builder.bytes, path: "test.pkl", member: "data.pkl"),
-                                    context: context, limits: limits) { identifier, arena, offset throws(CheckpointError) in
-            try TorchPickle.storage(from: identifier, arena: arena, path: "test.pkl", member: "data.pkl", offset: offset)
+        throws(CheckpointError) -> (PickleMachine, PickleValue)
+    {
+        let machine = PickleMachine(
+            input: PickleInput(bytes: builder.bytes, path: "test.pkl", member: "data.pkl"),
+            context: context, limits: limits
+        ) { identifier, arena, offset throws(CheckpointError) in
+            try TorchPickle.storage(
+                from: identifier, arena: arena, path: "test.pkl", member: "data.pkl", offset: offset)
         }
         return (machine, try machine.run())
     }
@@ -28,7 +33,8 @@ struct PickleMachineTests {
         pickle.setItems()
         pickle.stop()
         let (machine, root) = try run(pickle)
-        let located = try TorchPickle.locateStateDict(root: root, arena: machine.arena, path: "test.pkl", limits: .default)
+        let located = try TorchPickle.locateStateDict(
+            root: root, arena: machine.arena, path: "test.pkl", limits: .default)
         #expect(located.tensors.count == 1)
         let tensor = located.tensors[0].tensor
         #expect(located.tensors[0].name == "weight")
@@ -54,7 +60,9 @@ struct PickleMachineTests {
         pickle.raw([0x8C, 6]); pickle.raw(Array("system".utf8))
         pickle.raw([0x93])
         pickle.stop()
-        #expect(throws: CheckpointError.disallowedGlobal(path: "test.pkl", module: "os", name: "system", offset: 14)) { _ = try run(pickle) }
+        #expect(throws: CheckpointError.disallowedGlobal(path: "test.pkl", module: "os", name: "system", offset: 14)) {
+            _ = try run(pickle)
+        }
     }
 
     @Test("TorchScript classes are allowed only in TorchScript archives")
@@ -72,7 +80,8 @@ struct PickleMachineTests {
         pickle.stop()
         #expect(throws: CheckpointError.self) { _ = try run(pickle) }
         let (machine, root) = try run(pickle, context: .torchScript)
-        let tensors = try TorchPickle.moduleTensors(root: root, arena: machine.arena, path: "test.pkl", limits: .default)
+        let tensors = try TorchPickle.moduleTensors(
+            root: root, arena: machine.arena, path: "test.pkl", limits: .default)
         #expect(tensors.map(\.name) == ["positional_embedding"])
     }
 
@@ -91,7 +100,9 @@ struct PickleMachineTests {
         var pickle = PickleBuilder()
         for _ in 0..<11 { pickle.none() }
         pickle.stop()
-        #expect(throws: CheckpointError.limitExceeded(path: "test.pkl", limit: "pickle stack depth", value: 11, maximum: 10)) {
+        #expect(
+            throws: CheckpointError.limitExceeded(path: "test.pkl", limit: "pickle stack depth", value: 11, maximum: 10)
+        ) {
             _ = try run(pickle, limits: limits)
         }
     }

@@ -1,9 +1,10 @@
 import Foundation
-import Testing
 import HDF5
 import Layout
 import TensorCore
+import Testing
 import _TestSupport
+
 @testable import Conversion
 
 /// Converting each fixture gives exactly the canonical tensors the fixture script computed with
@@ -35,7 +36,8 @@ struct ConversionFixtureTests {
     func convert(_ testCase: Case) throws {
         let folder = TemporaryFolder()
         let output = folder.file("model.h5")
-        let report = try Converter.convert(input: FixturePath.fixture(testCase.file), output: output, options: ConversionOptions())
+        let report = try Converter.convert(
+            input: FixturePath.fixture(testCase.file), output: output, options: ConversionOptions())
         #expect(report.plan.convention == testCase.convention)
         #expect(folder.contents() == ["model.h5"])
 
@@ -55,12 +57,17 @@ struct ConversionFixtureTests {
         let vision = try #require(architecture.vision)
         let text = try #require(architecture.text)
         #expect(architecture.embedDim == (try dump.intAttribute("embed_dim")))
-        for (name, value) in vision.integerAttributes { #expect(value == (try dump.intAttribute("vision.\(name)")), "vision.\(name)") }
-        for (name, value) in text.integerAttributes { #expect(value == (try dump.intAttribute("text.\(name)")), "text.\(name)") }
+        for (name, value) in vision.integerAttributes {
+            #expect(value == (try dump.intAttribute("vision.\(name)")), "vision.\(name)")
+        }
+        for (name, value) in text.integerAttributes {
+            #expect(value == (try dump.intAttribute("text.\(name)")), "text.\(name)")
+        }
         #expect(vision.activation.rawValue == (try dump.stringAttribute("vision.activation")))
         #expect(text.activation.rawValue == (try dump.stringAttribute("text.activation")))
 
-        let expectedDropped = try JSONDecoder().decode([String].self, from: Data(try dump.stringAttribute("dropped").utf8))
+        let expectedDropped = try JSONDecoder().decode(
+            [String].self, from: Data(try dump.stringAttribute("dropped").utf8))
         #expect(Set(layout.metadata.droppedTensors.map(\.name)) == Set(expectedDropped))
         #expect(layout.metadata.sourceConvention == testCase.convention.rawValue)
         #expect(layout.metadata.sourceFile == URL(fileURLWithPath: testCase.file).lastPathComponent)
@@ -85,11 +92,15 @@ struct ConversionFixtureTests {
     @Test("sidecar configs decide heads and activation, and the file records it")
     func sidecars() throws {
         let folder = TemporaryFolder()
-        _ = try Converter.convert(input: FixturePath.fixture("torch/open_clip/open_clip_model.pt"), output: folder.file("o.h5"), options: ConversionOptions())
+        _ = try Converter.convert(
+            input: FixturePath.fixture("torch/open_clip/open_clip_model.pt"), output: folder.file("o.h5"),
+            options: ConversionOptions())
         let openCLIP = try LayoutReader(path: folder.file("o.h5"))
         #expect(openCLIP.metadata.architectureSources["vision.heads"] == "open_clip_config.json")
         #expect(openCLIP.metadata.architectureSources["vision.activation"] == "open_clip_config.json")
-        _ = try Converter.convert(input: FixturePath.fixture("torch/openai_fp32.pt"), output: folder.file("a.h5"), options: ConversionOptions())
+        _ = try Converter.convert(
+            input: FixturePath.fixture("torch/openai_fp32.pt"), output: folder.file("a.h5"),
+            options: ConversionOptions())
         let openAI = try LayoutReader(path: folder.file("a.h5"))
         #expect(openAI.metadata.architectureSources["vision.heads"] == "default: heads of width 64")
         #expect(openAI.metadata.architectureSources["text.activation"] == "default for the openai convention")
@@ -101,7 +112,8 @@ struct ConversionFixtureTests {
         var options = ConversionOptions()
         options.activation = .gelu
         options.textHeads = 2
-        _ = try Converter.convert(input: FixturePath.fixture("torch/openai_fp32.pt"), output: folder.file("a.h5"), options: options)
+        _ = try Converter.convert(
+            input: FixturePath.fixture("torch/openai_fp32.pt"), output: folder.file("a.h5"), options: options)
         let layout = try LayoutReader(path: folder.file("a.h5"))
         #expect(layout.architecture.text?.heads == 2)
         #expect(layout.architecture.vision?.activation == .gelu)
@@ -114,7 +126,8 @@ struct ConversionFixtureTests {
         let dump = try ReferenceDump("openai_bf16")
         var options = ConversionOptions()
         options.dtype = .f32
-        _ = try Converter.convert(input: FixturePath.fixture("torch/openai_bf16.pt"), output: folder.file("w.h5"), options: options)
+        _ = try Converter.convert(
+            input: FixturePath.fixture("torch/openai_bf16.pt"), output: folder.file("w.h5"), options: options)
         let wide = try LayoutReader(path: folder.file("w.h5"))
         let name = "text.blocks.0.mlp.fc1.weight"
         #expect(try wide.tensor(name).dtype == .f32)
@@ -122,7 +135,8 @@ struct ConversionFixtureTests {
         #expect(try wide.provenance(of: name).provenance.transform == "cast")
 
         options.dtype = .f16
-        _ = try Converter.convert(input: FixturePath.fixture("torch/openai_fp32.pt"), output: folder.file("n.h5"), options: options)
+        _ = try Converter.convert(
+            input: FixturePath.fixture("torch/openai_fp32.pt"), output: folder.file("n.h5"), options: options)
         let narrow = try LayoutReader(path: folder.file("n.h5"))
         let reference = try ReferenceDump("openai_fp32").canonical("vision.proj.weight").floats()
         let stored = try narrow.tensor("vision.proj.weight")

@@ -1,8 +1,9 @@
-import Foundation
-import Testing
 import Checkpoint
+import Foundation
 import Layout
+import Testing
 import _TestSupport
+
 @testable import Conversion
 
 /// Bad input and bad destinations: a clear error, and nothing left behind or overwritten.
@@ -14,7 +15,8 @@ struct ConversionRefusalTests {
         let output = folder.file("out.h5")
         try Data("precious".utf8).write(to: URL(fileURLWithPath: output))
         #expect(throws: ConversionError.layout(.outputExists(path: output))) {
-            _ = try Converter.convert(input: FixturePath.fixture("torch/openai_fp32.pt"), output: output, options: ConversionOptions())
+            _ = try Converter.convert(
+                input: FixturePath.fixture("torch/openai_fp32.pt"), output: output, options: ConversionOptions())
         }
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "precious")
         var options = ConversionOptions()
@@ -37,15 +39,20 @@ struct ConversionRefusalTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
     }
 
-    @Test("bad inputs leave no output and no temporary file", arguments: [
-        "empty.pt", "text.pt", "truncated.pt", "corrupt_zip.pt", "malicious_reduce.pt", "unknown_global.pt",
-        "storage_too_small.pt", "view_out_of_bounds.pt", "absurd_sizes.pt", "missing_record.pt", "legacy_truncated.pt",
-        "bad_safetensors.safetensors", "safetensors_offsets.safetensors",
-    ])
+    @Test(
+        "bad inputs leave no output and no temporary file",
+        arguments: [
+            "empty.pt", "text.pt", "truncated.pt", "corrupt_zip.pt", "malicious_reduce.pt", "unknown_global.pt",
+            "storage_too_small.pt", "view_out_of_bounds.pt", "absurd_sizes.pt", "missing_record.pt",
+            "legacy_truncated.pt",
+            "bad_safetensors.safetensors", "safetensors_offsets.safetensors",
+        ])
     func nothingLeftBehind(_ name: String) throws {
         let folder = TemporaryFolder()
         #expect(throws: ConversionError.self) {
-            _ = try Converter.convert(input: FixturePath.fixture("adversarial/\(name)"), output: folder.file("out.h5"), options: ConversionOptions())
+            _ = try Converter.convert(
+                input: FixturePath.fixture("adversarial/\(name)"), output: folder.file("out.h5"),
+                options: ConversionOptions())
         }
         #expect(folder.contents().isEmpty)
     }
@@ -54,7 +61,8 @@ struct ConversionRefusalTests {
     func missingTensor() throws {
         let folder = TemporaryFolder()
         let input = folder.file("partial.safetensors")
-        try SafetensorsFile.copy(FixturePath.fixture("hf/model.safetensors"), to: input, dropping: "vision_model.post_layernorm.bias")
+        try SafetensorsFile.copy(
+            FixturePath.fixture("hf/model.safetensors"), to: input, dropping: "vision_model.post_layernorm.bias")
         do {
             _ = try Converter.convert(input: input, output: folder.file("out.h5"), options: ConversionOptions())
             Issue.record("converted a checkpoint without vision_model.post_layernorm.bias")
@@ -68,10 +76,12 @@ struct ConversionRefusalTests {
     func unknownTensors() throws {
         let folder = TemporaryFolder()
         let input = folder.file("extra.safetensors")
-        try SafetensorsFile.copy(FixturePath.fixture("hf/model.safetensors"), to: input, renaming: ("logit_scale", "decoder.extra"))
+        try SafetensorsFile.copy(
+            FixturePath.fixture("hf/model.safetensors"), to: input, renaming: ("logit_scale", "decoder.extra"))
         let warnings = Warnings()
         let observer = ConversionObserver(diagnostic: { warnings.append($0) })
-        _ = try Converter.convert(input: input, output: folder.file("out.h5"), options: ConversionOptions(), observer: observer)
+        _ = try Converter.convert(
+            input: input, output: folder.file("out.h5"), options: ConversionOptions(), observer: observer)
         #expect(warnings.messages.contains { $0.contains("decoder.extra") })
         let layout = try LayoutReader(path: folder.file("out.h5"))
         #expect(layout.metadata.droppedTensors.contains { $0.name == "decoder.extra" })
@@ -92,7 +102,9 @@ final class Warnings: @unchecked Sendable {
 
 /// Rewrites a safetensors file with one tensor dropped or renamed (test inputs for refusals).
 enum SafetensorsFile {
-    static func copy(_ source: String, to destination: String, dropping: String? = nil, renaming: (String, String)? = nil) throws {
+    static func copy(
+        _ source: String, to destination: String, dropping: String? = nil, renaming: (String, String)? = nil
+    ) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: source))
         let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         var header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as! [String: Any]

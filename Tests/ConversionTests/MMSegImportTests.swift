@@ -4,6 +4,7 @@ import Layout
 import TensorCore
 import Testing
 import _TestSupport
+
 @testable import Checkpoint
 @testable import Conversion
 
@@ -25,7 +26,9 @@ struct MMSegImportTests {
             group = try root.group(name)
             let source = group.hasAttribute("canonical_from") ? try group.stringAttribute("canonical_from") : name
             canonical = try root.group(source).group("canonical")
-            architecture = try JSONSerialization.jsonObject(with: Data(try group.stringAttribute("architecture").utf8)) as? [String: Any] ?? [:]
+            architecture =
+                try JSONSerialization.jsonObject(with: Data(try group.stringAttribute("architecture").utf8))
+                as? [String: Any] ?? [:]
         }
 
         func names() throws -> [String] {
@@ -33,7 +36,11 @@ struct MMSegImportTests {
             func collect(_ group: HDF5Group, _ prefix: String) throws {
                 for child in try group.childNames() {
                     let name = prefix.isEmpty ? child : prefix + "." + child
-                    if try group.kind(of: child) == .group { try collect(try group.group(child), name) } else { names.append(name) }
+                    if try group.kind(of: child) == .group {
+                        try collect(try group.group(child), name)
+                    } else {
+                        names.append(name)
+                    }
                 }
             }
             try collect(canonical, "")
@@ -50,9 +57,12 @@ struct MMSegImportTests {
         func section(_ key: String) -> [String: Any] { architecture[key] as? [String: Any] ?? [:] }
     }
 
-    static func importFixture(_ name: String, options: ConversionOptions = ConversionOptions()) throws -> (LayoutReader, MMSegImportReport, TemporaryFolder) {
+    static func importFixture(_ name: String, options: ConversionOptions = ConversionOptions()) throws -> (
+        LayoutReader, MMSegImportReport, TemporaryFolder
+    ) {
         let folder = TemporaryFolder("ldvc-import")
-        let report = try MMSegImporter.importCheckpoint(input: fixture("\(name).pth"), output: folder.file("model.h5"), options: options)
+        let report = try MMSegImporter.importCheckpoint(
+            input: fixture("\(name).pth"), output: folder.file("model.h5"), options: options)
         return (try LayoutReader(path: folder.file("model.h5")), report, folder)
     }
 
@@ -85,14 +95,17 @@ struct MMSegImportTests {
         Self.expectIntegers(try #require(architecture.vision).integerAttributes, reference.section("vision"), "vision")
         Self.expectIntegers(try #require(architecture.text).integerAttributes, reference.section("text"), "text")
         let ldvc = try #require(architecture.ldvc)
-        Self.expectIntegers(try #require(ldvc.visionPrompts).integerAttributes, reference.section("prompts.vision"), "prompts.vision")
+        Self.expectIntegers(
+            try #require(ldvc.visionPrompts).integerAttributes, reference.section("prompts.vision"), "prompts.vision")
         let text = try #require(ldvc.textPrompts)
         Self.expectIntegers(text.integerAttributes, reference.section("prompts.text"), "prompts.text")
         #expect(text.template == reference.section("prompts.text")["template"] as? String)
         let head = try #require(ldvc.head)
         let lctd = try #require(head.lctd)
         Self.expectIntegers(head.integerAttributes, reference.section("head"), "head")
-        for (key, value) in head.stringAttributes { if let expected = reference.section("head")[key] as? String { #expect(value == expected, "head.\(key)") } }
+        for (key, value) in head.stringAttributes {
+            if let expected = reference.section("head")[key] as? String { #expect(value == expected, "head.\(key)") }
+        }
         #expect(lctd.tapLayers == reference.section("head")["tap_layers"] as? [Int])
         #expect(lctd.normEps == 1e-6 && lctd.tapNormEps == 1e-5)
         #expect(report.sources["head.fusion"] == "meta.config: model.decode_head.fusion")
@@ -102,7 +115,9 @@ struct MMSegImportTests {
         #expect(report.classes == ["cat", "grass", "sky", "road"])
         #expect(layout.metadata.sourceConvention == "mmseg" && layout.metadata.sourceWrapper == "state_dict")
         #expect(layout.metadata.droppedTensors.map(\.name) == ["decode_head.loss_decode.criterion.empty_weight"])
-        #expect(try layout.promptInitialization("text") == PromptInitialization(method: .imported, source: "ldvc_mmseg.pth"))
+        #expect(
+            try layout.promptInitialization("text") == PromptInitialization(method: .imported, source: "ldvc_mmseg.pth")
+        )
         #expect(try layout.promptInitialization("vision")?.method == .imported)
     }
 
@@ -127,7 +142,8 @@ struct MMSegImportTests {
         let (layout, report, _) = try Self.importFixture("ldvc_noconfig", options: options)
         try Self.expectTensors(layout, try Reference("ldvc_noconfig"))
         let lctd = try #require(layout.architecture.ldvc?.head?.lctd)
-        #expect(lctd.routeWindows == 8 && lctd.routeTopK == 16 && lctd.fusion == .addThenConv && lctd.tapLayers == [1, 2])
+        #expect(
+            lctd.routeWindows == 8 && lctd.routeTopK == 16 && lctd.fusion == .addThenConv && lctd.tapLayers == [1, 2])
         #expect(lctd.routeLePEKernel == 3 && lctd.finalNorm && lctd.routeOutputProjection && lctd.conv == .depthwise)
         #expect(report.sources["head.route_windows"]?.hasPrefix("default:") == true)
         #expect(report.sources["vision.heads"] == "command line")
@@ -138,7 +154,8 @@ struct MMSegImportTests {
     func badShape() throws {
         let folder = TemporaryFolder("ldvc-import")
         #expect {
-            try MMSegImporter.importCheckpoint(input: Self.fixture("ldvc_badshape.pth"), output: folder.file("model.h5"), options: ConversionOptions())
+            try MMSegImporter.importCheckpoint(
+                input: Self.fixture("ldvc_badshape.pth"), output: folder.file("model.h5"), options: ConversionOptions())
         } throws: { error in
             "\(error)".contains("ldvc_badshape.pth: 5 deep visual prompt layers") && "\(error)".contains("at most 2")
         }
@@ -149,7 +166,9 @@ struct MMSegImportTests {
     func plainCLIP() throws {
         let folder = TemporaryFolder("ldvc-import")
         #expect {
-            try MMSegImporter.importCheckpoint(input: FixturePath.fixture("torch/openai_fp32.pt"), output: folder.file("model.h5"), options: ConversionOptions())
+            try MMSegImporter.importCheckpoint(
+                input: FixturePath.fixture("torch/openai_fp32.pt"), output: folder.file("model.h5"),
+                options: ConversionOptions())
         } throws: { error in
             "\(error)".contains("not a ZegCLIP/LDVC MMSegmentation checkpoint")
         }
@@ -161,6 +180,7 @@ struct MMSegImportTests {
         let metadata = try CheckpointOpener.metadata(path: Self.fixture("zegclip_mmseg.pth"))
         #expect(metadata.classes == ["cat", "grass", "sky", "road"])
         #expect(metadata.config?.hasPrefix("norm_cfg = dict(type='SyncBN', requires_grad=True)") == true)
-        #expect(try CheckpointOpener.metadata(path: FixturePath.fixture("torch/openai_fp32.pt")) == CheckpointMetadata())
+        #expect(
+            try CheckpointOpener.metadata(path: FixturePath.fixture("torch/openai_fp32.pt")) == CheckpointMetadata())
     }
 }

@@ -5,6 +5,7 @@ import TensorCore
 import Testing
 import ZipArchive
 import _TestSupport
+
 @testable import Checkpoint
 @testable import Conversion
 @testable import Export
@@ -31,7 +32,8 @@ struct ExportRoundTripTests {
         Case(file: "torch/openai_fp32.pt", naming: .openai), Case(file: "torch/openai_fp16.pt", naming: .openai),
         Case(file: "torch/openai_bf16.pt", naming: .openai), Case(file: "torch/openai_jit.pt", naming: .openai),
         Case(file: "torch/openai_legacy.pt", naming: .openai), Case(file: "torch/openai_views.pt", naming: .openai),
-        Case(file: "torch/openai_wrapped.pth", naming: .openai), Case(file: "torch/open_clip/open_clip_model.pt", naming: .openClip),
+        Case(file: "torch/openai_wrapped.pth", naming: .openai),
+        Case(file: "torch/open_clip/open_clip_model.pt", naming: .openClip),
         Case(file: "hf/model.safetensors", naming: .hf), Case(file: "hf/pytorch_model.bin", naming: .hf),
     ]
 
@@ -51,14 +53,20 @@ struct ExportRoundTripTests {
     }
 
     static func expectSame(_ actual: [String: Tensor], _ expected: [String: Tensor], _ label: String) {
-        #expect(Set(actual.keys) == Set(expected.keys), "\(label): \(Set(actual.keys).symmetricDifference(expected.keys).sorted().prefix(5))")
+        #expect(
+            Set(actual.keys) == Set(expected.keys),
+            "\(label): \(Set(actual.keys).symmetricDifference(expected.keys).sorted().prefix(5))")
         for (name, tensor) in expected {
             guard let other = actual[name] else { continue }
-            #expect(other.dtype == tensor.dtype && other.shape == tensor.shape && other.contiguousBytes == tensor.contiguousBytes, "\(label): \(name)")
+            #expect(
+                other.dtype == tensor.dtype && other.shape == tensor.shape
+                    && other.contiguousBytes == tensor.contiguousBytes, "\(label): \(name)")
         }
     }
 
-    @Test("convert, export in the same naming: the original keys, dtypes and bits (.pt and .safetensors)", arguments: cases)
+    @Test(
+        "convert, export in the same naming: the original keys, dtypes and bits (.pt and .safetensors)",
+        arguments: cases)
     func sameNaming(_ testCase: Case) throws {
         let folder = TemporaryFolder("ldvc-export")
         let source = FixturePath.fixture(testCase.file)
@@ -69,8 +77,9 @@ struct ExportRoundTripTests {
         for name in ["export.pt", "export.safetensors"] {
             let output = folder.file(name)
             // .pt names the convention; .safetensors relies on the default, the file's own convention.
-            let report = try Exporter.exportModel(input: converted, output: output, naming: name.hasSuffix(".pt") ? testCase.naming : nil,
-                                                  overwrite: false)
+            let report = try Exporter.exportModel(
+                input: converted, output: output, naming: name.hasSuffix(".pt") ? testCase.naming : nil,
+                overwrite: false)
             #expect(report.naming == testCase.naming)
             #expect(report.skipped.isEmpty)
             let exported = try Self.tensors(output)
@@ -82,15 +91,20 @@ struct ExportRoundTripTests {
         }
     }
 
-    @Test("a file converted with --dtype f32 exports its source dtypes again, exactly", arguments: ["torch/openai_fp16.pt", "torch/openai_bf16.pt"])
+    @Test(
+        "a file converted with --dtype f32 exports its source dtypes again, exactly",
+        arguments: ["torch/openai_fp16.pt", "torch/openai_bf16.pt"])
     func sourceDTypes(_ file: String) throws {
         let folder = TemporaryFolder("ldvc-export")
         var options = ConversionOptions()
         options.dtype = .f32
         _ = try Converter.convert(input: FixturePath.fixture(file), output: folder.file("wide.h5"), options: options)
-        _ = try Exporter.exportModel(input: folder.file("wide.h5"), output: folder.file("back.pt"), naming: .openai, overwrite: false)
+        _ = try Exporter.exportModel(
+            input: folder.file("wide.h5"), output: folder.file("back.pt"), naming: .openai, overwrite: false)
         Self.expectSame(try Self.tensors(folder.file("back.pt")), try Self.tensors(FixturePath.fixture(file)), file)
-        _ = try Exporter.exportModel(input: folder.file("wide.h5"), output: folder.file("stored.safetensors"), naming: .openai, dtype: .stored, overwrite: false)
+        _ = try Exporter.exportModel(
+            input: folder.file("wide.h5"), output: folder.file("stored.safetensors"), naming: .openai, dtype: .stored,
+            overwrite: false)
         #expect(try Self.tensors(folder.file("stored.safetensors")).values.allSatisfy { $0.dtype == .f32 })
     }
 
@@ -98,18 +112,24 @@ struct ExportRoundTripTests {
     func mmseg() throws {
         let folder = TemporaryFolder("ldvc-export")
         let source = FixturePath.fixture("prompts/ldvc_mmseg.pth")
-        _ = try MMSegImporter.importCheckpoint(input: source, output: folder.file("ldvc.h5"), options: ConversionOptions())
-        let report = try Exporter.exportModel(input: folder.file("ldvc.h5"), output: folder.file("ldvc.pt"), naming: .mmseg, overwrite: false)
+        _ = try MMSegImporter.importCheckpoint(
+            input: source, output: folder.file("ldvc.h5"), options: ConversionOptions())
+        let report = try Exporter.exportModel(
+            input: folder.file("ldvc.h5"), output: folder.file("ldvc.pt"), naming: .mmseg, overwrite: false)
         #expect(report.skipped.isEmpty)
         let original = try Self.tensors(source).filter { !$0.key.hasSuffix("criterion.empty_weight") }
         Self.expectSame(try Self.tensors(folder.file("ldvc.pt")), original, "mmseg export")
         var options = ConversionOptions()
         options.visionHeads = 2
         options.textHeads = 2
-        _ = try MMSegImporter.importCheckpoint(input: folder.file("ldvc.pt"), output: folder.file("again.h5"), options: options)
-        Self.expectSame(try Self.layoutTensors(folder.file("again.h5")), try Self.layoutTensors(folder.file("ldvc.h5")), "re-imported")
+        _ = try MMSegImporter.importCheckpoint(
+            input: folder.file("ldvc.pt"), output: folder.file("again.h5"), options: options)
+        Self.expectSame(
+            try Self.layoutTensors(folder.file("again.h5")), try Self.layoutTensors(folder.file("ldvc.h5")),
+            "re-imported")
         // Under a CLIP naming, the prompts and the head have no names: skipped and reported.
-        let clip = try Exporter.exportModel(input: folder.file("ldvc.h5"), output: folder.file("clip.pt"), naming: .openai, overwrite: false)
+        let clip = try Exporter.exportModel(
+            input: folder.file("ldvc.h5"), output: folder.file("clip.pt"), naming: .openai, overwrite: false)
         #expect(clip.skipped.contains("prompts.text.embeddings") && clip.skipped.contains("head.adapter.weight"))
         #expect(clip.keys.allSatisfy { !$0.contains("prompt") } && clip.keys.contains("visual.proj"))
     }

@@ -5,6 +5,7 @@ import TensorCore
 import Testing
 import ZipArchive
 import _TestSupport
+
 @testable import Checkpoint
 @testable import Conversion
 @testable import Export
@@ -14,8 +15,11 @@ struct PromptExportTests {
     /// The prompt tensors of an imported LDVC checkpoint, by MMSeg key.
     static func importedPrompts(_ folder: TemporaryFolder) throws -> (path: String, prompts: [String: Tensor]) {
         let path = folder.file("ldvc.h5")
-        _ = try MMSegImporter.importCheckpoint(input: FixturePath.fixture("prompts/ldvc_mmseg.pth"), output: path, options: ConversionOptions())
-        let prompts = try ExportRoundTripTests.tensors(FixturePath.fixture("prompts/ldvc_mmseg.pth")).filter { $0.key.contains("prompt") }
+        _ = try MMSegImporter.importCheckpoint(
+            input: FixturePath.fixture("prompts/ldvc_mmseg.pth"), output: path, options: ConversionOptions())
+        let prompts = try ExportRoundTripTests.tensors(FixturePath.fixture("prompts/ldvc_mmseg.pth")).filter {
+            $0.key.contains("prompt")
+        }
         #expect(prompts.count == 7)
         return (path, prompts)
     }
@@ -33,12 +37,15 @@ struct PromptExportTests {
             #expect(header.contains("'descr': '<f4'") && header.contains("'fortran_order': False"))
             let shapeText = header.components(separatedBy: "'shape': (")[1].components(separatedBy: ")")[0]
             let shape = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            result[String(entry.name.dropLast(4))] = try Tensor(dtype: .f32, shape: shape, bytes: Array(bytes[(10 + length)...]))
+            result[String(entry.name.dropLast(4))] = try Tensor(
+                dtype: .f32, shape: shape, bytes: Array(bytes[(10 + length)...]))
         }
         return result
     }
 
-    @Test("every container reads back to the checkpoint's prompt tensors, bit for bit", arguments: ["pt", "safetensors", "h5", "npz"])
+    @Test(
+        "every container reads back to the checkpoint's prompt tensors, bit for bit",
+        arguments: ["pt", "safetensors", "h5", "npz"])
     func containers(_ suffix: String) throws {
         let folder = TemporaryFolder("ldvc-export")
         let (model, expected) = try Self.importedPrompts(folder)
@@ -49,7 +56,8 @@ struct PromptExportTests {
         switch suffix {
         case "h5":
             let root = try HDF5File.open(path: output).root()
-            actual = Dictionary(uniqueKeysWithValues: try root.childNames().map { ($0, try root.dataset($0).readTensor()) })
+            actual = Dictionary(
+                uniqueKeysWithValues: try root.childNames().map { ($0, try root.dataset($0).readTensor()) })
         case "npz":
             actual = try Self.npz(output)
         default:
@@ -62,7 +70,8 @@ struct PromptExportTests {
     func canonicalNames() throws {
         let folder = TemporaryFolder("ldvc-export")
         let (model, _) = try Self.importedPrompts(folder)
-        let report = try Exporter.exportPrompts(input: model, output: folder.file("p.safetensors"), naming: .canonical, overwrite: false)
+        let report = try Exporter.exportPrompts(
+            input: model, output: folder.file("p.safetensors"), naming: .canonical, overwrite: false)
         #expect(report.keys.first == "prompts.vision.embeddings" && report.keys.contains("prompts.text.embeddings"))
     }
 
@@ -70,23 +79,33 @@ struct PromptExportTests {
     func refusals() throws {
         let folder = TemporaryFolder("ldvc-export")
         let plain = folder.file("plain.h5")
-        _ = try Converter.convert(input: FixturePath.fixture("torch/openai_bf16.pt"), output: plain, options: ConversionOptions())
-        #expect { try Exporter.exportPrompts(input: plain, output: folder.file("p.pt"), overwrite: false) } throws: { error in
+        _ = try Converter.convert(
+            input: FixturePath.fixture("torch/openai_bf16.pt"), output: plain, options: ConversionOptions())
+        #expect { try Exporter.exportPrompts(input: plain, output: folder.file("p.pt"), overwrite: false) } throws: {
+            error in
             "\(error)" == "\(plain): nothing to export: the model has no prompts (/prompts)"
         }
-        #expect { try Exporter.exportModel(input: plain, output: folder.file("m.npz"), naming: .openai, overwrite: false) } throws: { error in
+        #expect {
+            try Exporter.exportModel(input: plain, output: folder.file("m.npz"), naming: .openai, overwrite: false)
+        } throws: { error in
             "\(error)".contains("bfloat16, which numpy has no type for; pass --dtype f32")
         }
-        #expect { try Exporter.exportModel(input: plain, output: folder.file("m.onnx"), naming: .openai, overwrite: false) } throws: { error in
+        #expect {
+            try Exporter.exportModel(input: plain, output: folder.file("m.onnx"), naming: .openai, overwrite: false)
+        } throws: { error in
             "\(error)".contains("cannot tell the format from the extension")
         }
-        #expect { try Exporter.exportPrompts(input: plain, output: folder.file("p.pt"), naming: .hf, overwrite: false) } throws: { error in
+        #expect {
+            try Exporter.exportPrompts(input: plain, output: folder.file("p.pt"), naming: .hf, overwrite: false)
+        } throws: { error in
             "\(error)".contains("no names for prompts")
         }
         #expect(folder.contents() == ["plain.h5"])
-        _ = try Exporter.exportModel(input: plain, output: folder.file("m.npz"), naming: .openai, dtype: .f32, overwrite: false)
+        _ = try Exporter.exportModel(
+            input: plain, output: folder.file("m.npz"), naming: .openai, dtype: .f32, overwrite: false)
         #expect(throws: ExportError.layout(.outputExists(path: folder.file("m.npz")))) {
-            try Exporter.exportModel(input: plain, output: folder.file("m.npz"), naming: .openai, dtype: .f32, overwrite: false)
+            try Exporter.exportModel(
+                input: plain, output: folder.file("m.npz"), naming: .openai, dtype: .f32, overwrite: false)
         }
     }
 
@@ -95,15 +114,19 @@ struct PromptExportTests {
         let program = PickleWriter.stateDict([("a", .f16, [2, 3]), ("b", .i64, []), ("c", .bf16, [70_000])])
         #expect(Array(program.prefix(2)) == [0x80, 2] && program.last == 0x2E)
         // Walk the opcodes with their operand sizes; anything unknown fails.
-        let accepted: [UInt8: Int] = [0x28: 0, 0x2E: 0, 0x4A: 4, 0x4B: 1, 0x4D: 2, 0x51: 0, 0x52: 0, 0x29: 0, 0x74: 0, 0x75: 0,
-                                      0x71: 1, 0x72: 4, 0x89: 0, 0x80: 1]
+        let accepted: [UInt8: Int] = [
+            0x28: 0, 0x2E: 0, 0x4A: 4, 0x4B: 1, 0x4D: 2, 0x51: 0, 0x52: 0, 0x29: 0, 0x74: 0, 0x75: 0,
+            0x71: 1, 0x72: 4, 0x89: 0, 0x80: 1,
+        ]
         var index = 0
         while index < program.count {
             let opcode = program[index]
             index += 1
             switch opcode {
             case 0x58:  // BINUNICODE
-                let length = Int(program[index]) | Int(program[index + 1]) << 8 | Int(program[index + 2]) << 16 | Int(program[index + 3]) << 24
+                let length =
+                    Int(program[index]) | Int(program[index + 1]) << 8 | Int(program[index + 2]) << 16 | Int(
+                        program[index + 3]) << 24
                 index += 4 + length
             case 0x63:  // GLOBAL: two newline-terminated lines
                 for _ in 0..<2 { while program[index] != 0x0A { index += 1 }; index += 1 }

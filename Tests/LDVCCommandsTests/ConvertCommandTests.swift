@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Layout
+import Testing
 import _TestSupport
 
 /// The built `ldvc-convert` binary: what a user sees on stdout, stderr and in the exit code.
@@ -10,7 +10,9 @@ struct ConvertCommandTests {
     func help() throws {
         let run = try RunTool.run(["--help"])
         #expect(run.exitCode == 0)
-        for word in ["inspect", "convert", "TorchScript", "Exit codes", "--help"] { #expect(run.stdout.contains(word), "\(word)") }
+        for word in ["inspect", "convert", "TorchScript", "Exit codes", "--help"] {
+            #expect(run.stdout.contains(word), "\(word)")
+        }
         let convertHelp = try RunTool.run(["convert", "--help"])
         for option in ["--output", "--force", "--dtype", "--activation", "--vision-heads", "--strict"] {
             #expect(convertHelp.stdout.contains(option), "\(option)")
@@ -43,11 +45,14 @@ struct ConvertCommandTests {
         _ = try LayoutReader(path: output)
     }
 
-    @Test("bad input: one line naming the file and the cause, exit 65, nothing written", arguments: [
-        ("empty.pt", "empty"), ("text.pt", "text file"), ("truncated.pt", "zip"), ("malicious_reduce.pt", "posix.system"),
-        ("unknown_global.pt", "torch.nn.modules.linear.Linear"), ("storage_too_small.pt", "needs 40000 bytes"),
-        ("absurd_sizes.pt", "elements"), ("bad_safetensors.safetensors", "header"),
-    ])
+    @Test(
+        "bad input: one line naming the file and the cause, exit 65, nothing written",
+        arguments: [
+            ("empty.pt", "empty"), ("text.pt", "text file"), ("truncated.pt", "zip"),
+            ("malicious_reduce.pt", "posix.system"),
+            ("unknown_global.pt", "torch.nn.modules.linear.Linear"), ("storage_too_small.pt", "needs 40000 bytes"),
+            ("absurd_sizes.pt", "elements"), ("bad_safetensors.safetensors", "header"),
+        ])
     func badInput(_ name: String, _ cause: String) throws {
         let folder = TemporaryFolder()
         let input = FixturePath.fixture("adversarial/\(name)")
@@ -82,7 +87,10 @@ struct ConvertCommandTests {
         #expect(object["format"] as? String == "torchscript")
         #expect(object["convention"] as? String == "openai")
         let tensors = try #require(object["tensors"] as? [[String: Any]])
-        #expect(tensors.contains { $0["source_name"] as? String == "input_resolution" && $0["status"] as? String == "dropped" })
+        #expect(
+            tensors.contains {
+                $0["source_name"] as? String == "input_resolution" && $0["status"] as? String == "dropped"
+            })
 
         let folder = TemporaryFolder()
         _ = try RunTool.run([FixturePath.fixture("hf/model.safetensors"), "-o", folder.file("hf.h5")])

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Layout
+import Testing
 import _TestSupport
 
 /// `ldvc-convert` on ONNX files, as a user runs it.
@@ -19,18 +19,22 @@ struct ONNXCommandTests {
         #expect(inspect.stdout.contains("scope: anonymous initializer 'onnx::MatMul_"))
         #expect(inspect.stdout.contains("opset ai.onnx 20"))
         let stored = try RunTool.run(["inspect", folder.file("v.h5"), "--json"])
-        #expect(stored.stdout.contains("/vision_model/encoder/layers.1/self_attn/k_proj/MatMul"), "\(stored.stdout.prefix(400))")
+        #expect(
+            stored.stdout.contains("/vision_model/encoder/layers.1/self_attn/k_proj/MatMul"),
+            "\(stored.stdout.prefix(400))")
     }
 
-    @Test("bad ONNX input: one line naming the file and the cause, exit 65, nothing written", arguments: [
-        ("onnx/adversarial/missing_external.onnx", "does not exist"),
-        ("onnx/adversarial/short_external.onnx", "which has 8 bytes"),
-        ("onnx/adversarial/escaping_location.onnx", "leads out of the model's folder"),
-        ("onnx/adversarial/absolute_location.onnx", "absolute path"),
-        ("onnx/adversarial/size_mismatch.onnx", "raw_data holds 12"),
-        ("onnx/hf/hf_vision_swapped_names.onnx", "the names contradict the graph"),
-        ("onnx/hf/hf_vision_ort_fused.onnx", "onnxruntime's fused ops"),
-    ])
+    @Test(
+        "bad ONNX input: one line naming the file and the cause, exit 65, nothing written",
+        arguments: [
+            ("onnx/adversarial/missing_external.onnx", "does not exist"),
+            ("onnx/adversarial/short_external.onnx", "which has 8 bytes"),
+            ("onnx/adversarial/escaping_location.onnx", "leads out of the model's folder"),
+            ("onnx/adversarial/absolute_location.onnx", "absolute path"),
+            ("onnx/adversarial/size_mismatch.onnx", "raw_data holds 12"),
+            ("onnx/hf/hf_vision_swapped_names.onnx", "the names contradict the graph"),
+            ("onnx/hf/hf_vision_ort_fused.onnx", "onnxruntime's fused ops"),
+        ])
     func badInput(_ file: String, _ cause: String) throws {
         let folder = TemporaryFolder()
         let input = FixturePath.fixture(file)

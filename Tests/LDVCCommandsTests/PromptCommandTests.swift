@@ -21,7 +21,9 @@ struct PromptCommandTests {
     @Test("--help lists the new subcommands and their options")
     func help() throws {
         let root = try RunTool.run(["--help"])
-        for word in ["init-prompts", "import", "export", "export-prompts", "--init-prompts"] { #expect(root.stdout.contains(word), "\(word)") }
+        for word in ["init-prompts", "import", "export", "export-prompts", "--init-prompts"] {
+            #expect(root.stdout.contains(word), "\(word)")
+        }
         let initHelp = try RunTool.run(["init-prompts", "--help"])
         for option in ["--template", "--visual-tokens", "--text-tokens", "--positions", "--seed", "--text-init"] {
             #expect(initHelp.stdout.contains(option), "\(option)")
@@ -33,40 +35,56 @@ struct PromptCommandTests {
     func convertWithPrompts() throws {
         let folder = TemporaryFolder("ldvc-cli")
         let output = folder.file("ViT.h5")
-        let run = try RunTool.run(["convert", Self.fullVocabulary, "--init-prompts", "a photo of a", "--visual-tokens", "8", "-o", output] + Self.heads)
+        let run = try RunTool.run(
+            ["convert", Self.fullVocabulary, "--init-prompts", "a photo of a", "--visual-tokens", "8", "-o", output]
+                + Self.heads)
         #expect(run.exitCode == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("wrote \(output): visual prompts 8 × 2 layers (seed 0); language prompts 6 × 3 layers from \"a photo of a\" at positions [0, 1, 2, 3, 4, 5]"))
+        #expect(
+            run.stdout.contains(
+                "wrote \(output): visual prompts 8 × 2 layers (seed 0); language prompts 6 × 3 layers from \"a photo of a\" at positions [0, 1, 2, 3, 4, 5]"
+            ))
         #expect(folder.contents() == ["ViT.h5"])
         let layout = try LayoutReader(path: output)
-        #expect(layout.architecture.ldvc?.visionPrompts?.tokens == 8 && layout.architecture.ldvc?.textPrompts?.tokens == 6)
+        #expect(
+            layout.architecture.ldvc?.visionPrompts?.tokens == 8 && layout.architecture.ldvc?.textPrompts?.tokens == 6)
         #expect(try layout.promptInitialization("text")?.tokenIDs == [49406, 320, 1125, 539, 320, 49407])
         #expect(layout.metadata.sourceFile == "clip_fullvocab.pt")
     }
 
-    @Test("init-prompts: default output beside the input, a warning for a template of another length, the input untouched")
+    @Test(
+        "init-prompts: default output beside the input, a warning for a template of another length, the input untouched"
+    )
     func initPrompts() throws {
         let folder = TemporaryFolder("ldvc-cli")
         let model = try Self.convertedFullVocabulary(folder)
         let before = try Data(contentsOf: URL(fileURLWithPath: model))
-        let run = try RunTool.run(["init-prompts", model, "--template", "a photo of", "--visual-tokens", "4", "--seed", "3"])
+        let run = try RunTool.run([
+            "init-prompts", model, "--template", "a photo of", "--visual-tokens", "4", "--seed", "3",
+        ])
         #expect(run.exitCode == 0, "\(run.stderr)")
         #expect(run.stderr.hasPrefix("warning: \(model): the template \"a photo of\" gives 5 tokens"))
         #expect(folder.contents() == ["clip-prompts.h5", "clip.h5"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == before)
         let layout = try LayoutReader(path: folder.file("clip-prompts.h5"))
-        #expect(try layout.promptInitialization("vision") == PromptInitialization(method: .vptUniform, seed: 3, scale: (6.0 / (3 * 64 + 16)).squareRoot()))
-        let random = try RunTool.run(["init-prompts", model, "--text-init", "random", "--visual-tokens", "0", "-o", folder.file("r.h5")])
+        #expect(
+            try layout.promptInitialization("vision")
+                == PromptInitialization(method: .vptUniform, seed: 3, scale: (6.0 / (3 * 64 + 16)).squareRoot()))
+        let random = try RunTool.run([
+            "init-prompts", model, "--text-init", "random", "--visual-tokens", "0", "-o", folder.file("r.h5"),
+        ])
         #expect(random.exitCode == 0, "\(random.stderr)")
         #expect(try LayoutReader(path: folder.file("r.h5")).promptInitialization("text")?.method == .random)
     }
 
-    @Test("bad prompt requests: one line naming the file and the cause, exit 64 or 65, no output", arguments: [
-        (["--template", "   "], 64, "the prompt template is empty"),
-        (["--template", Array(repeating: "photo", count: 80).joined(separator: " ")], 64, "needs 82 positions"),
-        (["--template", "a photo of a", "--text-tokens", "80"], 64, "80 language prompt tokens do not fit"),
-        (["--template", "a photo of a", "--deep-layers", "5"], 64, "5 deep visual prompt layers"),
-        (["--template", "a photo of a", "--positions", "0,1,2"], 64, "3 positions for 6 prompt tokens"),
-    ])
+    @Test(
+        "bad prompt requests: one line naming the file and the cause, exit 64 or 65, no output",
+        arguments: [
+            (["--template", "   "], 64, "the prompt template is empty"),
+            (["--template", Array(repeating: "photo", count: 80).joined(separator: " ")], 64, "needs 82 positions"),
+            (["--template", "a photo of a", "--text-tokens", "80"], 64, "80 language prompt tokens do not fit"),
+            (["--template", "a photo of a", "--deep-layers", "5"], 64, "5 deep visual prompt layers"),
+            (["--template", "a photo of a", "--positions", "0,1,2"], 64, "3 positions for 6 prompt tokens"),
+        ])
     func badRequests(_ arguments: [String], _ code: Int32, _ cause: String) throws {
         let folder = TemporaryFolder("ldvc-cli")
         let model = try Self.convertedFullVocabulary(folder)
@@ -112,16 +130,21 @@ struct PromptCommandTests {
         let input = FixturePath.fixture("prompts/ldvc_badshape.pth")
         let run = try RunTool.run(["import", input, "-o", folder.file("out.h5")])
         #expect(run.exitCode == 65)
-        #expect(run.stderr == "error: \(input): 5 deep visual prompt layers (backbone.deep_prompt_embeddings) for a vision encoder of 3 layers (at most 2)\n")
+        #expect(
+            run.stderr
+                == "error: \(input): 5 deep visual prompt layers (backbone.deep_prompt_embeddings) for a vision encoder of 3 layers (at most 2)\n"
+        )
         #expect(folder.contents().isEmpty)
     }
 }
 
 extension PromptCommandTests {
-    @Test("convert --init-prompts with a bad template names the checkpoint, not an intermediate file, and leaves nothing")
+    @Test(
+        "convert --init-prompts with a bad template names the checkpoint, not an intermediate file, and leaves nothing")
     func convertBadTemplate() throws {
         let folder = TemporaryFolder("ldvc-cli")
-        let run = try RunTool.run(["convert", Self.fullVocabulary, "--init-prompts", " ", "-o", folder.file("out.h5")] + Self.heads)
+        let run = try RunTool.run(
+            ["convert", Self.fullVocabulary, "--init-prompts", " ", "-o", folder.file("out.h5")] + Self.heads)
         #expect(run.exitCode == 64)
         #expect(run.stderr.hasPrefix("error: \(Self.fullVocabulary): the prompt template is empty"), "\(run.stderr)")
         #expect(folder.contents().isEmpty)

@@ -13,7 +13,10 @@ struct VerifyCommandTests {
     func passes() throws {
         let run = try RunTool.run(["verify", Self.model, "--golden", Self.golden])
         #expect(run.exitCode == 0, "\(run.stderr)")
-        for text in ["policy:  fp32", "max abs", "max rel", "cosine", "head.logits", "slide.segmentation", "28 taps within tolerance"] {
+        for text in [
+            "policy:  fp32", "max abs", "max rel", "cosine", "head.logits", "slide.segmentation",
+            "28 taps within tolerance",
+        ] {
             #expect(run.stdout.contains(text), "\(text)")
         }
     }
@@ -41,7 +44,9 @@ struct VerifyCommandTests {
         let missing = try RunTool.run(["verify", Self.model, "--golden", "/nonexistent/golden.h5"])
         #expect(missing.exitCode == 66)
         #expect(missing.stderr.hasPrefix("error: /nonexistent/golden.h5: "))
-        let other = try RunTool.run(["verify", Self.model, "--golden", FixturePath.fixture("runtime/goldens/ldvc_tiny.h5")])
+        let other = try RunTool.run([
+            "verify", Self.model, "--golden", FixturePath.fixture("runtime/goldens/ldvc_tiny.h5"),
+        ])
         #expect(other.exitCode == 65)
         #expect(other.stderr.contains("tap 'head.taps.0' is not produced by"))
         #expect(other.stderr.split(separator: "\n").count == 1)

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
 import _TestSupport
+
 @testable import Layout
 
 /// The prompts and head groups: their attributes round-trip, and the schema's `when` conditions give
@@ -11,22 +12,28 @@ struct LDVCArchitectureTests {
     static func architecture(head: HeadArchitecture?, textPrompts: Bool = true) -> CLIPArchitecture {
         CLIPArchitecture(
             embedDim: 8,
-            vision: VisionArchitecture(width: 4, layers: 3, heads: 2, patchSize: 2, imageSize: 8, gridSize: 4, mlpWidth: 8,
-                                       layerNormEps: 1e-5, activation: .quickGELU),
-            text: TextArchitecture(width: 4, layers: 2, heads: 1, contextLength: 6, vocabSize: 10, mlpWidth: 8,
-                                   layerNormEps: 1e-5, activation: .quickGELU),
-            ldvc: LDVCArchitecture(visionPrompts: VisionPromptArchitecture(tokens: 3, deepLayers: 2),
-                                   textPrompts: textPrompts ? TextPromptArchitecture(tokens: 2, layers: 2) : nil, head: head))
+            vision: VisionArchitecture(
+                width: 4, layers: 3, heads: 2, patchSize: 2, imageSize: 8, gridSize: 4, mlpWidth: 8,
+                layerNormEps: 1e-5, activation: .quickGELU),
+            text: TextArchitecture(
+                width: 4, layers: 2, heads: 1, contextLength: 6, vocabSize: 10, mlpWidth: 8,
+                layerNormEps: 1e-5, activation: .quickGELU),
+            ldvc: LDVCArchitecture(
+                visionPrompts: VisionPromptArchitecture(tokens: 3, deepLayers: 2),
+                textPrompts: textPrompts ? TextPromptArchitecture(tokens: 2, layers: 2) : nil, head: head))
     }
 
     static func ldvcHead(_ lctd: LCTDArchitecture) -> HeadArchitecture {
         HeadArchitecture(kind: .ldvc, width: 8, heads: 2, imageSize: 8, lctd: lctd)
     }
 
-    static let defaults = LCTDArchitecture(tapLayers: LCTDArchitecture.recommendedTapLayers(visionLayers: 3), mlpWidth: 16, routeWindows: 2, routeTopK: 2)
+    static let defaults = LCTDArchitecture(
+        tapLayers: LCTDArchitecture.recommendedTapLayers(visionLayers: 3), mlpWidth: 16, routeWindows: 2, routeTopK: 2)
 
     static func names(_ architecture: CLIPArchitecture) throws -> [String: [Int]] {
-        Dictionary(uniqueKeysWithValues: try LayoutSchema.current.expectedTensors(for: architecture).filter { !$0.optional }.map { ($0.name, $0.shape) })
+        Dictionary(
+            uniqueKeysWithValues: try LayoutSchema.current.expectedTensors(for: architecture).filter { !$0.optional }
+                .map { ($0.name, $0.shape) })
     }
 
     @Test("The notes' recommended choices are the defaults")
@@ -75,9 +82,13 @@ struct LDVCArchitectureTests {
         other.conv = .none
         #expect(try Self.names(Self.architecture(head: Self.ldvcHead(other)))["head.blocks.0.conv.weight"] == nil)
 
-        let zegclip = HeadArchitecture(kind: .zegclip, width: 8, heads: 2, imageSize: 8, atm: ATMDecoderArchitecture(mlpWidth: 32))
+        let zegclip = HeadArchitecture(
+            kind: .zegclip, width: 8, heads: 2, imageSize: 8, atm: ATMDecoderArchitecture(mlpWidth: 32))
         let all = try LayoutSchema.current.expectedTensors(for: Self.architecture(head: zegclip, textPrompts: false))
-        #expect(all.contains { $0.name == "head.layers.2.cross_attn.out_proj.weight" && $0.shape == [8, 8] && !$0.optional })
+        #expect(
+            all.contains {
+                $0.name == "head.layers.2.cross_attn.out_proj.weight" && $0.shape == [8, 8] && !$0.optional
+            })
         #expect(all.contains { $0.name == "head.layers.0.self_attn.q_proj.weight" && $0.optional })
         #expect(!all.contains { $0.name.hasPrefix("head.blocks.") || $0.name.hasPrefix("prompts.text.") })
     }
@@ -93,8 +104,11 @@ struct LDVCArchitectureTests {
         let writer = try LayoutWriter(output: try AtomicOutput(destination: path, overwrite: false, inputs: []))
         try writer.writeMetadata(LayoutReaderTests.metadata(), architecture: architecture)
         for tensor in try LayoutSchema.current.expectedTensors(for: architecture) where !tensor.optional {
-            try writer.write(tensor.name, tensor: try Tensor(shape: tensor.shape, floats: [Float](repeating: 0.5, count: tensor.shape.reduce(1, *))),
-                             provenance: TensorProvenance(sourceName: tensor.name, transform: "identity", sourceDType: "f32"))
+            try writer.write(
+                tensor.name,
+                tensor: try Tensor(
+                    shape: tensor.shape, floats: [Float](repeating: 0.5, count: tensor.shape.reduce(1, *))),
+                provenance: TensorProvenance(sourceName: tensor.name, transform: "identity", sourceDType: "f32"))
         }
         try writer.finish()
         #expect(try LayoutReader(path: path).architecture == architecture)
@@ -104,10 +118,14 @@ struct LDVCArchitectureTests {
         without.routeLePEKernel = 0
         let refused = folder.file("refused.h5")
         let second = try LayoutWriter(output: try AtomicOutput(destination: refused, overwrite: false, inputs: []))
-        try second.writeMetadata(LayoutReaderTests.metadata(), architecture: Self.architecture(head: Self.ldvcHead(without)))
+        try second.writeMetadata(
+            LayoutReaderTests.metadata(), architecture: Self.architecture(head: Self.ldvcHead(without)))
         for tensor in try LayoutSchema.current.expectedTensors(for: architecture) where !tensor.optional {
-            try second.write(tensor.name, tensor: try Tensor(shape: tensor.shape, floats: [Float](repeating: 0, count: tensor.shape.reduce(1, *))),
-                             provenance: TensorProvenance(sourceName: tensor.name, transform: "identity", sourceDType: "f32"))
+            try second.write(
+                tensor.name,
+                tensor: try Tensor(
+                    shape: tensor.shape, floats: [Float](repeating: 0, count: tensor.shape.reduce(1, *))),
+                provenance: TensorProvenance(sourceName: tensor.name, transform: "identity", sourceDType: "f32"))
         }
         #expect(throws: LayoutError.self) { try second.finish() }
         #expect(folder.contents() == ["ldvc.h5"])

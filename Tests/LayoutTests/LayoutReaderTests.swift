@@ -1,29 +1,37 @@
 import Foundation
-import Testing
 import HDF5
 import TensorCore
+import Testing
 import _TestSupport
+
 @testable import Layout
 
 @Suite("Layout reader and writer")
 struct LayoutReaderTests {
-    static let tinyText = CLIPArchitecture(embedDim: 4, vision: nil,
-        text: TextArchitecture(width: 4, layers: 1, heads: 1, contextLength: 3, vocabSize: 5, mlpWidth: 8, layerNormEps: 1e-5, activation: .quickGELU))
+    static let tinyText = CLIPArchitecture(
+        embedDim: 4, vision: nil,
+        text: TextArchitecture(
+            width: 4, layers: 1, heads: 1, contextLength: 3, vocabSize: 5, mlpWidth: 8, layerNormEps: 1e-5,
+            activation: .quickGELU))
 
     static func metadata() -> LayoutMetadata {
-        LayoutMetadata(producer: "test", sourceFile: "x.pt", sourceSize: 1, sourceSHA256: String(repeating: "0", count: 64),
-                       sourceFormat: "torch-zip", sourceConvention: "openai", sourceWrapper: "", dtypePolicy: "keep",
-                       architectureSources: [:], droppedTensors: [], tiedTensors: [])
+        LayoutMetadata(
+            producer: "test", sourceFile: "x.pt", sourceSize: 1, sourceSHA256: String(repeating: "0", count: 64),
+            sourceFormat: "torch-zip", sourceConvention: "openai", sourceWrapper: "", dtypePolicy: "keep",
+            architectureSources: [:], droppedTensors: [], tiedTensors: [])
     }
 
     /// Writes every tensor the schema asks for, filled with its index.
     static func writeTiny(to path: String, skipping: String? = nil) throws {
         let writer = try LayoutWriter(output: try AtomicOutput(destination: path, overwrite: false, inputs: []))
         try writer.writeMetadata(metadata(), architecture: tinyText)
-        for (index, tensor) in try LayoutSchema.current.expectedTensors(for: tinyText).enumerated() where tensor.name != skipping {
+        for (index, tensor) in try LayoutSchema.current.expectedTensors(for: tinyText).enumerated()
+        where tensor.name != skipping {
             let count = tensor.shape.reduce(1, *)
-            try writer.write(tensor.name, tensor: try Tensor(shape: tensor.shape, floats: [Float](repeating: Float(index), count: count)),
-                             provenance: TensorProvenance(sourceName: "s\(index)", transform: "identity", sourceDType: "f32"))
+            try writer.write(
+                tensor.name,
+                tensor: try Tensor(shape: tensor.shape, floats: [Float](repeating: Float(index), count: count)),
+                provenance: TensorProvenance(sourceName: "s\(index)", transform: "identity", sourceDType: "f32"))
         }
         try writer.finish()
     }
@@ -38,7 +46,10 @@ struct LayoutReaderTests {
         #expect(try reader.floats("text.blocks.0.mlp.fc1.weight", shape: [8, 4]).count == 32)
         #expect(try reader.provenance(of: "text.token_embedding").provenance.sourceName == "s0")
         #expect(try reader.tensorNames().first == "text.token_embedding")
-        #expect(throws: LayoutError.tensorShape(path: folder.file("tiny.h5"), name: "text.token_embedding", expected: [4, 5], actual: [5, 4])) {
+        #expect(
+            throws: LayoutError.tensorShape(
+                path: folder.file("tiny.h5"), name: "text.token_embedding", expected: [4, 5], actual: [5, 4])
+        ) {
             _ = try reader.floats("text.token_embedding", shape: [4, 5])
         }
     }
@@ -61,12 +72,16 @@ struct LayoutReaderTests {
         try root.setAttribute("format", .string("ldvc-swift.layout"))
         try root.setAttribute("format_version", .int(99))
         try file.close()
-        #expect(throws: LayoutError.newerVersion(path: path, version: 99, supported: 1)) { _ = try LayoutReader(path: path) }
+        #expect(throws: LayoutError.newerVersion(path: path, version: 99, supported: 1)) {
+            _ = try LayoutReader(path: path)
+        }
     }
 
     @Test("an HDF5 file of another kind is refused")
     func foreignFile() throws {
         let path = FixturePath.fixture("reference/openai_fp32.h5")
-        #expect(throws: LayoutError.notALayoutFile(path: path, found: "no 'format' attribute on /")) { _ = try LayoutReader(path: path) }
+        #expect(throws: LayoutError.notALayoutFile(path: path, found: "no 'format' attribute on /")) {
+            _ = try LayoutReader(path: path)
+        }
     }
 }

@@ -1,14 +1,20 @@
 import Foundation
 import Testing
 import _TestSupport
+
 @testable import Layout
 
 @Suite("Layout schema")
 struct LayoutSchemaTests {
-    @Test("the embedded schema is the committed Schemas/layout/ldvc-layout-v1.json (run scripts/generate-layout-schema.sh)")
+    @Test(
+        "the embedded schema is the committed Schemas/layout/ldvc-layout-v1.json (run scripts/generate-layout-schema.sh)"
+    )
     func embeddedMatchesFile() throws {
-        let file = try String(contentsOfFile: FixturePath.repository("Schemas/layout/ldvc-layout-v1.json"), encoding: .utf8)
-        #expect(LayoutSchema.embeddedJSON.trimmingCharacters(in: .whitespacesAndNewlines) == file.trimmingCharacters(in: .whitespacesAndNewlines))
+        let file = try String(
+            contentsOfFile: FixturePath.repository("Schemas/layout/ldvc-layout-v1.json"), encoding: .utf8)
+        #expect(
+            LayoutSchema.embeddedJSON.trimmingCharacters(in: .whitespacesAndNewlines)
+                == file.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(LayoutSchema.current.version == 1)
     }
 
@@ -16,8 +22,12 @@ struct LayoutSchemaTests {
     func vitB16() throws {
         let architecture = CLIPArchitecture(
             embedDim: 512,
-            vision: VisionArchitecture(width: 768, layers: 12, heads: 12, patchSize: 16, imageSize: 224, gridSize: 14, mlpWidth: 3072, layerNormEps: 1e-5, activation: .quickGELU),
-            text: TextArchitecture(width: 512, layers: 12, heads: 8, contextLength: 77, vocabSize: 49408, mlpWidth: 2048, layerNormEps: 1e-5, activation: .quickGELU))
+            vision: VisionArchitecture(
+                width: 768, layers: 12, heads: 12, patchSize: 16, imageSize: 224, gridSize: 14, mlpWidth: 3072,
+                layerNormEps: 1e-5, activation: .quickGELU),
+            text: TextArchitecture(
+                width: 512, layers: 12, heads: 8, contextLength: 77, vocabSize: 49408, mlpWidth: 2048,
+                layerNormEps: 1e-5, activation: .quickGELU))
         let tensors = try LayoutSchema.current.expectedTensors(for: architecture)
         // Per block 16 tensors (2 LN × 2, q/k/v/out × 2, 2 MLP × 2); towers add 8 (vision) and 5 (text) more; logit_scale.
         #expect(tensors.count == 12 * 16 + 8 + 12 * 16 + 5 + 1)
@@ -35,7 +45,9 @@ struct LayoutSchemaTests {
 
 @Suite("Name tables")
 struct NameTableTests {
-    @Test("each table maps every canonical name once and round-trips every layer", arguments: NameTable.all.map(\.convention))
+    @Test(
+        "each table maps every canonical name once and round-trips every layer",
+        arguments: NameTable.all.map(\.convention))
     func roundTrip(_ convention: Convention) throws {
         let map = NameMap(NameTable.table(for: convention))
         let canonical = map.table.rules.map(\.canonical)
@@ -44,7 +56,9 @@ struct NameTableTests {
             for rule in map.table.rules {
                 let canonicalName = rule.canonical.replacingOccurrences(of: "{i}", with: String(layer))
                 let (sourceKey, transform) = try #require(map.source(ofCanonical: canonicalName))
-                guard case .mapped(let targets) = map.resolve(sourceKey) else { Issue.record("\(sourceKey) does not resolve"); continue }
+                guard case .mapped(let targets) = map.resolve(sourceKey) else {
+                    Issue.record("\(sourceKey) does not resolve"); continue
+                }
                 #expect(targets.contains { $0.canonical == canonicalName && $0.transform == transform }, "\(sourceKey)")
             }
         }
@@ -52,11 +66,20 @@ struct NameTableTests {
 
     @Test("fused attention splits into q, k, v in that order")
     func fusedAttention() {
-        guard case .mapped(let targets) = NameMap(.openAI).resolve("visual.transformer.resblocks.10.attn.in_proj_weight") else {
+        guard
+            case .mapped(let targets) = NameMap(.openAI).resolve("visual.transformer.resblocks.10.attn.in_proj_weight")
+        else {
             Issue.record("in_proj_weight not mapped"); return
         }
-        #expect(targets.map(\.canonical) == ["vision.blocks.10.attn.q_proj.weight", "vision.blocks.10.attn.k_proj.weight", "vision.blocks.10.attn.v_proj.weight"])
-        #expect(targets.map(\.transform) == [.splitRows(part: 0, parts: 3), .splitRows(part: 1, parts: 3), .splitRows(part: 2, parts: 3)])
+        #expect(
+            targets.map(\.canonical) == [
+                "vision.blocks.10.attn.q_proj.weight", "vision.blocks.10.attn.k_proj.weight",
+                "vision.blocks.10.attn.v_proj.weight",
+            ])
+        #expect(
+            targets.map(\.transform) == [
+                .splitRows(part: 0, parts: 3), .splitRows(part: 1, parts: 3), .splitRows(part: 2, parts: 3),
+            ])
     }
 
     @Test("known buffers are dropped with a reason and strangers are unknown")
@@ -69,7 +92,9 @@ struct NameTableTests {
 
     @Test("transform attribute spellings parse back")
     func transformSpelling() {
-        for transform in [TensorTransform.identity, .transpose, .splitRows(part: 0, parts: 3), .splitRows(part: 2, parts: 3)] {
+        for transform in [
+            TensorTransform.identity, .transpose, .splitRows(part: 0, parts: 3), .splitRows(part: 2, parts: 3),
+        ] {
             #expect(TensorTransform(attributeValue: transform.attributeValue) == transform)
         }
     }

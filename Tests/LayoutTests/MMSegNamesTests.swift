@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Layout
 
 @Suite("The MMSegmentation (ZegCLIP/LDVC) name table")
@@ -24,7 +25,9 @@ struct MMSegNamesTests {
         let rules = NameTable.mmseg.rules
         #expect(Set(rules.map(\.canonical)).count == rules.count)
         for (source, group) in Dictionary(grouping: rules, by: \.source) where group.count > 1 {
-            #expect(group.count == 3 && group.allSatisfy { if case .splitRows = $0.transform { true } else { false } }, "\(source)")
+            #expect(
+                group.count == 3 && group.allSatisfy { if case .splitRows = $0.transform { true } else { false } },
+                "\(source)")
         }
     }
 
@@ -33,9 +36,13 @@ struct MMSegNamesTests {
         let map = NameMap(.mmseg)
         #expect(map.source(ofCanonical: "head.tap_proj.1.weight")?.key == "decode_head.input_proj_2.weight")
         #expect(map.source(ofCanonical: "vision.proj.weight")! == ("backbone.proj", .transpose))
-        #expect(map.source(ofCanonical: "head.layers.2.cross_attn.out_proj.bias")?.key == "decode_head.decoder_1.layers.2.multihead_attn.proj.bias")
+        #expect(
+            map.source(ofCanonical: "head.layers.2.cross_attn.out_proj.bias")?.key
+                == "decode_head.decoder_1.layers.2.multihead_attn.proj.bias")
         #expect(map.source(ofCanonical: "head.blocks.1.mlp.fc2.weight")?.key == "decode_head.decoder.1.mlp.3.weight")
-        #expect(map.resolve("decode_head.loss_decode.criterion.empty_weight") == .dropped(reason: "ZegCLIP's loss class weights (training only)"))
+        #expect(
+            map.resolve("decode_head.loss_decode.criterion.empty_weight")
+                == .dropped(reason: "ZegCLIP's loss class weights (training only)"))
         #expect(map.source(ofCanonical: "logit_scale") == nil)
     }
 }

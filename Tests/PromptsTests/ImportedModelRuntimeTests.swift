@@ -3,19 +3,24 @@ import Layout
 import Runtime
 import Testing
 import _TestSupport
+
 @testable import Prompts
 
 /// Prompts in a file change what the runtime computes: imported trained prompts reproduce the
 /// reference modules' outputs, and initialised prompts make the encoders compute something else.
 @Suite("The runtime uses imported and initialised prompts")
 struct ImportedModelRuntimeTests {
-    @Test("an imported ZegCLIP/LDVC checkpoint passes every tap of the reference goldens", arguments: ["zegclip_tiny", "ldvc_tiny"])
+    @Test(
+        "an imported ZegCLIP/LDVC checkpoint passes every tap of the reference goldens",
+        arguments: ["zegclip_tiny", "ldvc_tiny"])
     func importedGoldens(_ name: String) throws {
         let folder = TemporaryFolder("ldvc-import")
         let model = folder.file("\(name).h5")
-        _ = try MMSegImporter.importCheckpoint(input: FixturePath.fixture("runtime/checkpoints/\(name).pth"), output: model,
-                                               options: ConversionOptions())
-        let report = try Verifier.verify(modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/\(name).h5"))
+        _ = try MMSegImporter.importCheckpoint(
+            input: FixturePath.fixture("runtime/checkpoints/\(name).pth"), output: model,
+            options: ConversionOptions())
+        let report = try Verifier.verify(
+            modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/\(name).h5"))
         #expect(report.passed, "first diverging tap: \(report.firstFailure?.name ?? "")")
         #expect(report.comparisons.count > 20)
     }
@@ -27,7 +32,8 @@ struct ImportedModelRuntimeTests {
         request.visualTokens = 4
         request.textInitialization = .template("a photo of a")
         let output = model.folder.file("prompted.h5")
-        let report = try PromptInjector.inject(input: model.path, output: output, request: request, overwrite: false, producer: "test")
+        let report = try PromptInjector.inject(
+            input: model.path, output: output, request: request, overwrite: false, producer: "test")
         #expect(report.warnings.isEmpty)
         let plain = try LDVCRuntime(path: model.path), prompted = try LDVCRuntime(path: output)
         // [SOT, 6 prompt rows, a class name token, EOT] as the runtime's template lays them out.

@@ -17,7 +17,9 @@ enum PromptFixtures {
     static func floats(_ group: HDF5Group, _ name: String) throws -> [Float] { try group.dataset(name).readFloats() }
 
     static func integers(_ group: HDF5Group, _ name: String) throws -> [Int] {
-        TensorBytes.integers(from: try group.dataset(name).readBytes(), dtype: try group.dataset(name).dtype).map { Int($0) }
+        TensorBytes.integers(from: try group.dataset(name).readBytes(), dtype: try group.dataset(name).dtype).map {
+            Int($0)
+        }
     }
 
     /// Lower-case hex SHA-256 of float32 little-endian bytes, as the fixture script hashes tensors.

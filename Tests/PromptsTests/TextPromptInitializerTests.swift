@@ -1,5 +1,4 @@
 import Conversion
-@testable import Export
 import Foundation
 import HDF5
 import Layout
@@ -7,6 +6,8 @@ import Runtime
 import TensorCore
 import Testing
 import _TestSupport
+
+@testable import Export
 @testable import Prompts
 
 /// A converted copy of `clip_fullvocab.pt` (CLIP's whole vocabulary, context 77, text width 16, 3 layers).
@@ -64,7 +65,8 @@ struct TextPromptInitializerTests {
         return (0..<prompts.embeddings.shape[0]).map { Array(values[($0 * perLayer)..<(($0 + 1) * perLayer)]) }
     }
 
-    @Test("\"a photo of a\": SOT, a, photo, of, a, EOT entering each layer equal OpenAI's and open_clip's hidden states")
+    @Test(
+        "\"a photo of a\": SOT, a, photo, of, a, EOT entering each layer equal OpenAI's and open_clip's hidden states")
     func photoOfA() throws {
         let model = try FullVocabularyModel()
         let prompts = try TextPromptInitializer.pretrain(reader: model.reader, template: "a photo of a", tokens: 6)
@@ -80,13 +82,16 @@ struct TextPromptInitializerTests {
         }
     }
 
-    @Test("other templates and explicit positions follow the documented rule", arguments: [
-        (1, nil as [Int]?, true), (2, nil, true), (3, nil, true), (1, [1, 2, 3, 4, 5, 6], false),
-    ])
+    @Test(
+        "other templates and explicit positions follow the documented rule",
+        arguments: [
+            (1, nil as [Int]?, true), (2, nil, true), (3, nil, true), (1, [1, 2, 3, 4, 5, 6], false),
+        ])
     func otherTemplates(_ index: Int, _ positions: [Int]?, _ warns: Bool) throws {
         let model = try FullVocabularyModel()
         let template = try PromptFixtures.group("text_layer_inputs.h5", "template_\(index)").stringAttribute("template")
-        let prompts = try TextPromptInitializer.pretrain(reader: model.reader, template: template, tokens: 6, positions: positions)
+        let prompts = try TextPromptInitializer.pretrain(
+            reader: model.reader, template: template, tokens: 6, positions: positions)
         let chosen = positions ?? Array(0..<6)
         #expect(prompts.initialization.positions == chosen)
         #expect(prompts.warnings.count == (warns ? 1 : 0), "\(prompts.warnings)")
@@ -99,28 +104,36 @@ struct TextPromptInitializerTests {
     @Test("fewer prompted layers take the first ones")
     func fewerLayers() throws {
         let model = try FullVocabularyModel()
-        let prompts = try TextPromptInitializer.pretrain(reader: model.reader, template: "a photo of a", tokens: 6, layers: 2)
+        let prompts = try TextPromptInitializer.pretrain(
+            reader: model.reader, template: "a photo of a", tokens: 6, layers: 2)
         #expect(prompts.embeddings.shape == [2, 6, 16])
-        Self.expectClose(Self.layers(prompts), Array(try Self.reference(0, "openai", positions: Array(0..<6)).rows.prefix(2)), "2 layers")
+        Self.expectClose(
+            Self.layers(prompts), Array(try Self.reference(0, "openai", positions: Array(0..<6)).rows.prefix(2)),
+            "2 layers")
     }
 
     @Test("random: N(0, 0.02²) from the seed equals PyTorch's nn.init.normal_", arguments: ["seed_0", "seed_5"])
     func random(_ name: String) throws {
         let group = try PromptFixtures.group("rng.h5", "text_random", name)
         let width = Int(try group.intAttribute("width"))
-        let text = TextArchitecture(width: width, layers: Int(try group.intAttribute("layers")), heads: 2, contextLength: 16,
-                                    vocabSize: 100, mlpWidth: 4 * width, layerNormEps: 1e-5, activation: .quickGELU)
-        let prompts = try TextPromptInitializer.random(path: "model.h5", text: text, tokens: Int(try group.intAttribute("tokens")),
-                                                       seed: UInt64(try group.intAttribute("seed")))
-        #expect(PromptFixtures.bitDifferences(prompts.embeddings.floats(), try PromptFixtures.floats(group, "embeddings")) == 0)
+        let text = TextArchitecture(
+            width: width, layers: Int(try group.intAttribute("layers")), heads: 2, contextLength: 16,
+            vocabSize: 100, mlpWidth: 4 * width, layerNormEps: 1e-5, activation: .quickGELU)
+        let prompts = try TextPromptInitializer.random(
+            path: "model.h5", text: text, tokens: Int(try group.intAttribute("tokens")),
+            seed: UInt64(try group.intAttribute("seed")))
+        #expect(
+            PromptFixtures.bitDifferences(prompts.embeddings.floats(), try PromptFixtures.floats(group, "embeddings"))
+                == 0)
         #expect(prompts.initialization.scale == 0.02)
     }
 
     @Test("random for CLIP ViT-B's text tower (12 × 6 × 512) hashes to PyTorch's")
     func randomViTB() throws {
         let group = try PromptFixtures.group("rng.h5", "text_random", "vit_b16_seed_0")
-        let text = TextArchitecture(width: 512, layers: 12, heads: 8, contextLength: 77, vocabSize: 49408, mlpWidth: 2048,
-                                    layerNormEps: 1e-5, activation: .quickGELU)
+        let text = TextArchitecture(
+            width: 512, layers: 12, heads: 8, contextLength: 77, vocabSize: 49408, mlpWidth: 2048,
+            layerNormEps: 1e-5, activation: .quickGELU)
         let prompts = try TextPromptInitializer.random(path: "model.h5", text: text, tokens: 6, seed: 0)
         #expect(PromptFixtures.sha256(prompts.embeddings.floats()) == (try group.stringAttribute("sha256:embeddings")))
     }
@@ -129,19 +142,27 @@ struct TextPromptInitializerTests {
     func refusals() throws {
         let model = try FullVocabularyModel()
         let reader = model.reader, path = model.path
-        #expect(throws: PromptsError.emptyTemplate(path: path)) { try TextPromptInitializer.pretrain(reader: reader, template: "  ", tokens: 6) }
+        #expect(throws: PromptsError.emptyTemplate(path: path)) {
+            try TextPromptInitializer.pretrain(reader: reader, template: "  ", tokens: 6)
+        }
         let long = Array(repeating: "photo", count: 80).joined(separator: " ")
         #expect(throws: PromptsError.templateTooLong(path: path, template: long, tokens: 82, context: 77)) {
             try TextPromptInitializer.pretrain(reader: reader, template: long, tokens: 6)
         }
-        #expect { try TextPromptInitializer.pretrain(reader: reader, template: "a photo of a", tokens: 76) } throws: { error in
+        #expect { try TextPromptInitializer.pretrain(reader: reader, template: "a photo of a", tokens: 76) } throws: {
+            error in
             guard case .promptCount(_, let reason) = error as? PromptsError else { return false }
             return reason.contains("76 language prompt tokens do not fit")
         }
-        #expect { try TextPromptInitializer.pretrain(reader: reader, template: "a photo of a", tokens: 6, layers: 4) } throws: { error in
+        #expect {
+            try TextPromptInitializer.pretrain(reader: reader, template: "a photo of a", tokens: 6, layers: 4)
+        } throws: { error in
             (error as? PromptsError).map { "\($0)".contains("4 prompted text layers; the text encoder has 3") } ?? false
         }
-        #expect { try TextPromptInitializer.pretrain(reader: reader, template: "a photo of a", tokens: 6, positions: [0, 1, 2, 3, 4, 77]) } throws: { error in
+        #expect {
+            try TextPromptInitializer.pretrain(
+                reader: reader, template: "a photo of a", tokens: 6, positions: [0, 1, 2, 3, 4, 77])
+        } throws: { error in
             (error as? PromptsError).map { "\($0)".contains("position 77 is outside the context of 77") } ?? false
         }
     }
@@ -150,8 +171,12 @@ struct TextPromptInitializerTests {
     func smallVocabulary() throws {
         let folder = TemporaryFolder("ldvc-prompts")
         let path = folder.file("tiny.h5")
-        _ = try Converter.convert(input: FixturePath.fixture("torch/openai_fp32.pt"), output: path, options: ConversionOptions())
-        #expect { try TextPromptInitializer.pretrain(reader: try LayoutReader(path: path), template: "a photo of a", tokens: 6) } throws: { error in
+        _ = try Converter.convert(
+            input: FixturePath.fixture("torch/openai_fp32.pt"), output: path, options: ConversionOptions())
+        #expect {
+            try TextPromptInitializer.pretrain(
+                reader: try LayoutReader(path: path), template: "a photo of a", tokens: 6)
+        } throws: { error in
             (error as? PromptsError).map { "\($0)".contains("outside the model's vocabulary of 1000") } ?? false
         }
     }
@@ -159,14 +184,17 @@ struct TextPromptInitializerTests {
 
 @Suite("Models that cannot take the prompts")
 struct PromptTowerTests {
-    @Test("a model without a text encoder refuses language prompts, one without a vision encoder visual prompts; nothing is written")
+    @Test(
+        "a model without a text encoder refuses language prompts, one without a vision encoder visual prompts; nothing is written"
+    )
     func missingTowers() throws {
         let model = try FullVocabularyModel()
         for (tower, prefix) in [("text", "text."), ("vision", "vision.")] {
             // A one-tower copy: export the other tower's tensors only, convert that back.
             let checkpoint = model.folder.file("no-\(tower).pt")
-            _ = try Exporter.export(input: model.path, output: checkpoint, naming: .openai, dtype: .source, format: nil, overwrite: false,
-                                    include: { !$0.hasPrefix(prefix) }, what: "")
+            _ = try Exporter.export(
+                input: model.path, output: checkpoint, naming: .openai, dtype: .source, format: nil, overwrite: false,
+                include: { !$0.hasPrefix(prefix) }, what: "")
             let oneTower = model.folder.file("no-\(tower).h5")
             _ = try Converter.convert(input: checkpoint, output: oneTower, options: FullVocabularyModel.options)
             var request = PromptRequest()
@@ -174,7 +202,8 @@ struct PromptTowerTests {
             if tower == "text" { request.visualTokens = 0 } else { request.textTokens = 0 }
             let output = model.folder.file("out-\(tower).h5")
             #expect(throws: PromptsError.missingTower(path: oneTower, tower: tower)) {
-                try PromptInjector.inject(input: oneTower, output: output, request: request, overwrite: false, producer: "test")
+                try PromptInjector.inject(
+                    input: oneTower, output: output, request: request, overwrite: false, producer: "test")
             }
             #expect(!FileManager.default.fileExists(atPath: output))
         }

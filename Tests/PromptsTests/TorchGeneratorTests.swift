@@ -1,5 +1,6 @@
 import HDF5
 import Testing
+
 @testable import Prompts
 
 /// `TorchGenerator` against values `torch.manual_seed(s)` + `uniform_`/`normal_` produced (rng.h5).
@@ -9,15 +10,19 @@ struct TorchGeneratorTests {
     func uniform() throws {
         let data = try PromptFixtures.group("rng.h5", "draws").dataset("uniform_4096")
         var generator = TorchGenerator(seed: UInt64(try data.intAttribute("seed")))
-        let ours = generator.uniform(count: 4096, from: try data.doubleAttribute("from"), to: try data.doubleAttribute("to"))
+        let ours = generator.uniform(
+            count: 4096, from: try data.doubleAttribute("from"), to: try data.doubleAttribute("to"))
         #expect(PromptFixtures.bitDifferences(ours, try data.readFloats()) == 0)
     }
 
-    @Test("normal_ of ≥ 16 values: Box–Muller in runs of 16, the tail's last 16 redrawn, non-zero mean", arguments: ["normal_4099"])
+    @Test(
+        "normal_ of ≥ 16 values: Box–Muller in runs of 16, the tail's last 16 redrawn, non-zero mean",
+        arguments: ["normal_4099"])
     func normal(_ name: String) throws {
         let data = try PromptFixtures.group("rng.h5", "draws").dataset(name)
         var generator = TorchGenerator(seed: UInt64(try data.intAttribute("seed")))
-        let ours = generator.normal(count: data.elementCount, mean: try data.doubleAttribute("mean"), std: try data.doubleAttribute("std"))
+        let ours = generator.normal(
+            count: data.elementCount, mean: try data.doubleAttribute("mean"), std: try data.doubleAttribute("std"))
         #expect(PromptFixtures.bitDifferences(ours, try data.readFloats()) == 0)
     }
 
@@ -25,7 +30,9 @@ struct TorchGeneratorTests {
     func smallNormal() throws {
         let draws = try PromptFixtures.group("rng.h5", "draws")
         var generator = TorchGenerator(seed: 11)
-        #expect(PromptFixtures.bitDifferences(generator.normal(count: 10, mean: 0, std: 0.02), try draws.dataset("normal_10").readFloats()) == 0)
+        #expect(
+            PromptFixtures.bitDifferences(
+                generator.normal(count: 10, mean: 0, std: 0.02), try draws.dataset("normal_10").readFloats()) == 0)
         var split = TorchGenerator(seed: 11)
         let ours = split.normal(count: 5, mean: 0, std: 0.02) + split.normal(count: 5, mean: 0, std: 0.02)
         #expect(PromptFixtures.bitDifferences(ours, try draws.dataset("normal_5_then_5").readFloats()) == 0)

@@ -9,13 +9,19 @@ import _TestSupport
 @Suite("Golden verification")
 struct GoldenVerificationTests {
     /// The tiny ZegCLIP and LDVC models, written in the layout by make_goldens.py.
-    @Test("Tiny ZegCLIP/LDVC models match their reference at every tap", arguments: ["zegclip_tiny", "ldvc_tiny", "ldvc_alt_tiny"])
+    @Test(
+        "Tiny ZegCLIP/LDVC models match their reference at every tap",
+        arguments: ["zegclip_tiny", "ldvc_tiny", "ldvc_alt_tiny"])
     func runtimeModels(name: String) throws {
-        let report = try Verifier.verify(modelPath: FixturePath.fixture("runtime/models/\(name).h5"),
-                                         goldenPath: FixturePath.fixture("runtime/goldens/\(name).h5"))
+        let report = try Verifier.verify(
+            modelPath: FixturePath.fixture("runtime/models/\(name).h5"),
+            goldenPath: FixturePath.fixture("runtime/goldens/\(name).h5"))
         #expect(report.policy == .fp32)
         for comparison in report.comparisons {
-            #expect(comparison.passed, "\(name) \(comparison.name): max abs \(comparison.maxAbsError) > \(comparison.bound), mismatches \(comparison.mismatches)")
+            #expect(
+                comparison.passed,
+                "\(name) \(comparison.name): max abs \(comparison.maxAbsError) > \(comparison.bound), mismatches \(comparison.mismatches)"
+            )
         }
         #expect(report.comparisons.count > 20)
     }
@@ -45,10 +51,13 @@ struct GoldenVerificationTests {
         let folder = TemporaryFolder()
         let model = folder.file("model.h5")
         try ConverterShim.convert(FixturePath.fixture(testCase.checkpoint), to: model)
-        let report = try Verifier.verify(modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/\(testCase.golden).h5"))
+        let report = try Verifier.verify(
+            modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/\(testCase.golden).h5"))
         #expect(report.policy == .fp32)
         for comparison in report.comparisons {
-            #expect(comparison.passed, "\(testCase.checkpoint) \(comparison.name): max abs \(comparison.maxAbsError) > \(comparison.bound)")
+            #expect(
+                comparison.passed,
+                "\(testCase.checkpoint) \(comparison.name): max abs \(comparison.maxAbsError) > \(comparison.bound)")
         }
         #expect(report.comparisons.count == 12)
     }
@@ -78,23 +87,30 @@ struct GoldenVerificationTests {
         ONNXCase(model: "open_clip/open_clip_visual.onnx", golden: "clip_open_clip", skipped: 5),
     ]
 
-    @Test("Converted ONNX exports match the reference classes at every tap of the towers they hold", arguments: onnxCases)
+    @Test(
+        "Converted ONNX exports match the reference classes at every tap of the towers they hold", arguments: onnxCases)
     func convertedONNX(testCase: ONNXCase) throws {
         let folder = TemporaryFolder()
         let model = folder.file("model.h5")
         try ConverterShim.convert(FixturePath.fixture("onnx/\(testCase.model)"), to: model)
-        let report = try Verifier.verify(modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/\(testCase.golden).h5"))
+        let report = try Verifier.verify(
+            modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/\(testCase.golden).h5"))
         #expect(report.policy == .fp32)
         for comparison in report.comparisons {
-            #expect(comparison.passed, "\(testCase.model) \(comparison.name): max abs \(comparison.maxAbsError) > \(comparison.bound)")
+            #expect(
+                comparison.passed,
+                "\(testCase.model) \(comparison.name): max abs \(comparison.maxAbsError) > \(comparison.bound)")
         }
         #expect(report.skipped.count == testCase.skipped)
         #expect(report.comparisons.count == 12 - testCase.skipped)
     }
 
-    @Test("Weights narrowed to f16 by the conversion are held to the f16 policy, and fail the fp32 bound",
-          arguments: [("torch/openai_fp32.pt", "clip_openai_fp32"), ("torch/open_clip/open_clip_model.pt", "clip_open_clip"),
-                      ("hf/model.safetensors", "clip_hf")])
+    @Test(
+        "Weights narrowed to f16 by the conversion are held to the f16 policy, and fail the fp32 bound",
+        arguments: [
+            ("torch/openai_fp32.pt", "clip_openai_fp32"), ("torch/open_clip/open_clip_model.pt", "clip_open_clip"),
+            ("hf/model.safetensors", "clip_hf"),
+        ])
     func narrowedToF16(checkpoint: String, golden: String) throws {
         let folder = TemporaryFolder()
         let model = folder.file("model.h5")
@@ -114,15 +130,19 @@ struct GoldenVerificationTests {
         let folder = TemporaryFolder()
         let model = folder.file("model.h5")
         try ConverterShim.convert(FixturePath.fixture("torch/openai_bf16.pt"), to: model)
-        let report = try Verifier.verify(modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/clip_openai_fp32.h5"))
+        let report = try Verifier.verify(
+            modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/clip_openai_fp32.h5"))
         #expect(report.policy == .narrowedBF16)
         #expect(report.passed)
     }
 
-    @Test("The parallel paths (two workers) give the same taps within the fp32 bound", arguments: ["zegclip_tiny", "ldvc_tiny"])
+    @Test(
+        "The parallel paths (two workers) give the same taps within the fp32 bound",
+        arguments: ["zegclip_tiny", "ldvc_tiny"])
     func twoThreads(name: String) throws {
-        let report = try Verifier.verify(modelPath: FixturePath.fixture("runtime/models/\(name).h5"),
-                                         goldenPath: FixturePath.fixture("runtime/goldens/\(name).h5"), threads: 2)
+        let report = try Verifier.verify(
+            modelPath: FixturePath.fixture("runtime/models/\(name).h5"),
+            goldenPath: FixturePath.fixture("runtime/goldens/\(name).h5"), threads: 2)
         #expect(report.passed, "\(name): \(report.firstFailure?.name ?? "")")
     }
 }

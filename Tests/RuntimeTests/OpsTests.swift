@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Runtime
 
 /// The runtime's numeric kernels on small cases whose answers are worked out by hand (in the comments).
@@ -53,9 +54,13 @@ struct OpsTests {
     @Test("Bilinear resize with align_corners=False, up and down")
     func bilinear() {
         // 2 → 4: sources −0.25→0, 0.25, 0.75, 1.25→clamped: 1, 1.25, 1.75, 2.
-        #expect(Resize.bilinear([1, 2], planes: 1, inHeight: 1, inWidth: 2, outHeight: 1, outWidth: 4) == [1, 1.25, 1.75, 2])
+        #expect(
+            Resize.bilinear([1, 2], planes: 1, inHeight: 1, inWidth: 2, outHeight: 1, outWidth: 4) == [
+                1, 1.25, 1.75, 2,
+            ])
         // 4 → 2: sources 0.5 and 2.5, midpoints of neighbours.
-        #expect(Resize.bilinear([1, 2, 3, 4], planes: 1, inHeight: 1, inWidth: 4, outHeight: 1, outWidth: 2) == [1.5, 3.5])
+        #expect(
+            Resize.bilinear([1, 2, 3, 4], planes: 1, inHeight: 1, inWidth: 4, outHeight: 1, outWidth: 2) == [1.5, 3.5])
         // Rows and columns together: 2×2 → 3×3 centre is the mean of all four (source 0.5, 0.5).
         let grid = Resize.bilinear([0, 4, 8, 12], planes: 1, inHeight: 2, inWidth: 2, outHeight: 3, outWidth: 3)
         #expect(grid[4] == 6)
@@ -69,7 +74,8 @@ struct OpsTests {
         // Output 0 sums the patch; output 1 picks channel 2, pixel (1, 0) of the patch.
         var weight = [Float](repeating: 1, count: 12) + [Float](repeating: 0, count: 12)
         weight[12 + 2 * 4 + 1 * 2 + 0] = 1
-        let (tokens, h, w) = PatchConv.apply(image: image, channels: 3, height: 4, width: 4, weight: weight, outChannels: 2, patch: 2)
+        let (tokens, h, w) = PatchConv.apply(
+            image: image, channels: 3, height: 4, width: 4, weight: weight, outChannels: 2, patch: 2)
         #expect(h == 2 && w == 2)
         // Patch (gy 0, gx 1): pixels y 0–1, x 2–3; sum over c of 4·100c + (0+0+10+10) + (2+3+2+3) = 1200 + 60 + 30.
         #expect(tokens.values[1 * 2 + 0] == 1290)
@@ -80,7 +86,8 @@ struct OpsTests {
     func spatialConv() {
         // 3×3 map of one channel 1…9, all-ones 3×3 kernel: centre sums everything (45), corner its 2×2 block.
         let map = Matrix(rows: 9, columns: 1, values: (1...9).map(Float.init))
-        let depthwise = SpatialConv.depthwise(map, height: 3, width: 3, weight: [Float](repeating: 1, count: 9), bias: [0.5], kernel: 3)
+        let depthwise = SpatialConv.depthwise(
+            map, height: 3, width: 3, weight: [Float](repeating: 1, count: 9), bias: [0.5], kernel: 3)
         #expect(depthwise.values[4] == 45.5)
         #expect(depthwise.values[0] == 1 + 2 + 4 + 5 + 0.5)
         // Dense 2→2 with a centre-only kernel that swaps the channels.
@@ -88,7 +95,8 @@ struct OpsTests {
         var weight = [Float](repeating: 0, count: 2 * 2 * 9)
         weight[(0 * 2 + 1) * 9 + 4] = 1  // out 0 ← in 1
         weight[(1 * 2 + 0) * 9 + 4] = 1  // out 1 ← in 0
-        let dense = SpatialConv.dense(two, height: 3, width: 3, weight: weight, bias: [0, 0], kernel: 3, outChannels: 2)
+        let dense = SpatialConv.dense(
+            two, height: 3, width: 3, weight: weight, bias: [0, 0], kernel: 3, outChannels: 2)
         #expect(dense.values[8] == 9 && dense.values[9] == 8)
     }
 
@@ -129,10 +137,12 @@ struct OpsTests {
         let (tokens, heads, width) = (70, 4, 64)
         let values = (0..<(tokens * width)).map { Float(($0 * 31) % 17) / 8 - 1 }
         let operand = AttentionOp.Operand(values: values, rows: tokens, stride: width, offset: 0)
-        let serial = AttentionOp.attend(query: operand, key: operand, value: operand, heads: heads, headWidth: width / heads,
-                                        scale: 0.25, parallel: false)
+        let serial = AttentionOp.attend(
+            query: operand, key: operand, value: operand, heads: heads, headWidth: width / heads,
+            scale: 0.25, parallel: false)
         let parallel = Parallel.$workers.withValue(2) {
-            AttentionOp.attend(query: operand, key: operand, value: operand, heads: heads, headWidth: width / heads, scale: 0.25)
+            AttentionOp.attend(
+                query: operand, key: operand, value: operand, heads: heads, headWidth: width / heads, scale: 0.25)
         }
         #expect(parallel.values == serial.values)
     }
@@ -144,6 +154,9 @@ struct OpsTests {
         #expect(tiling.windows.map(\.top) == [0, 171])
         #expect(tiling.windows.allSatisfy { $0.left == 0 && $0.height == 512 && $0.width == 512 })
         // Smaller than the crop: one window, the whole image.
-        #expect(SlidingWindow(height: 300, width: 200, crop: 512, stride: 426).windows == [.init(top: 0, left: 0, height: 300, width: 200)])
+        #expect(
+            SlidingWindow(height: 300, width: 200, crop: 512, stride: 426).windows == [
+                .init(top: 0, left: 0, height: 300, width: 200)
+            ])
     }
 }

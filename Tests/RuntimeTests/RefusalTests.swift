@@ -14,8 +14,10 @@ struct RefusalTests {
 
     /// Copies an HDF5 file object by object with our own bridge, leaving out `skipping` (an HDF5 path)
     /// and replacing attributes: `overrides[groupPath][name]` (`""` is the root group).
-    static func copy(_ source: String, to destination: String, skipping: String? = nil,
-                     overrides: [String: [String: HDF5AttributeValue]] = [:]) throws {
+    static func copy(
+        _ source: String, to destination: String, skipping: String? = nil,
+        overrides: [String: [String: HDF5AttributeValue]] = [:]
+    ) throws {
         let input = try HDF5File.open(path: source), output = try HDF5File.create(path: destination)
         func copyAttributes(from: any HDF5Object, to: any HDF5Object) throws {
             for name in try from.attributeNames() { try to.setAttribute(name, try from.attribute(name)) }
@@ -65,9 +67,13 @@ struct RefusalTests {
     func unknownOption() throws {
         let folder = TemporaryFolder()
         let model = folder.file("option.h5")
-        try Self.copy(FixturePath.fixture("runtime/models/ldvc_tiny.h5"), to: model, overrides: ["/head": ["route_scale": .string("sqrt")]])
+        try Self.copy(
+            FixturePath.fixture("runtime/models/ldvc_tiny.h5"), to: model,
+            overrides: ["/head": ["route_scale": .string("sqrt")]])
         let error = #expect(throws: RuntimeError.self) { try LDVCRuntime(path: model) }
-        #expect(error?.description == "\(model): attribute 'route_scale' of '/head' is invalid: 'sqrt' is not one of qk_dim, head_dim")
+        #expect(
+            error?.description
+                == "\(model): attribute 'route_scale' of '/head' is invalid: 'sqrt' is not one of qk_dim, head_dim")
     }
 
     /// A golden written from scratch with our HDF5 bridge, as any tool could: a plain CLIP golden
@@ -89,20 +95,26 @@ struct RefusalTests {
         try tap.write(TensorBytes.bytes(fromFloats: [Float](repeating: 0, count: 17 * 64)))
         try file.close()
         let error = #expect(throws: RuntimeError.self) { try Verifier.verify(modelPath: model, goldenPath: golden) }
-        #expect(error == .goldenShape(path: golden, tap: "vision.patch_embed", expected: [1, 16, 64], actual: [1, 17, 64]))
-        #expect(error?.description == "\(golden): tap 'vision.patch_embed' has shape [1, 17, 64] but the model produces [1, 16, 64] for these inputs")
+        #expect(
+            error == .goldenShape(path: golden, tap: "vision.patch_embed", expected: [1, 16, 64], actual: [1, 17, 64]))
+        #expect(
+            error?.description
+                == "\(golden): tap 'vision.patch_embed' has shape [1, 17, 64] but the model produces [1, 16, 64] for these inputs"
+        )
     }
 
     @Test("A golden made for another model: its taps are not produced, or its inputs do not fit")
     func goldenForAnotherModel() throws {
         // LDVC goldens on the ZegCLIP model: the same towers, but no local consensus decoder.
         let error = #expect(throws: RuntimeError.self) {
-            try Verifier.verify(modelPath: Self.zegclip, goldenPath: FixturePath.fixture("runtime/goldens/ldvc_tiny.h5"))
+            try Verifier.verify(
+                modelPath: Self.zegclip, goldenPath: FixturePath.fixture("runtime/goldens/ldvc_tiny.h5"))
         }
         #expect(error?.description.contains("tap 'head.taps.0' is not produced by") == true)
         // CLIP goldens use token ids up to 999; the tiny segmentation models have a vocabulary of 100.
         let vocabulary = #expect(throws: RuntimeError.self) {
-            try Verifier.verify(modelPath: Self.zegclip, goldenPath: FixturePath.fixture("runtime/goldens/clip_openai_fp32.h5"))
+            try Verifier.verify(
+                modelPath: Self.zegclip, goldenPath: FixturePath.fixture("runtime/goldens/clip_openai_fp32.h5"))
         }
         #expect(vocabulary?.description.contains("outside the vocabulary of 100") == true)
     }
@@ -113,7 +125,8 @@ struct RefusalTests {
         let golden = folder.file("golden.h5")
         try Self.copy(Self.zegclipGolden, to: golden, overrides: ["": ["format_version": .int(2)]])
         let error = #expect(throws: RuntimeError.self) { try GoldenFile(path: golden) }
-        #expect(error == .golden(path: golden, reason: "golden format version 2 is newer than this tool understands (1)"))
+        #expect(
+            error == .golden(path: golden, reason: "golden format version 2 is newer than this tool understands (1)"))
     }
 
     @Test("A plain CLIP model refuses an image whose patch grid its position embeddings do not cover")
@@ -124,7 +137,9 @@ struct RefusalTests {
         let runtime = try LDVCRuntime(path: model)
         let image = try Image(height: 48, width: 48, pixels: [Float](repeating: 0, count: 3 * 48 * 48))
         let error = #expect(throws: RuntimeError.self) { try runtime.encodeImage(image) }
-        #expect(error?.description.contains("a 6×6 patch grid needs position embeddings for it; the model stores 4×4") == true)
+        #expect(
+            error?.description.contains("a 6×6 patch grid needs position embeddings for it; the model stores 4×4")
+                == true)
         #expect(throws: RuntimeError.missingPart(path: model, part: "head")) {
             try runtime.segmentCrop(image, classes: Matrix(rows: 1, columns: 32))
         }

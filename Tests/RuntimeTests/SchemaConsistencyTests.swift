@@ -12,56 +12,81 @@ struct SchemaConsistencyTests {
     static func architecture(_ head: HeadArchitecture, textPrompts: TextPromptArchitecture?) -> CLIPArchitecture {
         CLIPArchitecture(
             embedDim: 8,
-            vision: VisionArchitecture(width: 8, layers: 3, heads: 2, patchSize: 2, imageSize: 8, gridSize: 4, mlpWidth: 16,
-                                       layerNormEps: 1e-5, activation: .quickGELU),
-            text: TextArchitecture(width: 8, layers: 2, heads: 2, contextLength: 8, vocabSize: 20, mlpWidth: 16,
-                                   layerNormEps: 1e-5, activation: .gelu),
-            ldvc: LDVCArchitecture(visionPrompts: VisionPromptArchitecture(tokens: 2, deepLayers: 1), textPrompts: textPrompts, head: head))
+            vision: VisionArchitecture(
+                width: 8, layers: 3, heads: 2, patchSize: 2, imageSize: 8, gridSize: 4, mlpWidth: 16,
+                layerNormEps: 1e-5, activation: .quickGELU),
+            text: TextArchitecture(
+                width: 8, layers: 2, heads: 2, contextLength: 8, vocabSize: 20, mlpWidth: 16,
+                layerNormEps: 1e-5, activation: .gelu),
+            ldvc: LDVCArchitecture(
+                visionPrompts: VisionPromptArchitecture(tokens: 2, deepLayers: 1), textPrompts: textPrompts, head: head)
+        )
     }
 
     static func variants() -> [(String, HeadArchitecture, TextPromptArchitecture?)] {
         let base = LCTDArchitecture(tapLayers: [1, 2], mlpWidth: 16, routeWindows: 2, routeTopK: 2)
         var result: [(String, HeadArchitecture, TextPromptArchitecture?)] = [
-            ("zegclip", HeadArchitecture(kind: .zegclip, width: 8, heads: 2, imageSize: 8, atm: ATMDecoderArchitecture(mlpWidth: 32)), nil),
-            ("ldvc defaults", HeadArchitecture(kind: .ldvc, width: 8, heads: 2, imageSize: 8, lctd: base),
-             TextPromptArchitecture(tokens: 2, layers: 2)),
+            (
+                "zegclip",
+                HeadArchitecture(
+                    kind: .zegclip, width: 8, heads: 2, imageSize: 8, atm: ATMDecoderArchitecture(mlpWidth: 32)), nil
+            ),
+            (
+                "ldvc defaults", HeadArchitecture(kind: .ldvc, width: 8, heads: 2, imageSize: 8, lctd: base),
+                TextPromptArchitecture(tokens: 2, layers: 2)
+            ),
         ]
         let changes: [(String, (inout LCTDArchitecture) -> Void)] = [
             ("clip_head taps", { $0.tapProjection = .clipHead }), ("dense 3×3 conv", { $0.conv = .dense }),
-            ("1×1 conv", { $0.conv = .dense; $0.convKernel = 1 }), ("no conv", { $0.conv = .none }),
-            ("conv on tap", { $0.fusion = .convOnTap }), ("post-norm", { $0.normPosition = .post }), ("relu", { $0.activation = .relu }),
+            (
+                "1×1 conv",
+                {
+                    $0.conv = .dense; $0.convKernel = 1
+                }
+            ), ("no conv", { $0.conv = .none }),
+            ("conv on tap", { $0.fusion = .convOnTap }), ("post-norm", { $0.normPosition = .post }),
+            ("relu", { $0.activation = .relu }),
             ("head_dim scale", { $0.routeScale = .headDim }), ("LePE 5", { $0.routeLePEKernel = 5 }),
-            ("no wo", { $0.routeOutputProjection = false }), ("class norm", { $0.classNorm = true }), ("final norm", { $0.finalNorm = true }),
+            ("no wo", { $0.routeOutputProjection = false }), ("class norm", { $0.classNorm = true }),
+            ("final norm", { $0.finalNorm = true }),
             ("all windows routed", { $0.routeTopK = 4 }),
         ]
         for (label, change) in changes {
             var options = base
             change(&options)
-            result.append((label, HeadArchitecture(kind: .ldvc, width: 8, heads: 2, imageSize: 8, lctd: options),
-                           TextPromptArchitecture(tokens: 2, layers: 1, start: 1, addPositionAtFirstLayer: true)))
+            result.append(
+                (
+                    label, HeadArchitecture(kind: .ldvc, width: 8, heads: 2, imageSize: 8, lctd: options),
+                    TextPromptArchitecture(tokens: 2, layers: 1, start: 1, addPositionAtFirstLayer: true)
+                ))
         }
         return result
     }
 
-    @Test("Every variant loads from exactly the schema's tensors, uses all of them and runs", arguments: variants().map(\.0))
+    @Test(
+        "Every variant loads from exactly the schema's tensors, uses all of them and runs",
+        arguments: variants().map(\.0))
     func variant(label: String) throws {
         guard let (_, head, prompts) = Self.variants().first(where: { $0.0 == label }) else { return }
         let architecture = Self.architecture(head, textPrompts: prompts)
         let folder = TemporaryFolder()
         let path = folder.file("model.h5")
         let writer = try LayoutWriter(output: try AtomicOutput(destination: path, overwrite: false, inputs: []))
-        try writer.writeMetadata(LayoutMetadata(producer: "test", sourceFile: "none", sourceSize: 0, sourceSHA256: String(repeating: "0", count: 64),
-                                                sourceFormat: "torch-zip", sourceConvention: "openai", sourceWrapper: "", dtypePolicy: "keep",
-                                                architectureSources: [:], droppedTensors: [], tiedTensors: []),
-                                 architecture: architecture)
+        try writer.writeMetadata(
+            LayoutMetadata(
+                producer: "test", sourceFile: "none", sourceSize: 0, sourceSHA256: String(repeating: "0", count: 64),
+                sourceFormat: "torch-zip", sourceConvention: "openai", sourceWrapper: "", dtypePolicy: "keep",
+                architectureSources: [:], droppedTensors: [], tiedTensors: []),
+            architecture: architecture)
         var seed: UInt64 = 12345
         for tensor in try LayoutSchema.current.expectedTensors(for: architecture) where !tensor.optional {
             let values = (0..<tensor.shape.reduce(1, *)).map { _ -> Float in
                 seed = seed &* 6364136223846793005 &+ 1442695040888963407
                 return Float(Int(seed >> 40) % 2001 - 1000) / 4000
             }
-            try writer.write(tensor.name, tensor: try Tensor(shape: tensor.shape, floats: values),
-                             provenance: TensorProvenance(sourceName: tensor.name, transform: "identity", sourceDType: "f32"))
+            try writer.write(
+                tensor.name, tensor: try Tensor(shape: tensor.shape, floats: values),
+                provenance: TensorProvenance(sourceName: tensor.name, transform: "identity", sourceDType: "f32"))
         }
         try writer.finish()
         let runtime = try LDVCRuntime(path: path)

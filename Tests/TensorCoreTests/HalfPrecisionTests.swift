@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TensorCore
 
 /// Our bit-level conversions against the standard library's IEEE `Float16`, an independent implementation.
@@ -29,10 +30,14 @@ struct HalfPrecisionTests {
     @Test("narrowing rounds to nearest even exactly like Float16(_:)")
     func floatToHalfMatchesStandardLibrary() {
         var generator = SystemRandomNumberGenerator()
-        var samples: [Float] = [0, -0, 1, -1, 65504, 65519.99, 65520, -65520, 1e-8, 5.9604645e-8, 2.9802322e-8, 2.9802326e-8,
-                                6.1035156e-5, 6.1e-5, .infinity, -.infinity, 0.1, 1.0009765625, 1.00048828125, 1.00146484375]
+        var samples: [Float] = [
+            0, -0, 1, -1, 65504, 65519.99, 65520, -65520, 1e-8, 5.9604645e-8, 2.9802322e-8, 2.9802326e-8,
+            6.1035156e-5, 6.1e-5, .infinity, -.infinity, 0.1, 1.0009765625, 1.00048828125, 1.00146484375,
+        ]
         for _ in 0..<200_000 {
-            samples.append(Float(bitPattern: UInt32.random(in: 0x2E00_0000...0x4780_0000, using: &generator)) * (Bool.random() ? 1 : -1))
+            samples.append(
+                Float(bitPattern: UInt32.random(in: 0x2E00_0000...0x4780_0000, using: &generator))
+                    * (Bool.random() ? 1 : -1))
         }
         for value in samples {
             let (bits, overflowed) = HalfPrecision.halfBits(from: value)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TensorCore
 
 /// The tiled packing of 2-D views gives exactly what the element-by-element walk gives.
@@ -21,14 +22,15 @@ struct TensorMatrixCopyTests {
     func views(_ dtype: DType) throws {
         let storage = (0..<(97 * 70 * dtype.itemSize + 64)).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
         let views: [(shape: [Int], strides: [Int], offset: Int)] = [
-            ([70, 97], [1, 70], 0),     // a transposed [97, 70]
-            ([33, 40], [1, 97], 5),     // a transposed block at an offset
-            ([20, 30], [97, 2], 1),     // every other column
-            ([1, 65], [0, 1], 3),       // a broadcast row
+            ([70, 97], [1, 70], 0),  // a transposed [97, 70]
+            ([33, 40], [1, 97], 5),  // a transposed block at an offset
+            ([20, 30], [97, 2], 1),  // every other column
+            ([1, 65], [0, 1], 3),  // a broadcast row
             ([64, 1], [1, 64], 0),
         ]
         for view in views {
-            let tensor = try Tensor(dtype: dtype, shape: view.shape, strides: view.strides, storageOffset: view.offset, storage: storage)
+            let tensor = try Tensor(
+                dtype: dtype, shape: view.shape, strides: view.strides, storageOffset: view.offset, storage: storage)
             #expect(tensor.packedMatrixBytes() == walk(tensor), "\(view)")
             #expect(tensor.contiguousBytes == walk(tensor), "\(view)")
         }

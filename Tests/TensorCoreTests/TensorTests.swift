@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TensorCore
 
 @Suite("Tensor views and materialisation")
@@ -54,6 +55,8 @@ struct TensorTests {
         let (narrow, overflows) = try big.converted(to: .f16)
         #expect(overflows == 2)
         #expect(narrow.floats() == [1, .infinity, -.infinity])
-        #expect(throws: TensorError.self) { _ = try Tensor(dtype: .i64, shape: [1], bytes: [UInt8](repeating: 0, count: 8)).converted(to: .f16) }
+        #expect(throws: TensorError.self) {
+            _ = try Tensor(dtype: .i64, shape: [1], bytes: [UInt8](repeating: 0, count: 8)).converted(to: .f16)
+        }
     }
 }

@@ -24,7 +24,8 @@ enum CLIPRole: Hashable, Sendable {
     var isMatrix: Bool {
         switch self {
         case .projection(let bias): return !bias
-        case .block(_, let part, let bias): return !bias && [.qkv, .query, .key, .value, .output, .fc1, .fc2].contains(part)
+        case .block(_, let part, let bias):
+            return !bias && [.qkv, .query, .key, .value, .output, .fc1, .fc2].contains(part)
         default: return false
         }
     }
@@ -55,8 +56,13 @@ enum CLIPSourceKeys {
             case .positionEmbedding: return (root + "positional_embedding", false)
             case .tokenEmbedding: return ("token_embedding.weight", false)
             case .preNorm(let bias): return (root + "ln_pre." + suffix(bias), false)
-            case .finalNorm(let bias): return (root + (tower == .vision ? "ln_post." : "ln_final.") + suffix(bias), false)
-            case .projection(let bias): return (tower == .vision ? "visual.proj" + (bias ? "_bias" : "") : "text_projection" + (bias ? "_bias" : ""), !bias)
+            case .finalNorm(let bias):
+                return (root + (tower == .vision ? "ln_post." : "ln_final.") + suffix(bias), false)
+            case .projection(let bias):
+                return (
+                    tower == .vision
+                        ? "visual.proj" + (bias ? "_bias" : "") : "text_projection" + (bias ? "_bias" : ""), !bias
+                )
             case .logitScale: return ("logit_scale", false)
             case .block(let index, let part, let bias):
                 let block = root + "transformer.resblocks.\(index)."
@@ -78,8 +84,10 @@ enum CLIPSourceKeys {
             case .positionEmbedding: return (root + "embeddings.position_embedding.weight", false)
             case .tokenEmbedding: return (root + "embeddings.token_embedding.weight", false)
             case .preNorm(let bias): return (root + "pre_layrnorm." + suffix(bias), false)
-            case .finalNorm(let bias): return (root + (tower == .vision ? "post_layernorm." : "final_layer_norm.") + suffix(bias), false)
-            case .projection(let bias): return ((tower == .vision ? "visual_projection." : "text_projection.") + suffix(bias), false)
+            case .finalNorm(let bias):
+                return (root + (tower == .vision ? "post_layernorm." : "final_layer_norm.") + suffix(bias), false)
+            case .projection(let bias):
+                return ((tower == .vision ? "visual_projection." : "text_projection.") + suffix(bias), false)
             case .logitScale: return ("logit_scale", false)
             case .block(let index, let part, let bias):
                 let block = root + "encoder.layers.\(index)."

@@ -26,8 +26,11 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
         self.file = file
         let scan: ONNXModelScan
         do {
-            scan = try ONNXModelScanner.scan(FileSource(file: file), limits: ONNXScanLimits(
-                maxMessageBytes: limits.maxONNXMessageBytes, maxNodes: limits.maxTensorCount * 16, maxInitializers: limits.maxTensorCount))
+            scan = try ONNXModelScanner.scan(
+                FileSource(file: file),
+                limits: ONNXScanLimits(
+                    maxMessageBytes: limits.maxONNXMessageBytes, maxNodes: limits.maxTensorCount * 16,
+                    maxInitializers: limits.maxTensorCount))
         } catch let error as ONNXProtoError {
             if case .truncated(_, let detail) = error { throw .truncated(path: path, detail: detail) }
             throw .malformedONNX(path: path, reason: error.description)
@@ -37,7 +40,9 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
             throw .malformedONNX(path: path, reason: "\(error)")
         }
         guard scan.sparseInitializerCount == 0 else {
-            throw .malformedONNX(path: path, reason: "\(scan.sparseInitializerCount) sparse initializer(s); sparse tensors are not supported")
+            throw .malformedONNX(
+                path: path,
+                reason: "\(scan.sparseInitializerCount) sparse initializer(s); sparse tensors are not supported")
         }
         externalFiles = ONNXExternalFiles(modelPath: path)
         let decoder = ONNXTensorDecoder(path: path, file: file, externalFiles: externalFiles, limits: limits)
@@ -47,8 +52,12 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
         var tensors: [ONNXTensor] = []
         var names: Set<String> = []
         for initializer in scan.initializers {
-            guard !initializer.name.isEmpty else { throw .malformedONNX(path: path, reason: "an initializer at byte \(initializer.offset) has no name") }
-            guard names.insert(initializer.name).inserted else { throw .duplicateName(path: path, name: initializer.name) }
+            guard !initializer.name.isEmpty else {
+                throw .malformedONNX(path: path, reason: "an initializer at byte \(initializer.offset) has no name")
+            }
+            guard names.insert(initializer.name).inserted else {
+                throw .duplicateName(path: path, name: initializer.name)
+            }
             tensors.append(try decoder.decode(initializer, name: initializer.name, origin: "initializer"))
         }
         var constantOutputs: [String: Int] = [:]
@@ -56,12 +65,14 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
         for node in scan.nodes {
             if node.attributes.contains(where: \.hasSubgraph) { subgraphs += 1 }
             guard node.opType == "Constant", node.domain.isEmpty || node.domain == "ai.onnx",
-                  let value = node.attribute("value")?.tensor, let output = node.outputs.first, !output.isEmpty else { continue }
+                let value = node.attribute("value")?.tensor, let output = node.outputs.first, !output.isEmpty
+            else { continue }
             guard names.insert(output).inserted else { throw .duplicateName(path: path, name: output) }
             constantOutputs[output] = tensors.count
             tensors.append(try decoder.decode(value, name: output, origin: "Constant"))
         }
-        let graph = ONNXGraph(nodes: scan.nodes, tensors: tensors, constantOutputs: constantOutputs, inputs: scan.inputs)
+        let graph = ONNXGraph(
+            nodes: scan.nodes, tensors: tensors, constantOutputs: constantOutputs, inputs: scan.inputs)
 
         let reader = SmallTensorReader(file: file, externalFiles: externalFiles)
         let recovery = try ONNXNameRecovery(path: path, graph: graph).recover { reader.bytes(of: $0) }
@@ -71,16 +82,22 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
         for recovered in recovery.tensors {
             let tensor = tensors[recovered.tensor]
             guard let dtype = tensor.dtype, let storage = tensor.storage else {
-                throw .badTensor(path: path, tensor: recovered.key, reason: "element type \(ONNXDataType.name(tensor.dataType)) of '\(tensor.name)' is not supported")
+                throw .badTensor(
+                    path: path, tensor: recovered.key,
+                    reason: "element type \(ONNXDataType.name(tensor.dataType)) of '\(tensor.name)' is not supported")
             }
             guard provenances[recovered.key] == nil else { throw .duplicateName(path: path, name: recovered.key) }
             let location = StorageLocation(key: tensor.name, byteCount: storage.byteCount)
-            let record = TensorRecord(name: recovered.key, dtype: dtype, shape: recovered.shape, strides: recovered.strides,
-                                      storageOffset: 0, storage: location)
+            let record = TensorRecord(
+                name: recovered.key, dtype: dtype, shape: recovered.shape, strides: recovered.strides,
+                storageOffset: 0, storage: location)
             do {
-                let needed = try Shape.requiredStorageElements(shape: record.shape, strides: record.strides, storageOffset: 0)
+                let needed = try Shape.requiredStorageElements(
+                    shape: record.shape, strides: record.strides, storageOffset: 0)
                 guard needed * dtype.itemSize <= storage.byteCount else {
-                    throw CheckpointError.viewOutOfBounds(path: path, tensor: recovered.key, detail: "\(needed) elements of a \(storage.byteCount)-byte tensor")
+                    throw CheckpointError.viewOutOfBounds(
+                        path: path, tensor: recovered.key,
+                        detail: "\(needed) elements of a \(storage.byteCount)-byte tensor")
                 }
             } catch let error as CheckpointError { throw error } catch {
                 throw .badTensor(path: path, tensor: recovered.key, reason: "\(error)")
@@ -91,7 +108,8 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
         }
         guard !records.isEmpty else { throw .noTensors(path: path, detail: "no weights were recognised in the graph") }
         guard records.count <= limits.maxTensorCount else {
-            throw .limitExceeded(path: path, limit: "tensor count", value: records.count, maximum: limits.maxTensorCount)
+            throw .limitExceeded(
+                path: path, limit: "tensor count", value: records.count, maximum: limits.maxTensorCount)
         }
         self.records = records
         self.storages = storages
@@ -99,10 +117,15 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
 
         var notes: [String] = []
         let header = scan.header
-        let opsets = header.opsets.map { "\($0.domain.isEmpty ? "ai.onnx" : $0.domain) \($0.version)" }.joined(separator: ", ")
+        let opsets = header.opsets.map { "\($0.domain.isEmpty ? "ai.onnx" : $0.domain) \($0.version)" }.joined(
+            separator: ", ")
         let producer = [header.producerName, header.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
-        notes.append("ONNX IR version \(header.irVersion.map(String.init) ?? "?"), opset \(opsets.isEmpty ? "none" : opsets), producer \(producer.isEmpty ? "not recorded" : producer)")
-        notes.append("graph: \(scan.nodes.count) nodes, \(scan.initializers.count) initializers, \(constantOutputs.count) Constant tensors")
+        notes.append(
+            "ONNX IR version \(header.irVersion.map(String.init) ?? "?"), opset \(opsets.isEmpty ? "none" : opsets), producer \(producer.isEmpty ? "not recorded" : producer)"
+        )
+        notes.append(
+            "graph: \(scan.nodes.count) nodes, \(scan.initializers.count) initializers, \(constantOutputs.count) Constant tensors"
+        )
         if !externalFiles.locations.isEmpty {
             notes.append("external data: " + externalFiles.locations.map { "'\($0)'" }.joined(separator: ", "))
         }
@@ -120,11 +143,19 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
 
     public func provenance(of record: TensorRecord) -> String? { provenances[record.name] }
 
-    public func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError) {
-        guard let located = storages[storage.key] else { throw .missingRecord(path: path, record: storage.key, tensor: storage.key) }
+    public func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int)
+        throws(CheckpointError)
+    {
+        guard let located = storages[storage.key] else {
+            throw .missingRecord(path: path, record: storage.key, tensor: storage.key)
+        }
         let (end, overflow) = byteOffset.addingReportingOverflow(count)
         guard byteOffset >= 0, count >= 0, !overflow, end <= located.byteCount else {
-            throw .truncated(path: path, detail: "bytes \(byteOffset)..<\(byteOffset &+ count) of tensor '\(storage.key)' (\(located.byteCount) bytes)")
+            throw .truncated(
+                path: path,
+                detail:
+                    "bytes \(byteOffset)..<\(byteOffset &+ count) of tensor '\(storage.key)' (\(located.byteCount) bytes)"
+            )
         }
         switch located {
         case .file(let offset, _):
@@ -158,7 +189,8 @@ private struct SmallTensorReader {
         guard let storage = tensor.storage, storage.byteCount <= 16 << 20 else { return nil }
         switch storage {
         case .file(let offset, let count): return try? file.read(at: offset, count: count)
-        case .external(let index, let offset, let count): return try? externalFiles.files[index].read(at: offset, count: count)
+        case .external(let index, let offset, let count):
+            return try? externalFiles.files[index].read(at: offset, count: count)
         case .memory(let bytes): return bytes
         }
     }

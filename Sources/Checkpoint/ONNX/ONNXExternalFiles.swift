@@ -18,8 +18,12 @@ final class ONNXExternalFiles: @unchecked Sendable {
     }
 
     /// The storage of a tensor with external data, after every check.
-    func locate(tensor: String, entries: [ONNXStringPair], byteCount: Int, shapeDescription: String) throws(CheckpointError) -> ONNXStorage {
-        func refuse(_ reason: String) -> CheckpointError { .externalData(path: modelPath, tensor: tensor, reason: reason) }
+    func locate(tensor: String, entries: [ONNXStringPair], byteCount: Int, shapeDescription: String)
+        throws(CheckpointError) -> ONNXStorage
+    {
+        func refuse(_ reason: String) -> CheckpointError {
+            .externalData(path: modelPath, tensor: tensor, reason: reason)
+        }
         var location: String?
         var offset = 0
         var length: Int?
@@ -27,10 +31,14 @@ final class ONNXExternalFiles: @unchecked Sendable {
             switch entry.key {
             case "location": location = entry.value
             case "offset":
-                guard let value = Self.decimal(entry.value) else { throw refuse("offset '\(entry.value)' is not a non-negative decimal number") }
+                guard let value = Self.decimal(entry.value) else {
+                    throw refuse("offset '\(entry.value)' is not a non-negative decimal number")
+                }
                 offset = value
             case "length":
-                guard let value = Self.decimal(entry.value) else { throw refuse("length '\(entry.value)' is not a non-negative decimal number") }
+                guard let value = Self.decimal(entry.value) else {
+                    throw refuse("length '\(entry.value)' is not a non-negative decimal number")
+                }
                 length = value
             default: ignoredKeys.insert(entry.key)  // checksum (SHA-1 of the whole file) and future keys
             }
@@ -52,7 +60,9 @@ final class ONNXExternalFiles: @unchecked Sendable {
     /// Opens (once) the file a location names, after checking that it stays inside the model's folder.
     private func file(for location: String, refuse: (String) -> CheckpointError) throws(CheckpointError) -> Int {
         if let index = indexByLocation[location] { return index }
-        guard !location.hasPrefix("/"), !location.contains("\0") else { throw refuse("location '\(location)' is an absolute path") }
+        guard !location.hasPrefix("/"), !location.contains("\0") else {
+            throw refuse("location '\(location)' is an absolute path")
+        }
         var depth = 0
         for component in location.split(separator: "/", omittingEmptySubsequences: true) {
             if component == ".." { depth -= 1 } else if component != "." { depth += 1 }

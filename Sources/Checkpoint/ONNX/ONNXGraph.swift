@@ -13,7 +13,9 @@ struct ONNXGraph {
     private var tensorByValue: [String: Int] = [:]
 
     /// Ops that move, reshape or re-type a value without changing which numbers it holds.
-    static let transparentOps: Set<String> = ["Cast", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"]
+    static let transparentOps: Set<String> = [
+        "Cast", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout",
+    ]
     /// Ops that pick tokens out of a sequence (the class token, the end-of-text token).
     static let selectingOps: Set<String> = ["Gather", "GatherND", "GatherElements", "Slice"]
 
@@ -21,13 +23,17 @@ struct ONNXGraph {
         self.nodes = nodes
         self.tensors = tensors
         var byValue: [String: Int] = [:]
-        for (index, tensor) in tensors.enumerated() where tensor.origin == "initializer" { byValue[tensor.name] = index }
+        for (index, tensor) in tensors.enumerated() where tensor.origin == "initializer" {
+            byValue[tensor.name] = index
+        }
         for (value, index) in constantOutputs { byValue[value] = index }
         tensorByValue = byValue
         feeds = Set(inputs.filter { byValue[$0] == nil })
         for (index, node) in nodes.enumerated() {
             for output in node.outputs where !output.isEmpty { producer[output] = index }
-            for (slot, input) in node.inputs.enumerated() where !input.isEmpty { consumers[input, default: []].append((index, slot)) }
+            for (slot, input) in node.inputs.enumerated() where !input.isEmpty {
+                consumers[input, default: []].append((index, slot))
+            }
         }
     }
 
@@ -38,8 +44,10 @@ struct ONNXGraph {
         var current = value
         for _ in 0..<64 {
             if let index = tensorByValue[current] { return index }
-            guard let node = producer[current].map({ nodes[$0] }), node.opType == "Identity", node.domain.isEmpty || node.domain == "ai.onnx",
-                  let input = node.inputs.first else { return nil }
+            guard let node = producer[current].map({ nodes[$0] }), node.opType == "Identity",
+                node.domain.isEmpty || node.domain == "ai.onnx",
+                let input = node.inputs.first
+            else { return nil }
             current = input
         }
         return nil
@@ -51,7 +59,9 @@ struct ONNXGraph {
         var current = value
         for _ in 0..<64 {
             if tensorByValue[current] != nil { break }
-            guard let node = producer[current].map({ nodes[$0] }), node.opType == "Identity", let input = node.inputs.first else { break }
+            guard let node = producer[current].map({ nodes[$0] }), node.opType == "Identity",
+                let input = node.inputs.first
+            else { break }
             chain.append(input)
             current = input
         }
@@ -63,7 +73,8 @@ struct ONNXGraph {
     func weight(of value: String) -> (tensor: Int, transposed: Bool, value: String)? {
         if let index = tensor(of: value) { return (index, false, value) }
         guard let node = producer[value].map({ nodes[$0] }), node.opType == "Transpose", let input = node.inputs.first,
-              let index = tensor(of: input), tensors[index].dims.count == 2 else { return nil }
+            let index = tensor(of: input), tensors[index].dims.count == 2
+        else { return nil }
         let perm = node.attribute("perm")?.ints ?? [1, 0]
         guard perm == [1, 0] else { return nil }
         return (index, true, input)
@@ -77,8 +88,10 @@ struct ONNXGraph {
         while let current = queue.popLast(), seen.count < 256 {
             for (nodeIndex, slot) in consumers(of: current) where slot == 0 {
                 let node = nodes[nodeIndex]
-                guard Self.transparentOps.contains(node.opType) || (selecting && Self.selectingOps.contains(node.opType)),
-                      let output = node.outputs.first, !output.isEmpty, !seen.contains(output) else { continue }
+                guard
+                    Self.transparentOps.contains(node.opType) || (selecting && Self.selectingOps.contains(node.opType)),
+                    let output = node.outputs.first, !output.isEmpty, !seen.contains(output)
+                else { continue }
                 seen.insert(output)
                 queue.append(output)
             }
@@ -91,7 +104,8 @@ struct ONNXGraph {
         var current = value
         for _ in 0..<64 {
             guard let node = producer[current].map({ nodes[$0] }), Self.transparentOps.contains(node.opType),
-                  let input = node.inputs.first, tensor(of: current) == nil else { return current }
+                let input = node.inputs.first, tensor(of: current) == nil
+            else { return current }
             current = input
         }
         return current
@@ -103,7 +117,8 @@ struct ONNXGraph {
         for _ in 0..<64 {
             if feeds.contains(current) { return true }
             guard let node = producer[current].map({ nodes[$0] }),
-                  Self.transparentOps.contains(node.opType), let input = node.inputs.first else { return false }
+                Self.transparentOps.contains(node.opType), let input = node.inputs.first
+            else { return false }
             current = input
         }
         return false
@@ -133,7 +148,8 @@ struct ONNXGraph {
     func isAllZero(_ index: Int, read: (ONNXTensor) -> [UInt8]?) -> Bool {
         let tensor = tensors[index]
         guard tensor.isFloatingPoint, let itemSize = tensor.dtype?.itemSize, tensor.elementCount <= 1 << 20,
-              let bytes = read(tensor) else { return false }
+            let bytes = read(tensor)
+        else { return false }
         // Every byte zero except possibly the sign bit in the most significant byte of each element.
         for (offset, byte) in bytes.enumerated() {
             let isTop = offset % itemSize == itemSize - 1

@@ -45,7 +45,8 @@ extension ONNXGraph {
             switch node.opType {
             case "MatMul":
                 guard node.inputs.count == 2, let output = node.outputs.first, let weight = weight(of: node.inputs[1]),
-                      tensor(of: node.inputs[0]) == nil else { continue }
+                    tensor(of: node.inputs[0]) == nil
+                else { continue }
                 let dims = tensors[weight.tensor].dims
                 guard dims.count == 2, tensors[weight.tensor].isFloatingPoint else { continue }
                 let storedInOut = !weight.transposed
@@ -53,21 +54,26 @@ extension ONNXGraph {
                 // A bias Add right after, whose other operand is a 1-D tensor of `out` elements.
                 var bias: (Int, String, Int, String)?
                 var candidates = 0
-                for (consumer, slot) in consumers(of: output) where nodes[consumer].opType == "Add" && nodes[consumer].inputs.count == 2 {
+                for (consumer, slot) in consumers(of: output)
+                where nodes[consumer].opType == "Add" && nodes[consumer].inputs.count == 2 {
                     let other = nodes[consumer].inputs[1 - slot]
-                    if let biasTensor = tensor(of: other), tensors[biasTensor].dims == [outFeatures], let added = nodes[consumer].outputs.first {
+                    if let biasTensor = tensor(of: other), tensors[biasTensor].dims == [outFeatures],
+                        let added = nodes[consumer].outputs.first
+                    {
                         bias = (biasTensor, other, consumer, added)
                         candidates += 1
                     }
                 }
                 if candidates > 1 { bias = nil }
-                units[bias?.3 ?? output] = LinearUnit(node: index, input: node.inputs[0], weight: weight.tensor, weightValue: weight.value,
-                                                      storedInOut: storedInOut, bias: bias?.0, biasValue: bias?.1, biasNode: bias?.2,
-                                                      output: bias?.3 ?? output, inFeatures: inFeatures, outFeatures: outFeatures)
+                units[bias?.3 ?? output] = LinearUnit(
+                    node: index, input: node.inputs[0], weight: weight.tensor, weightValue: weight.value,
+                    storedInOut: storedInOut, bias: bias?.0, biasValue: bias?.1, biasNode: bias?.2,
+                    output: bias?.3 ?? output, inFeatures: inFeatures, outFeatures: outFeatures)
             case "Gemm":
                 guard node.inputs.count >= 2, let output = node.outputs.first, let weight = weight(of: node.inputs[1]),
-                      (node.attribute("transA")?.int ?? 0) == 0, (node.attribute("alpha")?.float ?? 1) == 1,
-                      (node.attribute("beta")?.float ?? 1) == 1 else { continue }
+                    (node.attribute("transA")?.int ?? 0) == 0, (node.attribute("alpha")?.float ?? 1) == 1,
+                    (node.attribute("beta")?.float ?? 1) == 1
+                else { continue }
                 let dims = tensors[weight.tensor].dims
                 guard dims.count == 2, tensors[weight.tensor].isFloatingPoint else { continue }
                 let transB = (node.attribute("transB")?.int ?? 0) != 0
@@ -76,13 +82,16 @@ extension ONNXGraph {
                 var bias: Int?
                 var biasValue: String?
                 if node.inputs.count >= 3, !node.inputs[2].isEmpty {
-                    guard let biasTensor = tensor(of: node.inputs[2]), tensors[biasTensor].dims == [outFeatures] else { continue }
+                    guard let biasTensor = tensor(of: node.inputs[2]), tensors[biasTensor].dims == [outFeatures] else {
+                        continue
+                    }
                     bias = biasTensor
                     biasValue = node.inputs[2]
                 }
-                units[output] = LinearUnit(node: index, input: node.inputs[0], weight: weight.tensor, weightValue: weight.value,
-                                           storedInOut: storedInOut, bias: bias, biasValue: biasValue, biasNode: bias == nil ? nil : index,
-                                           output: output, inFeatures: inFeatures, outFeatures: outFeatures)
+                units[output] = LinearUnit(
+                    node: index, input: node.inputs[0], weight: weight.tensor, weightValue: weight.value,
+                    storedInOut: storedInOut, bias: bias, biasValue: biasValue, biasNode: bias == nil ? nil : index,
+                    output: output, inFeatures: inFeatures, outFeatures: outFeatures)
             default: continue
             }
         }
@@ -92,16 +101,22 @@ extension ONNXGraph {
     /// Every LayerNormalization whose scale (and bias) are 1-D tensors, i.e. normalising the last axis.
     func layerNormUnits() -> [LayerNormUnit] {
         var units: [LayerNormUnit] = []
-        for (index, node) in nodes.enumerated() where node.opType == "LayerNormalization" && (node.domain.isEmpty || node.domain == "ai.onnx") {
+        for (index, node) in nodes.enumerated()
+        where node.opType == "LayerNormalization" && (node.domain.isEmpty || node.domain == "ai.onnx") {
             guard node.inputs.count >= 2, let output = node.outputs.first, let scale = tensor(of: node.inputs[1]),
-                  tensors[scale].dims.count == 1 else { continue }
+                tensors[scale].dims.count == 1
+            else { continue }
             var bias: Int?
             if node.inputs.count >= 3, !node.inputs[2].isEmpty {
-                guard let biasTensor = tensor(of: node.inputs[2]), tensors[biasTensor].dims == tensors[scale].dims else { continue }
+                guard let biasTensor = tensor(of: node.inputs[2]), tensors[biasTensor].dims == tensors[scale].dims
+                else { continue }
                 bias = biasTensor
             }
-            units.append(LayerNormUnit(node: index, biasNode: index, input: node.inputs[0], scale: scale, scaleValue: node.inputs[1], bias: bias,
-                                       biasValue: bias == nil ? nil : node.inputs[2], output: output, width: tensors[scale].dims[0]))
+            units.append(
+                LayerNormUnit(
+                    node: index, biasNode: index, input: node.inputs[0], scale: scale, scaleValue: node.inputs[1],
+                    bias: bias,
+                    biasValue: bias == nil ? nil : node.inputs[2], output: output, width: tensors[scale].dims[0]))
         }
         return units + decomposedLayerNorms()
     }
@@ -126,12 +141,17 @@ extension ONNXGraph {
             let width = tensors[scale].dims[0]
             var output = scaled
             var bias: (node: Int, tensor: Int, value: String)?
-            if let (biasNode, biasTensor, biasValue, shifted) = affine("Add", after: scaled), tensors[biasTensor].dims == [width] {
+            if let (biasNode, biasTensor, biasValue, shifted) = affine("Add", after: scaled),
+                tensors[biasTensor].dims == [width]
+            {
                 bias = (biasNode, biasTensor, biasValue)
                 output = shifted
             }
-            units.append(LayerNormUnit(node: scaleNode, biasNode: bias?.node ?? scaleNode, input: input, scale: scale, scaleValue: scaleValue,
-                                       bias: bias?.tensor, biasValue: bias?.value, output: output, width: width))
+            units.append(
+                LayerNormUnit(
+                    node: scaleNode, biasNode: bias?.node ?? scaleNode, input: input, scale: scale,
+                    scaleValue: scaleValue,
+                    bias: bias?.tensor, biasValue: bias?.value, output: output, width: width))
         }
         return units
     }
@@ -142,7 +162,8 @@ extension ONNXGraph {
         for (index, slot) in consumers(of: value) where nodes[index].opType == op && nodes[index].inputs.count == 2 {
             let other = nodes[index].inputs[1 - slot]
             guard let tensor = tensor(of: other), tensors[tensor].dims.count == 1, tensors[tensor].isFloatingPoint,
-                  let output = nodes[index].outputs.first else { continue }
+                let output = nodes[index].outputs.first
+            else { continue }
             found.append((index, tensor, other, output))
         }
         return found.count == 1 ? found[0] : nil

@@ -52,11 +52,17 @@ struct ONNXNameRecovery {
         result.notes.append("graph pattern: \(match.family.rawValue) CLIP, \(towers)")
 
         // Keys first: the set of all keys is needed to recognise a name that points elsewhere.
-        let keyed = match.roles.map { role in (role, CLIPSourceKeys.key(role.role, tower: role.tower, family: match.family)) }
+        let keyed = match.roles.map { role in
+            (role, CLIPSourceKeys.key(role.role, tower: role.tower, family: match.family))
+        }
         var owner: [String: Int] = [:]
         for (role, spelled) in keyed {
             if let other = owner[spelled.key], other != role.tensor {
-                throw .unrecoverableNames(path: path, reason: "the pattern places two tensors ('\(graph.tensors[other].name)' and '\(graph.tensors[role.tensor].name)') at '\(spelled.key)'")
+                throw .unrecoverableNames(
+                    path: path,
+                    reason:
+                        "the pattern places two tensors ('\(graph.tensors[other].name)' and '\(graph.tensors[role.tensor].name)') at '\(spelled.key)'"
+                )
             }
             owner[spelled.key] = role.tensor
         }
@@ -70,7 +76,9 @@ struct ONNXNameRecovery {
             let root = roots[role.tower] ?? .none
             let (shape, strides) = try view(of: role, isInOut: spelled.isInOut, key: spelled.key)
             let provenance = try evidence(for: role, key: spelled.key, root: root, owner: owner)
-            result.tensors.append(RecoveredTensor(key: spelled.key, tensor: role.tensor, shape: shape, strides: strides, provenance: provenance))
+            result.tensors.append(
+                RecoveredTensor(
+                    key: spelled.key, tensor: role.tensor, shape: shape, strides: strides, provenance: provenance))
         }
         // Weights the pattern did not place are reported under their own names; the planner then
         // lists them as not part of CLIP (or refuses them with --strict).
@@ -78,10 +86,13 @@ struct ONNXNameRecovery {
         for (index, user) in weightLikeTensors() where !placed.contains(index) {
             let tensor = graph.tensors[index]
             let named = Self.isKeyLike(tensor.name)
-            result.tensors.append(RecoveredTensor(
-                key: tensor.name, tensor: index, shape: tensor.dims, strides: Shape.contiguousStrides(tensor.dims),
-                provenance: named ? "exact: \(tensor.origin) '\(tensor.name)'; not part of the recognised CLIP structure"
-                    : "unidentified: anonymous \(tensor.origin) '\(tensor.name)' \(tensor.dims) used by node '\(graph.nodes[user].name)'; not part of the recognised CLIP structure"))
+            result.tensors.append(
+                RecoveredTensor(
+                    key: tensor.name, tensor: index, shape: tensor.dims, strides: Shape.contiguousStrides(tensor.dims),
+                    provenance: named
+                        ? "exact: \(tensor.origin) '\(tensor.name)'; not part of the recognised CLIP structure"
+                        : "unidentified: anonymous \(tensor.origin) '\(tensor.name)' \(tensor.dims) used by node '\(graph.nodes[user].name)'; not part of the recognised CLIP structure"
+                ))
         }
         return result
     }
@@ -95,7 +106,8 @@ struct ONNXNameRecovery {
         // onnxruntime's transformer optimizer fuses the pattern's pieces into its own ops.
         let fused = Set(graph.nodes.filter { $0.domain == "com.microsoft" }.map(\.opType)).sorted()
         if !fused.isEmpty {
-            reason += "; the graph uses onnxruntime's fused ops (\(fused.joined(separator: ", "))), which this reader does not take apart: convert the model from before optimisation"
+            reason +=
+                "; the graph uses onnxruntime's fused ops (\(fused.joined(separator: ", "))), which this reader does not take apart: convert the model from before optimisation"
         }
         var result = Result()
         result.notes.append("graph pattern not recognised (\(reason)); names are taken from the file")
@@ -106,13 +118,21 @@ struct ONNXNameRecovery {
                 anonymous.append((index, user))
                 continue
             }
-            result.tensors.append(RecoveredTensor(key: tensor.name, tensor: index, shape: tensor.dims, strides: Shape.contiguousStrides(tensor.dims),
-                                                  provenance: "exact: \(tensor.origin) '\(tensor.name)' (graph pattern not recognised)"))
+            result.tensors.append(
+                RecoveredTensor(
+                    key: tensor.name, tensor: index, shape: tensor.dims, strides: Shape.contiguousStrides(tensor.dims),
+                    provenance: "exact: \(tensor.origin) '\(tensor.name)' (graph pattern not recognised)"))
         }
         if let (index, user) = anonymous.first {
-            throw .unrecoverableNames(path: path, reason: "the graph does not follow the CLIP ViT pattern (\(reason)) and \(anonymous.count) weight(s) have no name, e.g. '\(graph.tensors[index].name)' \(graph.tensors[index].dims) used by node '\(graph.nodes[user].name)'; refusing to guess")
+            throw .unrecoverableNames(
+                path: path,
+                reason:
+                    "the graph does not follow the CLIP ViT pattern (\(reason)) and \(anonymous.count) weight(s) have no name, e.g. '\(graph.tensors[index].name)' \(graph.tensors[index].dims) used by node '\(graph.nodes[user].name)'; refusing to guess"
+            )
         }
-        guard !result.tensors.isEmpty else { throw .noTensors(path: path, detail: "the graph has no weights (\(reason))") }
+        guard !result.tensors.isEmpty else {
+            throw .noTensors(path: path, detail: "the graph has no weights (\(reason))")
+        }
         return result
     }
 
@@ -128,7 +148,8 @@ struct ONNXNameRecovery {
                 guard tensor.isFloatingPoint, tensor.elementCount >= 2 else { continue }
                 let isWeight: Bool
                 switch node.opType {
-                case "MatMul", "Gemm", "Conv", "ConvTranspose", "LayerNormalization", "BatchNormalization", "InstanceNormalization":
+                case "MatMul", "Gemm", "Conv", "ConvTranspose", "LayerNormalization", "BatchNormalization",
+                    "InstanceNormalization":
                     isWeight = true
                 case "Gather": isWeight = slot == 0
                 case "Add", "Mul", "Sub": isWeight = tensor.dims.count == 1
@@ -150,7 +171,10 @@ struct ONNXNameRecovery {
         case .asStored:
             return (dims, Shape.contiguousStrides(dims))
         case .transposed:
-            guard dims.count == 2 else { throw .unrecoverableNames(path: path, reason: "'\(key)' would be a transpose of a \(dims.count)-D tensor") }
+            guard dims.count == 2 else {
+                throw .unrecoverableNames(
+                    path: path, reason: "'\(key)' would be a transpose of a \(dims.count)-D tensor")
+            }
             return ([dims[1], dims[0]], [1, dims[1]])
         case .firstElements(let count):
             return ([count], [1])
@@ -222,7 +246,9 @@ struct ONNXNameRecovery {
         return names
     }
 
-    private func evidence(for role: RoleMatch, key: String, root: ExportRoot, owner: [String: Int]) throws(CheckpointError) -> String {
+    private func evidence(for role: RoleMatch, key: String, root: ExportRoot, owner: [String: Int])
+        throws(CheckpointError) -> String
+    {
         let tensor = graph.tensors[role.tensor]
         let keyParts = Self.components(key)
         let expected = root.fileName(of: keyParts) ?? keyParts
@@ -241,8 +267,13 @@ struct ONNXNameRecovery {
                 let other = candidate.joined(separator: ".")
                 if other != key, owner[other] == role.tensor, sharedWith == nil { sharedWith = other }
                 if other != key, let otherTensor = owner[other], otherTensor != role.tensor {
-                    let named = name == other ? "the tensor named '\(name)'" : "the tensor named '\(name)' (key '\(other)')"
-                    throw .unrecoverableNames(path: path, reason: "\(named) is used where the graph has the \(CLIPSourceKeys.describe(role.role, tower: role.tower)) ('\(key)'); the names contradict the graph")
+                    let named =
+                        name == other ? "the tensor named '\(name)'" : "the tensor named '\(name)' (key '\(other)')"
+                    throw .unrecoverableNames(
+                        path: path,
+                        reason:
+                            "\(named) is used where the graph has the \(CLIPSourceKeys.describe(role.role, tower: role.tower)) ('\(key)'); the names contradict the graph"
+                    )
                 }
             }
         }
@@ -255,7 +286,11 @@ struct ONNXNameRecovery {
             case .same: if scopeNode == nil { scopeNode = (node, module) }
             case .ancestor: continue
             case .unrelated:
-                throw .unrecoverableNames(path: path, reason: "node '\(node.name)' belongs to module '\(module.joined(separator: "."))', but the graph pattern makes its tensor '\(tensor.name)' the \(description) ('\(key)')")
+                throw .unrecoverableNames(
+                    path: path,
+                    reason:
+                        "node '\(node.name)' belongs to module '\(module.joined(separator: "."))', but the graph pattern makes its tensor '\(tensor.name)' the \(description) ('\(key)')"
+                )
             }
         }
         if let exact {
@@ -265,17 +300,24 @@ struct ONNXNameRecovery {
             return "exact: \(tensor.origin) '\(exact)'"
         }
         let stored = "\(tensor.dims)" + (role.role.isMatrix && role.storedInOut ? " (stores Wᵀ)" : "")
-        let label = sharedWith.map { "\(tensor.origin) '\(tensor.name)', shared with '\($0)' (the exporter merged identical tensors)," }
+        let label =
+            sharedWith.map {
+                "\(tensor.origin) '\(tensor.name)', shared with '\($0)' (the exporter merged identical tensors),"
+            }
             ?? "anonymous \(tensor.origin) '\(tensor.name)'"
         switch role.view {
         case .firstElements(let count):
-            return "folded: \(tensor.origin) '\(tensor.name)' \(tensor.dims) is the \(description) broadcast over the batch by the exporter; its first \(count) values"
+            return
+                "folded: \(tensor.origin) '\(tensor.name)' \(tensor.dims) is the \(description) broadcast over the batch by the exporter; its first \(count) values"
         case .dropLeadingOnes:
-            return "folded: \(tensor.origin) '\(tensor.name)' \(tensor.dims) is the \(description), folded by the exporter with its lookup; read as \(Array(tensor.dims.drop { $0 == 1 }))"
+            return
+                "folded: \(tensor.origin) '\(tensor.name)' \(tensor.dims) is the \(description), folded by the exporter with its lookup; read as \(Array(tensor.dims.drop { $0 == 1 }))"
         default: break
         }
         if let (node, module) = scopeNode {
-            let place = node.name.hasPrefix("/") ? "node '\(node.name)'" : "node '\(node.name)' in module scope '\(module.joined(separator: "."))'"
+            let place =
+                node.name.hasPrefix("/")
+                ? "node '\(node.name)'" : "node '\(node.name)' in module scope '\(module.joined(separator: "."))'"
             return "scope: \(label) \(stored) used by \(place)"
         }
         return "pattern: \(label) \(stored): \(description)"
@@ -283,7 +325,9 @@ struct ONNXNameRecovery {
 
     // MARK: - Names
 
-    static func components(_ name: String) -> [String] { name.split(separator: ".", omittingEmptySubsequences: false).map(String.init) }
+    static func components(_ name: String) -> [String] {
+        name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+    }
 
     /// A dotted path of identifiers and indices, as state-dict keys are (`a.b.0.weight`); exporter
     /// names like `onnx::MatMul_12`, `/x/Constant_output_0` or `val_3` are not.
@@ -292,10 +336,13 @@ struct ONNXNameRecovery {
         guard !parts.isEmpty else { return false }
         for part in parts {
             guard let first = part.first, first.isASCII, first.isLetter || first == "_" || first.isNumber,
-                  part.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else { return false }
+                part.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            else { return false }
         }
         // The torch.export exporter's generated value names.
-        if parts.count == 1, let generated = parts.first, generated.hasPrefix("val_") || generated.hasPrefix("_val_") { return false }
+        if parts.count == 1, let generated = parts.first, generated.hasPrefix("val_") || generated.hasPrefix("_val_") {
+            return false
+        }
         return true
     }
 }

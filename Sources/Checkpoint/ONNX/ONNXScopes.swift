@@ -15,7 +15,9 @@ import ONNXProto
 enum ONNXScopes {
     /// The module path of `node` as dotted components, or nil when the node carries no scope.
     static func modulePath(of node: ONNXNode) -> [String]? {
-        if let scopes = node.metadata("pkg.torch.onnx.name_scopes"), let list = pythonStringList(scopes), list.count >= 2 {
+        if let scopes = node.metadata("pkg.torch.onnx.name_scopes"), let list = pythonStringList(scopes),
+            list.count >= 2
+        {
             let module = list[list.count - 2]
             return module.isEmpty ? nil : module.split(separator: ".").map(String.init)
         }
@@ -67,10 +69,15 @@ enum ONNXScopes {
         var escaped = false
         for character in trimmed.dropFirst().dropLast() {
             if let open = quote {
-                if escaped { current.append(character); escaped = false }
-                else if character == "\\" { escaped = true }
-                else if character == open { items.append(current); current = ""; quote = nil }
-                else { current.append(character) }
+                if escaped {
+                    current.append(character); escaped = false
+                } else if character == "\\" {
+                    escaped = true
+                } else if character == open {
+                    items.append(current); current = ""; quote = nil
+                } else {
+                    current.append(character)
+                }
             } else if character == "'" || character == "\"" {
                 quote = character
             } else if character != "," && character != " " {

@@ -83,38 +83,56 @@ struct ONNXTensorDecoder {
     let limits: ReaderLimits
 
     // TensorProto element field numbers.
-    static let floatData = 4, int32Data = 5, stringData = 6, int64Data = 7, rawData = 9, doubleData = 10, uint64Data = 11
+    static let floatData = 4, int32Data = 5, stringData = 6, int64Data = 7, rawData = 9, doubleData = 10,
+        uint64Data = 11
 
     func decode(_ scan: ONNXTensorScan, name: String, origin: String) throws(CheckpointError) -> ONNXTensor {
         func bad(_ reason: String) -> CheckpointError { .badTensor(path: path, tensor: name, reason: reason) }
         guard let code = scan.dataType, code != 0 else { throw bad("the \(origin) has no data type") }
-        guard let known = ONNXDataType.table[code] else { throw bad("data type \(code) is not an ONNX data type this reader knows") }
-        guard scan.dims.count <= limits.maxTensorRank else {
-            throw .limitExceeded(path: path, limit: "rank of tensor '\(name)'", value: scan.dims.count, maximum: limits.maxTensorRank)
+        guard let known = ONNXDataType.table[code] else {
+            throw bad("data type \(code) is not an ONNX data type this reader knows")
         }
-        guard scan.dims.allSatisfy({ $0 >= 0 && $0 <= Int64(Int.max) }) else { throw bad("negative dimension in shape \(scan.dims)") }
+        guard scan.dims.count <= limits.maxTensorRank else {
+            throw .limitExceeded(
+                path: path, limit: "rank of tensor '\(name)'", value: scan.dims.count, maximum: limits.maxTensorRank)
+        }
+        guard scan.dims.allSatisfy({ $0 >= 0 && $0 <= Int64(Int.max) }) else {
+            throw bad("negative dimension in shape \(scan.dims)")
+        }
         let dims = scan.dims.map { Int($0) }
         let elementCount: Int
         do { elementCount = try Shape.elementCount(dims) } catch { throw bad(error.description) }
         guard !scan.hasSegment else { throw bad("segmented tensors (TensorProto.segment) are not supported") }
         guard let dtype = known.dtype else {
-            return ONNXTensor(name: name, dataType: code, dtype: nil, dims: dims, elementCount: elementCount, storage: nil, origin: origin)
+            return ONNXTensor(
+                name: name, dataType: code, dtype: nil, dims: dims, elementCount: elementCount, storage: nil,
+                origin: origin)
         }
         let (byteCount, overflow) = elementCount.multipliedReportingOverflow(by: dtype.itemSize)
         guard !overflow else { throw bad("shape \(dims) of \(known.name) overflows the byte count") }
 
         let storage: ONNXStorage
         if scan.dataLocation == 1 {
-            guard scan.dataFields.isEmpty else { throw bad("data_location is EXTERNAL but the tensor also holds elements in the file") }
-            storage = try externalFiles.locate(tensor: name, entries: scan.externalData, byteCount: byteCount, shapeDescription: "\(dims) of \(known.name)")
+            guard scan.dataFields.isEmpty else {
+                throw bad("data_location is EXTERNAL but the tensor also holds elements in the file")
+            }
+            storage = try externalFiles.locate(
+                tensor: name, entries: scan.externalData, byteCount: byteCount,
+                shapeDescription: "\(dims) of \(known.name)")
         } else {
-            storage = try inline(scan, dtype: dtype, typeName: known.name, dims: dims, elementCount: elementCount, byteCount: byteCount, bad: bad)
+            storage = try inline(
+                scan, dtype: dtype, typeName: known.name, dims: dims, elementCount: elementCount, byteCount: byteCount,
+                bad: bad)
         }
-        return ONNXTensor(name: name, dataType: code, dtype: dtype, dims: dims, elementCount: elementCount, storage: storage, origin: origin)
+        return ONNXTensor(
+            name: name, dataType: code, dtype: dtype, dims: dims, elementCount: elementCount, storage: storage,
+            origin: origin)
     }
 
-    private func inline(_ scan: ONNXTensorScan, dtype: DType, typeName: String, dims: [Int], elementCount: Int, byteCount: Int,
-                        bad: (String) -> CheckpointError) throws(CheckpointError) -> ONNXStorage {
+    private func inline(
+        _ scan: ONNXTensorScan, dtype: DType, typeName: String, dims: [Int], elementCount: Int, byteCount: Int,
+        bad: (String) -> CheckpointError
+    ) throws(CheckpointError) -> ONNXStorage {
         let numbers = Set(scan.dataFields.map(\.number))
         guard numbers.count <= 1 else { throw bad("elements are stored in more than one field (\(numbers.sorted()))") }
         guard let number = numbers.first else {
@@ -124,7 +142,9 @@ struct ONNXTensorDecoder {
         let fields = scan.dataFields
         switch number {
         case Self.rawData:
-            guard fields.count == 1, let field = fields.first else { throw bad("raw_data appears \(fields.count) times") }
+            guard fields.count == 1, let field = fields.first else {
+                throw bad("raw_data appears \(fields.count) times")
+            }
             guard field.length == byteCount else {
                 throw bad("shape \(dims) of \(typeName) needs \(byteCount) bytes but raw_data holds \(field.length)")
             }
@@ -134,28 +154,42 @@ struct ONNXTensorDecoder {
             let width = dtype.itemSize
             if fields.count == 1, let field = fields.first, field.wireType == .lengthDelimited {
                 guard field.length == byteCount else {
-                    throw bad("shape \(dims) of \(typeName) needs \(elementCount) elements but \(number == Self.floatData ? "float_data" : "double_data") holds \(field.length / width)")
+                    throw bad(
+                        "shape \(dims) of \(typeName) needs \(elementCount) elements but \(number == Self.floatData ? "float_data" : "double_data") holds \(field.length / width)"
+                    )
                 }
                 return .file(offset: field.offset, count: field.length)
             }
             var bytes: [UInt8] = []
             for field in fields {
                 if field.wireType == .lengthDelimited {
-                    guard field.length % width == 0, bytes.count + field.length <= byteCount else { throw bad("typed elements do not match shape \(dims)") }
-                    bytes += try file.read(at: field.offset, count: field.length)
-                } else {
-                    guard (width == 4 ? WireType.fixed32 : .fixed64) == field.wireType, bytes.count + width <= byteCount else {
+                    guard field.length % width == 0, bytes.count + field.length <= byteCount else {
                         throw bad("typed elements do not match shape \(dims)")
                     }
-                    for index in 0..<width { bytes.append(UInt8(truncatingIfNeeded: field.scalar >> (8 * UInt64(index)))) }
+                    bytes += try file.read(at: field.offset, count: field.length)
+                } else {
+                    guard (width == 4 ? WireType.fixed32 : .fixed64) == field.wireType, bytes.count + width <= byteCount
+                    else {
+                        throw bad("typed elements do not match shape \(dims)")
+                    }
+                    for index in 0..<width {
+                        bytes.append(UInt8(truncatingIfNeeded: field.scalar >> (8 * UInt64(index))))
+                    }
                 }
             }
-            guard bytes.count == byteCount else { throw bad("shape \(dims) of \(typeName) needs \(elementCount) elements but the typed field holds \(bytes.count / width)") }
+            guard bytes.count == byteCount else {
+                throw bad(
+                    "shape \(dims) of \(typeName) needs \(elementCount) elements but the typed field holds \(bytes.count / width)"
+                )
+            }
             return .memory(bytes)
-        case Self.int32Data where [.i32, .i16, .i8, .u8, .bool, .f16, .bf16].contains(dtype), Self.int64Data where dtype == .i64:
+        case Self.int32Data where [.i32, .i16, .i8, .u8, .bool, .f16, .bf16].contains(dtype),
+            Self.int64Data where dtype == .i64:
             let values = try varints(fields, elementCount: elementCount, bad: bad)
             guard values.count == elementCount else {
-                throw bad("shape \(dims) of \(typeName) needs \(elementCount) elements but \(number == Self.int64Data ? "int64_data" : "int32_data") holds \(values.count)")
+                throw bad(
+                    "shape \(dims) of \(typeName) needs \(elementCount) elements but \(number == Self.int64Data ? "int64_data" : "int32_data") holds \(values.count)"
+                )
             }
             return .memory(try Self.bytes(fromVarints: values, dtype: dtype, bad: bad))
         default:
@@ -165,10 +199,14 @@ struct ONNXTensorDecoder {
 
     /// Every varint of the typed field, refusing more payload bytes than elements could need
     /// (at most 10 bytes each) before reading.
-    private func varints(_ fields: [ONNXDataField], elementCount: Int, bad: (String) -> CheckpointError) throws(CheckpointError) -> [UInt64] {
+    private func varints(_ fields: [ONNXDataField], elementCount: Int, bad: (String) -> CheckpointError)
+        throws(CheckpointError) -> [UInt64]
+    {
         var values: [UInt64] = []
         let payloadBytes = fields.reduce(0) { $0 + ($1.wireType == .lengthDelimited ? $1.length : 0) }
-        guard payloadBytes <= elementCount * 10 + 10 else { throw bad("a typed field holds \(payloadBytes) bytes, more than \(elementCount) elements can use") }
+        guard payloadBytes <= elementCount * 10 + 10 else {
+            throw bad("a typed field holds \(payloadBytes) bytes, more than \(elementCount) elements can use")
+        }
         for field in fields {
             switch field.wireType {
             case .lengthDelimited:
@@ -186,7 +224,9 @@ struct ONNXTensorDecoder {
     /// Little-endian element bytes from int32_data / int64_data values. float16 and bfloat16 are
     /// stored as their 16-bit patterns (spec: "bit-wise converted to an uint16_t"); writers that
     /// sign-extended them are accepted too.
-    static func bytes(fromVarints values: [UInt64], dtype: DType, bad: (String) -> CheckpointError) throws(CheckpointError) -> [UInt8] {
+    static func bytes(fromVarints values: [UInt64], dtype: DType, bad: (String) -> CheckpointError)
+        throws(CheckpointError) -> [UInt8]
+    {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(values.count * dtype.itemSize)
         for value in values {

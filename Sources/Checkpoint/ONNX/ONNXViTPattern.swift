@@ -73,19 +73,31 @@ struct ONNXViTPattern {
         let nodes = graph.nodes
         let convs = nodes.indices.filter { index in
             let node = nodes[index]
-            guard node.opType == "Conv", node.inputs.count >= 2, let weight = graph.tensor(of: node.inputs[1]) else { return false }
-            return graph.tensors[weight].dims.count == 4 && graph.tensors[weight].isFloatingPoint && graph.isFed(node.inputs[0])
+            guard node.opType == "Conv", node.inputs.count >= 2, let weight = graph.tensor(of: node.inputs[1]) else {
+                return false
+            }
+            return graph.tensors[weight].dims.count == 4 && graph.tensors[weight].isFloatingPoint
+                && graph.isFed(node.inputs[0])
         }
         let gathers = nodes.indices.filter { index in
             let node = nodes[index]
             guard node.opType == "Gather", node.inputs.count == 2, (node.attribute("axis")?.int ?? 0) == 0,
-                  let table = graph.tensor(of: node.inputs[0]) else { return false }
-            return graph.tensors[table].dims.count == 2 && graph.tensors[table].isFloatingPoint && graph.isFed(node.inputs[1])
+                let table = graph.tensor(of: node.inputs[0])
+            else { return false }
+            return graph.tensors[table].dims.count == 2 && graph.tensors[table].isFloatingPoint
+                && graph.isFed(node.inputs[1])
         }
-        guard convs.count <= 1 else { throw PatternFailure(reason: "\(convs.count) convolutions are fed by graph inputs; CLIP has one patch embedding") }
-        guard gathers.count <= 1 else { throw PatternFailure(reason: "\(gathers.count) embedding lookups are fed by graph inputs; CLIP has one token embedding") }
+        guard convs.count <= 1 else {
+            throw PatternFailure(
+                reason: "\(convs.count) convolutions are fed by graph inputs; CLIP has one patch embedding")
+        }
+        guard gathers.count <= 1 else {
+            throw PatternFailure(
+                reason: "\(gathers.count) embedding lookups are fed by graph inputs; CLIP has one token embedding")
+        }
         guard !convs.isEmpty || !gathers.isEmpty else {
-            throw PatternFailure(reason: "no patch-embedding Conv and no token-embedding Gather is fed by a graph input")
+            throw PatternFailure(
+                reason: "no patch-embedding Conv and no token-embedding Gather is fed by a graph input")
         }
         var fused: [CLIPTower: Bool] = [:]
         if let conv = convs.first {
@@ -98,7 +110,10 @@ struct ONNXViTPattern {
         }
         let families = Set(fused.values)
         guard families.count == 1, let isFused = families.first else {
-            throw PatternFailure(reason: "the vision tower fuses q/k/v and the text tower does not (or the reverse); no CLIP checkpoint family does that")
+            throw PatternFailure(
+                reason:
+                    "the vision tower fuses q/k/v and the text tower does not (or the reverse); no CLIP checkpoint family does that"
+            )
         }
         result.family = isFused ? .openAI : .huggingFace
         try logitScale(into: &result)
@@ -107,30 +122,47 @@ struct ONNXViTPattern {
 
     // MARK: - Embeddings
 
-    private func visionEmbedding(_ convIndex: Int, into result: inout CLIPMatch) throws(PatternFailure) -> (String, Int) {
+    private func visionEmbedding(_ convIndex: Int, into result: inout CLIPMatch) throws(PatternFailure) -> (String, Int)
+    {
         let conv = graph.nodes[convIndex]
-        guard let weight = graph.tensor(of: conv.inputs[1]), let output = conv.outputs.first else { throw PatternFailure(reason: "malformed Conv") }
+        guard let weight = graph.tensor(of: conv.inputs[1]), let output = conv.outputs.first else {
+            throw PatternFailure(reason: "malformed Conv")
+        }
         let width = graph.tensors[weight].dims[0]
-        result.roles.append(RoleMatch(tower: .vision, role: .patchEmbedding(bias: false), tensor: weight, value: conv.inputs[1], view: .asStored,
-                                      storedInOut: false, nodes: [convIndex]))
+        result.roles.append(
+            RoleMatch(
+                tower: .vision, role: .patchEmbedding(bias: false), tensor: weight, value: conv.inputs[1],
+                view: .asStored,
+                storedInOut: false, nodes: [convIndex]))
         if conv.inputs.count >= 3, !conv.inputs[2].isEmpty, let bias = graph.tensor(of: conv.inputs[2]) {
-            result.roles.append(RoleMatch(tower: .vision, role: .patchEmbedding(bias: true), tensor: bias, value: conv.inputs[2], view: .asStored,
-                                          storedInOut: false, nodes: [convIndex]))
+            result.roles.append(
+                RoleMatch(
+                    tower: .vision, role: .patchEmbedding(bias: true), tensor: bias, value: conv.inputs[2],
+                    view: .asStored,
+                    storedInOut: false, nodes: [convIndex]))
         }
         // The patch tokens meet the class token in a Concat.
         let patches = graph.forwardClosure(output)
-        let concats = Set(patches.flatMap { graph.consumers(of: $0) }.map(\.node).filter { graph.nodes[$0].opType == "Concat" })
+        let concats = Set(
+            patches.flatMap { graph.consumers(of: $0) }.map(\.node).filter { graph.nodes[$0].opType == "Concat" })
         guard concats.count == 1, let concatIndex = concats.first else {
-            throw PatternFailure(reason: "the patch tokens of Conv '\(conv.name)' reach \(concats.count) Concat nodes; expected one joining the class token")
+            throw PatternFailure(
+                reason:
+                    "the patch tokens of Conv '\(conv.name)' reach \(concats.count) Concat nodes; expected one joining the class token"
+            )
         }
         let concat = graph.nodes[concatIndex]
         let others = concat.inputs.filter { !patches.contains($0) }
         guard others.count == 1, let classInput = others.first, let classTrace = constantSource(classInput) else {
-            throw PatternFailure(reason: "Concat '\(concat.name)' does not join the patch tokens with one constant class token")
+            throw PatternFailure(
+                reason: "Concat '\(concat.name)' does not join the patch tokens with one constant class token")
         }
         let classTensor = graph.tensors[classTrace.tensor]
         guard classTensor.elementCount >= width, classTensor.elementCount % width == 0 else {
-            throw PatternFailure(reason: "the class token '\(classTensor.name)' has shape \(classTensor.dims), not a multiple of width \(width)")
+            throw PatternFailure(
+                reason:
+                    "the class token '\(classTensor.name)' has shape \(classTensor.dims), not a multiple of width \(width)"
+            )
         }
         var classView = ONNXView.asStored
         if classTensor.dims != [width] {
@@ -139,48 +171,68 @@ struct ONNXViTPattern {
                 throw PatternFailure(reason: "cannot read the folded class token '\(classTensor.name)'")
             }
             let row = width * item
-            guard stride(from: row, to: bytes.count, by: row).allSatisfy({ bytes[$0..<($0 + row)] == bytes[0..<row] }) else {
-                throw PatternFailure(reason: "the folded class token '\(classTensor.name)' \(classTensor.dims) holds different tokens per batch entry")
+            guard stride(from: row, to: bytes.count, by: row).allSatisfy({ bytes[$0..<($0 + row)] == bytes[0..<row] })
+            else {
+                throw PatternFailure(
+                    reason:
+                        "the folded class token '\(classTensor.name)' \(classTensor.dims) holds different tokens per batch entry"
+                )
             }
             classView = .firstElements(width)
         }
-        result.roles.append(RoleMatch(tower: .vision, role: .classEmbedding, tensor: classTrace.tensor, value: classTrace.value, view: classView,
-                                      storedInOut: false, nodes: classTrace.nodes + [concatIndex]))
+        result.roles.append(
+            RoleMatch(
+                tower: .vision, role: .classEmbedding, tensor: classTrace.tensor, value: classTrace.value,
+                view: classView,
+                storedInOut: false, nodes: classTrace.nodes + [concatIndex]))
         guard let joined = concat.outputs.first else { throw PatternFailure(reason: "malformed Concat") }
         let (afterPosition, positionRole) = try positionEmbedding(after: joined, tower: .vision, width: width)
         result.roles.append(positionRole)
         // ln_pre: the residual stream starts after it.
         let pre = norms(consuming: graph.forwardClosure(afterPosition), width: width)
         guard pre.count == 1, let norm = pre.first else {
-            throw PatternFailure(reason: "\(pre.count) LayerNorms follow the vision position embedding; CLIP has one (ln_pre)")
+            throw PatternFailure(
+                reason: "\(pre.count) LayerNorms follow the vision position embedding; CLIP has one (ln_pre)")
         }
         appendNorm(norm, tower: .vision, role: { .preNorm(bias: $0) }, into: &result)
         return (norm.output, width)
     }
 
-    private func textEmbedding(_ gatherIndex: Int, into result: inout CLIPMatch) throws(PatternFailure) -> (String, Int) {
+    private func textEmbedding(_ gatherIndex: Int, into result: inout CLIPMatch) throws(PatternFailure) -> (String, Int)
+    {
         let gather = graph.nodes[gatherIndex]
-        guard let table = graph.tensor(of: gather.inputs[0]), let output = gather.outputs.first else { throw PatternFailure(reason: "malformed Gather") }
+        guard let table = graph.tensor(of: gather.inputs[0]), let output = gather.outputs.first else {
+            throw PatternFailure(reason: "malformed Gather")
+        }
         let width = graph.tensors[table].dims[1]
-        result.roles.append(RoleMatch(tower: .text, role: .tokenEmbedding, tensor: table, value: gather.inputs[0], view: .asStored,
-                                      storedInOut: false, nodes: [gatherIndex]))
+        result.roles.append(
+            RoleMatch(
+                tower: .text, role: .tokenEmbedding, tensor: table, value: gather.inputs[0], view: .asStored,
+                storedInOut: false, nodes: [gatherIndex]))
         let (afterPosition, positionRole) = try positionEmbedding(after: output, tower: .text, width: width)
         result.roles.append(positionRole)
         return (afterPosition, width)
     }
 
     /// The Add that puts the position table onto `tokens`; returns its output and the role.
-    private func positionEmbedding(after tokens: String, tower: CLIPTower, width: Int) throws(PatternFailure) -> (String, RoleMatch) {
+    private func positionEmbedding(after tokens: String, tower: CLIPTower, width: Int) throws(PatternFailure) -> (
+        String, RoleMatch
+    ) {
         let sequence = graph.forwardClosure(tokens)
         var found: [(node: Int, trace: (tensor: Int, value: String, nodes: [Int]))] = []
         for value in sequence {
-            for (nodeIndex, slot) in graph.consumers(of: value) where graph.nodes[nodeIndex].opType == "Add" && graph.nodes[nodeIndex].inputs.count == 2 {
+            for (nodeIndex, slot) in graph.consumers(of: value)
+            where graph.nodes[nodeIndex].opType == "Add" && graph.nodes[nodeIndex].inputs.count == 2 {
                 let other = graph.nodes[nodeIndex].inputs[1 - slot]
                 if let trace = constantSource(other) { found.append((nodeIndex, trace)) }
             }
         }
-        guard found.count == 1, let (addIndex, trace) = found.first, let output = graph.nodes[addIndex].outputs.first else {
-            throw PatternFailure(reason: "\(found.count) constant Adds follow the \(tower.rawValue) token embedding; expected one (the position embedding)")
+        guard found.count == 1, let (addIndex, trace) = found.first, let output = graph.nodes[addIndex].outputs.first
+        else {
+            throw PatternFailure(
+                reason:
+                    "\(found.count) constant Adds follow the \(tower.rawValue) token embedding; expected one (the position embedding)"
+            )
         }
         let dims = graph.tensors[trace.tensor].dims
         let view: ONNXView
@@ -189,10 +241,17 @@ struct ONNXViTPattern {
         } else if dims.count > 2, dims.last == width, dims.dropLast(2).allSatisfy({ $0 == 1 }) {
             view = .dropLeadingOnes
         } else {
-            throw PatternFailure(reason: "the \(tower.rawValue) position embedding '\(graph.tensors[trace.tensor].name)' has shape \(dims), not [tokens, \(width)]")
+            throw PatternFailure(
+                reason:
+                    "the \(tower.rawValue) position embedding '\(graph.tensors[trace.tensor].name)' has shape \(dims), not [tokens, \(width)]"
+            )
         }
-        return (output, RoleMatch(tower: tower, role: .positionEmbedding, tensor: trace.tensor, value: trace.value, view: view,
-                                  storedInOut: false, nodes: trace.nodes + [addIndex]))
+        return (
+            output,
+            RoleMatch(
+                tower: tower, role: .positionEmbedding, tensor: trace.tensor, value: trace.value, view: view,
+                storedInOut: false, nodes: trace.nodes + [addIndex])
+        )
     }
 
     /// The tensor a value is made from by ops that only re-type, re-shape or broadcast it, or by
@@ -207,7 +266,9 @@ struct ONNXViTPattern {
             guard let input = node.inputs.first, let trace = constantSource(input, depth: depth + 1) else { return nil }
             return (trace.tensor, trace.value, trace.nodes + [producerIndex])
         case "Gather":
-            guard node.inputs.count == 2, let table = graph.tensor(of: node.inputs[0]), graph.tensors[table].dims.count == 2 else { return nil }
+            guard node.inputs.count == 2, let table = graph.tensor(of: node.inputs[0]),
+                graph.tensors[table].dims.count == 2
+            else { return nil }
             return (table, node.inputs[0], [producerIndex])
         case "Add":
             guard node.inputs.count == 2 else { return nil }
@@ -231,9 +292,12 @@ struct ONNXViTPattern {
             let node = graph.nodes[producerIndex]
             if node.opType == "ConstantOfShape" {
                 guard let fill = node.attribute("value")?.tensor else { return true }  // the default fill is 0
-                return fill.dataFields.allSatisfy { $0.scalar == 0 } && fill.dataFields.allSatisfy { $0.wireType != .lengthDelimited || zeroPayload($0) }
+                return fill.dataFields.allSatisfy { $0.scalar == 0 }
+                    && fill.dataFields.allSatisfy { $0.wireType != .lengthDelimited || zeroPayload($0) }
             }
-            guard ["Cast", "Reshape", "Unsqueeze", "Expand", "Identity"].contains(node.opType), let input = node.inputs.first else { return false }
+            guard ["Cast", "Reshape", "Unsqueeze", "Expand", "Identity"].contains(node.opType),
+                let input = node.inputs.first
+            else { return false }
             current = input
         }
         return false
@@ -241,8 +305,9 @@ struct ONNXViTPattern {
 
     private func zeroPayload(_ field: ONNXDataField) -> Bool {
         guard field.length <= 16 else { return false }
-        let probe = ONNXTensor(name: "", dataType: 2, dtype: .u8, dims: [field.length], elementCount: field.length,
-                               storage: .file(offset: field.offset, count: field.length), origin: "attribute")
+        let probe = ONNXTensor(
+            name: "", dataType: 2, dtype: .u8, dims: [field.length], elementCount: field.length,
+            storage: .file(offset: field.offset, count: field.length), origin: "attribute")
         return read(probe)?.allSatisfy { $0 == 0 } ?? false
     }
 
@@ -250,15 +315,21 @@ struct ONNXViTPattern {
 
     /// Walks the blocks from `stream` and the final LayerNorm and projection; returns whether the
     /// attention projections are fused.
-    private func transformer(_ tower: CLIPTower, stream start: String, width: Int, into result: inout CLIPMatch) throws(PatternFailure) -> Bool {
+    private func transformer(_ tower: CLIPTower, stream start: String, width: Int, into result: inout CLIPMatch)
+        throws(PatternFailure) -> Bool
+    {
         var stream = start
         var index = 0
         var fusedFlags: Set<Bool> = []
         while true {
             var started: (output: String, fused: Bool, roles: [RoleMatch])?
             for norm in norms(consuming: graph.forwardClosure(stream), width: width) {
-                guard let block = try block(index, tower: tower, stream: stream, norm: norm, width: width) else { continue }
-                guard started == nil else { throw PatternFailure(reason: "two LayerNorms could start \(tower.rawValue) block \(index)") }
+                guard let block = try block(index, tower: tower, stream: stream, norm: norm, width: width) else {
+                    continue
+                }
+                guard started == nil else {
+                    throw PatternFailure(reason: "two LayerNorms could start \(tower.rawValue) block \(index)")
+                }
                 started = block
             }
             guard let block = started else { break }
@@ -268,7 +339,9 @@ struct ONNXViTPattern {
             index += 1
             guard index <= 4096 else { throw PatternFailure(reason: "more than 4096 blocks") }
         }
-        guard index > 0 else { throw PatternFailure(reason: "no transformer block follows the \(tower.rawValue) embeddings") }
+        guard index > 0 else {
+            throw PatternFailure(reason: "no transformer block follows the \(tower.rawValue) embeddings")
+        }
         guard fusedFlags.count == 1, let fused = fusedFlags.first else {
             throw PatternFailure(reason: "some \(tower.rawValue) blocks fuse q/k/v and others do not")
         }
@@ -276,12 +349,16 @@ struct ONNXViTPattern {
         // The final LayerNorm, on the whole sequence or on the selected token.
         let finals = norms(consuming: graph.forwardClosure(stream, selecting: true), width: width)
         guard finals.count == 1, let final = finals.first else {
-            throw PatternFailure(reason: "\(finals.count) LayerNorms follow \(tower.rawValue) block \(index - 1); CLIP has one")
+            throw PatternFailure(
+                reason: "\(finals.count) LayerNorms follow \(tower.rawValue) block \(index - 1); CLIP has one")
         }
         appendNorm(final, tower: tower, role: { .finalNorm(bias: $0) }, into: &result)
-        let projections = linears(consuming: graph.forwardClosure(final.output, selecting: true)).filter { $0.inFeatures == width }
+        let projections = linears(consuming: graph.forwardClosure(final.output, selecting: true)).filter {
+            $0.inFeatures == width
+        }
         guard projections.count <= 1 else {
-            throw PatternFailure(reason: "\(projections.count) projections follow the final \(tower.rawValue) LayerNorm")
+            throw PatternFailure(
+                reason: "\(projections.count) projections follow the final \(tower.rawValue) LayerNorm")
         }
         if let projection = projections.first {
             appendLinear(projection, tower: tower, role: { .projection(bias: $0) }, into: &result.roles)
@@ -292,8 +369,10 @@ struct ONNXViTPattern {
     }
 
     /// One block starting at `norm`, or nil when `norm` is not followed by attention projections.
-    private func block(_ index: Int, tower: CLIPTower, stream: String, norm: LayerNormUnit, width: Int) throws(PatternFailure)
-        -> (output: String, fused: Bool, roles: [RoleMatch])? {
+    private func block(_ index: Int, tower: CLIPTower, stream: String, norm: LayerNormUnit, width: Int)
+        throws(PatternFailure)
+        -> (output: String, fused: Bool, roles: [RoleMatch])?
+    {
         let name = "\(tower.rawValue) block \(index)"
         let projections = linears(consuming: graph.forwardClosure(norm.output)).filter { $0.inFeatures == width }
         if projections.isEmpty { return nil }
@@ -311,20 +390,26 @@ struct ONNXViTPattern {
             appendLinear(value, tower: tower, role: { .block(index, .value, bias: $0) }, into: &roles)
         } else {
             let widths = projections.map { "\($0.outFeatures)" }.joined(separator: ", ")
-            throw PatternFailure(reason: "\(name): after the first LayerNorm come projections of widths [\(widths)]; CLIP has one of \(3 * width) or three of \(width)")
+            throw PatternFailure(
+                reason:
+                    "\(name): after the first LayerNorm come projections of widths [\(widths)]; CLIP has one of \(3 * width) or three of \(width)"
+            )
         }
         // Attention output projection: the other operand of the residual Add on the stream.
-        let attention = try residual(onto: stream, width: width, after: projections.map(\.output), block: name, what: "attention")
+        let attention = try residual(
+            onto: stream, width: width, after: projections.map(\.output), block: name, what: "attention")
         appendLinear(attention.unit, tower: tower, role: { .block(index, .output, bias: $0) }, into: &roles)
         let middle = attention.output
         let second = norms(consuming: graph.forwardClosure(middle), width: width)
         guard second.count == 1, let norm2 = second.first else {
-            throw PatternFailure(reason: "\(name): \(second.count) LayerNorms follow the attention residual; CLIP has one")
+            throw PatternFailure(
+                reason: "\(name): \(second.count) LayerNorms follow the attention residual; CLIP has one")
         }
         appendNorm(norm2, tower: tower, role: { .block(index, .norm2, bias: $0) }, into: &roles)
         let expansions = linears(consuming: graph.forwardClosure(norm2.output)).filter { $0.inFeatures == width }
         guard expansions.count == 1, let fc1 = expansions.first else {
-            throw PatternFailure(reason: "\(name): \(expansions.count) projections follow the second LayerNorm; CLIP's MLP has one")
+            throw PatternFailure(
+                reason: "\(name): \(expansions.count) projections follow the second LayerNorm; CLIP's MLP has one")
         }
         appendLinear(fc1, tower: tower, role: { .block(index, .fc1, bias: $0) }, into: &roles)
         let mlp = try residual(onto: middle, width: width, after: [fc1.output], block: name, what: "MLP")
@@ -337,27 +422,34 @@ struct ONNXViTPattern {
 
     /// The Add that adds a branch back onto `stream`, and the projection that ends the branch; the
     /// projection must be downstream of `sources`.
-    private func residual(onto stream: String, width: Int, after sources: [String], block: String, what: String) throws(PatternFailure)
-        -> (unit: LinearUnit, output: String) {
+    private func residual(onto stream: String, width: Int, after sources: [String], block: String, what: String)
+        throws(PatternFailure)
+        -> (unit: LinearUnit, output: String)
+    {
         let closure = graph.forwardClosure(stream)
         var found: [(LinearUnit, String)] = []
         for value in closure {
-            for (nodeIndex, slot) in graph.consumers(of: value) where graph.nodes[nodeIndex].opType == "Add" && graph.nodes[nodeIndex].inputs.count == 2 {
+            for (nodeIndex, slot) in graph.consumers(of: value)
+            where graph.nodes[nodeIndex].opType == "Add" && graph.nodes[nodeIndex].inputs.count == 2 {
                 let other = graph.nodes[nodeIndex].inputs[1 - slot]
                 guard !closure.contains(other), let output = graph.nodes[nodeIndex].outputs.first,
-                      let unit = linearsByOutput[graph.backwardOrigin(other)], unit.outFeatures == width,
-                      graph.reaches(from: sources, node: unit.node) else { continue }
+                    let unit = linearsByOutput[graph.backwardOrigin(other)], unit.outFeatures == width,
+                    graph.reaches(from: sources, node: unit.node)
+                else { continue }
                 found.append((unit, output))
             }
         }
         guard found.count == 1, let (unit, output) = found.first else {
-            throw PatternFailure(reason: "\(block): \(found.count) residual Adds close the \(what) branch; expected one")
+            throw PatternFailure(
+                reason: "\(block): \(found.count) residual Adds close the \(what) branch; expected one")
         }
         return (unit, output)
     }
 
     /// Tells q, k and v apart by where their outputs go.
-    private func separateQKV(_ units: [LinearUnit], block: String) throws(PatternFailure) -> (LinearUnit, LinearUnit, LinearUnit) {
+    private func separateQKV(_ units: [LinearUnit], block: String) throws(PatternFailure) -> (
+        LinearUnit, LinearUnit, LinearUnit
+    ) {
         let targets = units.map { attentionInput(reachedFrom: $0.output) }
         var query: LinearUnit?, key: LinearUnit?, value: LinearUnit?
         for (unit, target) in zip(units, targets) {
@@ -381,7 +473,10 @@ struct ONNXViTPattern {
             }
         }
         guard let query, let key, let value, Set([query.node, key.node, value.node]).count == 3 else {
-            throw PatternFailure(reason: "\(block): cannot tell the query, key and value projections apart (they do not meet in an attention-score MatMul and a weighted sum)")
+            throw PatternFailure(
+                reason:
+                    "\(block): cannot tell the query, key and value projections apart (they do not meet in an attention-score MatMul and a weighted sum)"
+            )
         }
         return (query, key, value)
     }
@@ -390,8 +485,10 @@ struct ONNXViTPattern {
     /// input slot it enters by; nil when several are equally near.
     private func attentionInput(reachedFrom value: String) -> (node: Int, slot: Int)? {
         // Ops whose inputs after the first are shapes, indices or axes: data flows through slot 0 only.
-        let dataFirstOnly: Set<String> = ["Reshape", "Expand", "Tile", "Slice", "Gather", "Unsqueeze", "Squeeze", "Transpose", "Cast",
-                                          "Flatten", "Split", "Pad", "Identity", "Dropout"]
+        let dataFirstOnly: Set<String> = [
+            "Reshape", "Expand", "Tile", "Slice", "Gather", "Unsqueeze", "Squeeze", "Transpose", "Cast",
+            "Flatten", "Split", "Pad", "Identity", "Dropout",
+        ]
         var frontier = [value]
         var seen: Set<String> = [value]
         for _ in 0..<24 {
@@ -401,7 +498,9 @@ struct ONNXViTPattern {
                 for (nodeIndex, slot) in graph.consumers(of: current) {
                     let node = graph.nodes[nodeIndex]
                     if node.opType == "Shape" || node.opType == "Size" { continue }
-                    if node.opType == "MatMul", node.inputs.count == 2, node.inputs.allSatisfy({ graph.weight(of: $0) == nil }) {
+                    if node.opType == "MatMul", node.inputs.count == 2,
+                        node.inputs.allSatisfy({ graph.weight(of: $0) == nil })
+                    {
                         hits.insert([nodeIndex, slot])
                         continue
                     }
@@ -434,17 +533,26 @@ struct ONNXViTPattern {
     private func logitScale(into result: inout CLIPMatch) throws(PatternFailure) {
         var found: [(tensor: Int, value: String, node: Int)] = []
         for (index, node) in graph.nodes.enumerated() where node.opType == "Exp" {
-            guard let input = node.inputs.first, let tensor = graph.tensor(of: input), graph.tensors[tensor].elementCount == 1,
-                  graph.tensors[tensor].isFloatingPoint else { continue }
+            guard let input = node.inputs.first, let tensor = graph.tensor(of: input),
+                graph.tensors[tensor].elementCount == 1,
+                graph.tensors[tensor].isFloatingPoint
+            else { continue }
             found.append((tensor, input, index))
         }
-        guard found.count <= 1 else { throw PatternFailure(reason: "\(found.count) scalar tensors are exponentiated; CLIP has one logit scale") }
+        guard found.count <= 1 else {
+            throw PatternFailure(reason: "\(found.count) scalar tensors are exponentiated; CLIP has one logit scale")
+        }
         if let (tensor, value, node) = found.first {
             // logit_scale belongs to neither tower; filed under vision, it shares that tower's export
             // root, which is the whole model's whenever both towers (and so the scale) are exported.
-            result.roles.append(RoleMatch(tower: .vision, role: .logitScale, tensor: tensor, value: value, view: .asStored, storedInOut: false, nodes: [node]))
+            result.roles.append(
+                RoleMatch(
+                    tower: .vision, role: .logitScale, tensor: tensor, value: value, view: .asStored,
+                    storedInOut: false, nodes: [node]))
         } else if result.towers.count == 2 {
-            result.notes.append("logit_scale is not in the graph as a scalar that is exponentiated (a folded exp(logit_scale) cannot be inverted exactly); it is optional and is not stored")
+            result.notes.append(
+                "logit_scale is not in the graph as a scalar that is exponentiated (a folded exp(logit_scale) cannot be inverted exactly); it is optional and is not stored"
+            )
         }
     }
 
@@ -458,23 +566,39 @@ struct ONNXViTPattern {
         values.flatMap { linearsByInput[$0] ?? [] }.sorted { $0.node < $1.node }
     }
 
-    private func appendNorm(_ norm: LayerNormUnit, tower: CLIPTower, role: (Bool) -> CLIPRole, into result: inout CLIPMatch) {
+    private func appendNorm(
+        _ norm: LayerNormUnit, tower: CLIPTower, role: (Bool) -> CLIPRole, into result: inout CLIPMatch
+    ) {
         appendNorm(norm, tower: tower, role: role, into: &result.roles)
     }
 
-    private func appendNorm(_ norm: LayerNormUnit, tower: CLIPTower, role: (Bool) -> CLIPRole, into roles: inout [RoleMatch]) {
-        roles.append(RoleMatch(tower: tower, role: role(false), tensor: norm.scale, value: norm.scaleValue, view: .asStored, storedInOut: false, nodes: [norm.node]))
+    private func appendNorm(
+        _ norm: LayerNormUnit, tower: CLIPTower, role: (Bool) -> CLIPRole, into roles: inout [RoleMatch]
+    ) {
+        roles.append(
+            RoleMatch(
+                tower: tower, role: role(false), tensor: norm.scale, value: norm.scaleValue, view: .asStored,
+                storedInOut: false, nodes: [norm.node]))
         if let bias = norm.bias, let value = norm.biasValue {
-            roles.append(RoleMatch(tower: tower, role: role(true), tensor: bias, value: value, view: .asStored, storedInOut: false, nodes: [norm.biasNode]))
+            roles.append(
+                RoleMatch(
+                    tower: tower, role: role(true), tensor: bias, value: value, view: .asStored, storedInOut: false,
+                    nodes: [norm.biasNode]))
         }
     }
 
-    private func appendLinear(_ unit: LinearUnit, tower: CLIPTower, role: (Bool) -> CLIPRole, into roles: inout [RoleMatch]) {
-        roles.append(RoleMatch(tower: tower, role: role(false), tensor: unit.weight, value: unit.weightValue, view: .asStored,
-                               storedInOut: unit.storedInOut, nodes: [unit.node]))
+    private func appendLinear(
+        _ unit: LinearUnit, tower: CLIPTower, role: (Bool) -> CLIPRole, into roles: inout [RoleMatch]
+    ) {
+        roles.append(
+            RoleMatch(
+                tower: tower, role: role(false), tensor: unit.weight, value: unit.weightValue, view: .asStored,
+                storedInOut: unit.storedInOut, nodes: [unit.node]))
         if let bias = unit.bias, let value = unit.biasValue {
-            roles.append(RoleMatch(tower: tower, role: role(true), tensor: bias, value: value, view: .asStored, storedInOut: false,
-                                   nodes: [unit.biasNode ?? unit.node]))
+            roles.append(
+                RoleMatch(
+                    tower: tower, role: role(true), tensor: bias, value: value, view: .asStored, storedInOut: false,
+                    nodes: [unit.biasNode ?? unit.node]))
         }
     }
 }

@@ -56,7 +56,8 @@ enum GlobalAllowlist {
             AllowedGlobal(module: "torch._utils", name: "_rebuild_tensor", role: .rebuildTensor),
             // nn.Parameter wrappers around a rebuilt tensor.
             AllowedGlobal(module: "torch._utils", name: "_rebuild_parameter", role: .rebuildParameter),
-            AllowedGlobal(module: "torch._utils", name: "_rebuild_parameter_with_state", role: .rebuildParameterWithState),
+            AllowedGlobal(
+                module: "torch._utils", name: "_rebuild_parameter_with_state", role: .rebuildParameterWithState),
             // Tensor subclasses: (function, type, args, state); only plain Tensor/Parameter are accepted.
             AllowedGlobal(module: "torch._tensor", name: "_rebuild_from_type_v2", role: .rebuildFromTypeV2),
             AllowedGlobal(module: "torch", name: "Tensor", role: .tensorType),
@@ -74,8 +75,10 @@ enum GlobalAllowlist {
         for (name, dtype) in storageTypes {
             list.append(AllowedGlobal(module: "torch", name: name, role: .storageType(dtype)))
         }
-        for name in ["float32", "float", "float16", "half", "bfloat16", "float64", "double", "int64", "long",
-                     "int32", "int", "int16", "short", "int8", "uint8", "bool"] {
+        for name in [
+            "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int64", "long",
+            "int32", "int", "int16", "short", "int8", "uint8", "bool",
+        ] {
             list.append(AllowedGlobal(module: "torch", name: name, role: .torchDType))
         }
         return list

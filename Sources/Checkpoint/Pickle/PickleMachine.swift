@@ -9,7 +9,8 @@ import TensorCore
 /// checked against the bytes left and `ReaderLimits` before any allocation.
 final class PickleMachine {
     /// Turns a persistent id (the operand of BINPERSID/PERSID) into a value, usually a storage.
-    typealias PersistentLoader = (_ id: PickleValue, _ arena: PickleArena, _ offset: Int) throws(CheckpointError) -> PickleValue
+    typealias PersistentLoader = (_ id: PickleValue, _ arena: PickleArena, _ offset: Int) throws(CheckpointError) ->
+        PickleValue
 
     let input: PickleInput
     let context: PickleContext
@@ -55,13 +56,17 @@ final class PickleMachine {
             guard version <= 5 else { throw malformed("unknown protocol \(version)") }
         case .frame:
             let length = try readUInt(8)
-            guard length <= UInt64(input.remaining) else { throw malformed("frame of \(length) bytes exceeds the \(input.remaining) left") }
+            guard length <= UInt64(input.remaining) else {
+                throw malformed("frame of \(length) bytes exceeds the \(input.remaining) left")
+            }
         case .stop:
             break
 
         // Stack and memo.
         case .mark:
-            guard marks.count < limits.maxMarkDepth else { throw limit("pickle MARK nesting", marks.count + 1, limits.maxMarkDepth) }
+            guard marks.count < limits.maxMarkDepth else {
+                throw limit("pickle MARK nesting", marks.count + 1, limits.maxMarkDepth)
+            }
             marks.append(stack.count)
         case .pop:
             if stack.isEmpty { throw malformed("POP on an empty stack") }
@@ -99,18 +104,28 @@ final class PickleMachine {
             try push(try longValue(count: count))
         case .int:
             let text = try textLine()
-            if text == "00" { try push(.bool(false)) } else if text == "01" { try push(.bool(true)) } else {
-                guard let value = Int64(text) else { throw malformed("INT operand '\(text.prefix(40))' is not an integer that fits in 64 bits") }
+            if text == "00" {
+                try push(.bool(false))
+            } else if text == "01" {
+                try push(.bool(true))
+            } else {
+                guard let value = Int64(text) else {
+                    throw malformed("INT operand '\(text.prefix(40))' is not an integer that fits in 64 bits")
+                }
                 try push(.int(value))
             }
         case .long:
             var text = try textLine()
             if text.hasSuffix("L") { text.removeLast() }
-            guard let value = Int64(text) else { throw malformed("LONG operand '\(text.prefix(40))' does not fit in 64 bits") }
+            guard let value = Int64(text) else {
+                throw malformed("LONG operand '\(text.prefix(40))' does not fit in 64 bits")
+            }
             try push(.int(value))
         case .float:
             let text = try textLine()
-            guard let value = Double(text) else { throw malformed("FLOAT operand '\(text.prefix(40))' is not a number") }
+            guard let value = Double(text) else {
+                throw malformed("FLOAT operand '\(text.prefix(40))' is not a number")
+            }
             try push(.float(value))
         case .binFloat:
             try push(.float(Double(bitPattern: try readUInt(8, bigEndian: true))))
@@ -161,7 +176,9 @@ final class PickleMachine {
         case .frozenSet: try push(arena.add(.set(try popMark())))
         case .addItems:
             let items = try popMark()
-            guard case .node(let index) = try top(), case .set(var members) = arena[index] else { throw malformed("ADDITEMS to a value that is not a set") }
+            guard case .node(let index) = try top(), case .set(var members) = arena[index] else {
+                throw malformed("ADDITEMS to a value that is not a set")
+            }
             members += items
             arena[index] = .set(members)
 
@@ -211,7 +228,8 @@ final class PickleMachine {
 
         case .ext1, .ext2, .ext4, .nextBuffer, .readOnlyBuffer:
             // Extension registries and out-of-band buffers are never produced by torch.save.
-            throw .unsupportedOpcode(path: input.path, member: input.member, opcode: opcode.rawValue, offset: opcodeOffset)
+            throw .unsupportedOpcode(
+                path: input.path, member: input.member, opcode: opcode.rawValue, offset: opcodeOffset)
         }
     }
 
@@ -225,15 +243,21 @@ final class PickleMachine {
     }
 
     private func call(_ callable: PickleValue, _ arguments: PickleValue) throws(CheckpointError) -> PickleValue {
-        guard case .global(let function) = callable else { throw malformed("REDUCE on a value that is not an allowed global") }
+        guard case .global(let function) = callable else {
+            throw malformed("REDUCE on a value that is not an allowed global")
+        }
         guard let args = arena.sequence(arguments) else { throw malformed("REDUCE arguments are not a tuple") }
         switch function.role {
         case .orderedDict:
             var dict = PickleDict()
             if let items = args.first {
-                guard let pairs = arena.sequence(items) else { throw malformed("OrderedDict argument is not a sequence") }
+                guard let pairs = arena.sequence(items) else {
+                    throw malformed("OrderedDict argument is not a sequence")
+                }
                 for pair in pairs {
-                    guard let kv = arena.sequence(pair), kv.count == 2 else { throw malformed("OrderedDict item is not a pair") }
+                    guard let kv = arena.sequence(pair), kv.count == 2 else {
+                        throw malformed("OrderedDict item is not a pair")
+                    }
                     dict.set(kv[0], kv[1])
                 }
             }
@@ -241,17 +265,23 @@ final class PickleMachine {
         case .rebuildTensorV2, .rebuildTensor:
             return arena.add(.tensor(try rebuildTensor(args)))
         case .rebuildParameter, .rebuildParameterWithState:
-            guard let data = args.first, arena.tensor(data) != nil else { throw malformed("\(function.name) without a tensor") }
+            guard let data = args.first, arena.tensor(data) != nil else {
+                throw malformed("\(function.name) without a tensor")
+            }
             return data
         case .rebuildFromTypeV2:
             // (function, type, args, state): only plain tensors and parameters are accepted.
-            guard args.count >= 3, case .global(let inner) = args[0], case .global(let type) = args[1], type.role == .tensorType,
-                  [.rebuildTensorV2, .rebuildTensor, .rebuildParameter].contains(inner.role) else {
+            guard args.count >= 3, case .global(let inner) = args[0], case .global(let type) = args[1],
+                type.role == .tensorType,
+                [.rebuildTensorV2, .rebuildTensor, .rebuildParameter].contains(inner.role)
+            else {
                 throw malformed("_rebuild_from_type_v2 with an unsupported function or type")
             }
             return try call(args[0], args[2])
         case .torchSize:
-            guard let dims = args.first.flatMap({ arena.sequence($0) }) else { throw malformed("torch.Size without a tuple") }
+            guard let dims = args.first.flatMap({ arena.sequence($0) }) else {
+                throw malformed("torch.Size without a tuple")
+            }
             return arena.add(.tuple(dims))
         case .torchDevice:
             guard case .string(let device)? = args.first else { throw malformed("torch.device without a name") }
@@ -269,7 +299,8 @@ final class PickleMachine {
             guard case .string(let code)? = args.first else { throw malformed("numpy.dtype without a type code") }
             return arena.add(.numpyDType(code))
         case .numpyScalar:
-            guard args.count == 2, case .numpyDType(let code)? = arena.node(args[0]), case .bytes(let raw) = args[1] else {
+            guard args.count == 2, case .numpyDType(let code)? = arena.node(args[0]), case .bytes(let raw) = args[1]
+            else {
                 throw malformed("numpy scalar without a dtype and bytes")
             }
             return try numpyScalar(code: code, raw: raw)
@@ -315,12 +346,18 @@ final class PickleMachine {
         guard args.count >= 4, case .storage(let storage)? = arena.node(args[0]) else {
             throw malformed("tensor rebuild without a storage")
         }
-        guard case .int(let offset) = args[1], offset >= 0 else { throw malformed("tensor storage offset is not a non-negative integer") }
+        guard case .int(let offset) = args[1], offset >= 0 else {
+            throw malformed("tensor storage offset is not a non-negative integer")
+        }
         let shape = try intTuple(args[2], what: "size")
         let strides = try intTuple(args[3], what: "stride")
-        guard shape.count == strides.count else { throw malformed("tensor size \(shape) and stride \(strides) differ in rank") }
+        guard shape.count == strides.count else {
+            throw malformed("tensor size \(shape) and stride \(strides) differ in rank")
+        }
         guard shape.count <= limits.maxTensorRank else { throw limit("tensor rank", shape.count, limits.maxTensorRank) }
-        guard shape.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 0 }) else { throw malformed("negative tensor size or stride") }
+        guard shape.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 0 }) else {
+            throw malformed("negative tensor size or stride")
+        }
         return TensorReference(storage: storage, storageOffset: Int(offset), shape: shape, strides: strides)
     }
 
@@ -329,7 +366,9 @@ final class PickleMachine {
         var result: [Int] = []
         result.reserveCapacity(items.count)
         for item in items {
-            guard case .int(let number) = item, let exact = Int(exactly: number) else { throw malformed("tensor \(what) holds a non-integer") }
+            guard case .int(let number) = item, let exact = Int(exactly: number) else {
+                throw malformed("tensor \(what) holds a non-integer")
+            }
             result.append(exact)
         }
         return result
@@ -356,14 +395,18 @@ final class PickleMachine {
     // MARK: - Containers
 
     private func appendItems(_ items: [PickleValue], to target: PickleValue) throws(CheckpointError) {
-        guard case .node(let index) = target, case .list(var list) = arena[index] else { throw malformed("APPEND to a value that is not a list") }
+        guard case .node(let index) = target, case .list(var list) = arena[index] else {
+            throw malformed("APPEND to a value that is not a list")
+        }
         list += items
         arena[index] = .list(list)
     }
 
     private func setItems(_ items: [PickleValue], in target: PickleValue) throws(CheckpointError) {
         guard items.count % 2 == 0 else { throw malformed("SETITEMS with an odd number of values") }
-        guard case .node(let index) = target, case .dict(var dict) = arena[index] else { throw malformed("SETITEM on a value that is not a dict") }
+        guard case .node(let index) = target, case .dict(var dict) = arena[index] else {
+            throw malformed("SETITEM on a value that is not a dict")
+        }
         arena[index] = .tuple([])  // release the copy so the mutation below does not copy the storage
         var position = 0
         while position < items.count {
@@ -387,7 +430,9 @@ final class PickleMachine {
     // MARK: - Stack, memo, operands
 
     private func push(_ value: PickleValue) throws(CheckpointError) {
-        guard stack.count < limits.maxStackDepth else { throw limit("pickle stack depth", stack.count + 1, limits.maxStackDepth) }
+        guard stack.count < limits.maxStackDepth else {
+            throw limit("pickle stack depth", stack.count + 1, limits.maxStackDepth)
+        }
         stack.append(value)
     }
 
@@ -411,7 +456,9 @@ final class PickleMachine {
 
     private func memoize(at index: Int, _ value: PickleValue) throws(CheckpointError) {
         guard index >= 0 else { throw malformed("negative memo index") }
-        guard memo.count < limits.maxMemoEntries || memo[index] != nil else { throw limit("pickle memo size", memo.count + 1, limits.maxMemoEntries) }
+        guard memo.count < limits.maxMemoEntries || memo[index] != nil else {
+            throw limit("pickle memo size", memo.count + 1, limits.maxMemoEntries)
+        }
         memo[index] = value
     }
 
@@ -433,7 +480,9 @@ final class PickleMachine {
     /// A length operand, checked against the bytes left before the caller allocates.
     private func length(_ count: Int) throws(CheckpointError) -> Int {
         let value = try readUInt(count)
-        guard value <= UInt64(input.remaining) else { throw malformed("length \(value) exceeds the \(input.remaining) bytes left") }
+        guard value <= UInt64(input.remaining) else {
+            throw malformed("length \(value) exceeds the \(input.remaining) bytes left")
+        }
         return Int(value)
     }
 
@@ -483,8 +532,10 @@ final class PickleMachine {
             if byte == 0x5C, position + 1 < bytes.count, bytes[position + 1] == 0x75 || bytes[position + 1] == 0x55 {
                 let digits = bytes[position + 1] == 0x75 ? 4 : 8
                 guard position + 2 + digits <= bytes.count,
-                      let value = UInt32(String(decoding: bytes[(position + 2)..<(position + 2 + digits)], as: UTF8.self), radix: 16),
-                      let scalar = Unicode.Scalar(value) else { throw malformed("bad \\u escape in UNICODE operand") }
+                    let value = UInt32(
+                        String(decoding: bytes[(position + 2)..<(position + 2 + digits)], as: UTF8.self), radix: 16),
+                    let scalar = Unicode.Scalar(value)
+                else { throw malformed("bad \\u escape in UNICODE operand") }
                 scalars.append(scalar)
                 position += 2 + digits
             } else {
@@ -508,16 +559,19 @@ final class PickleMachine {
             guard byte == 0x5C, position + 1 < end else { output.append(byte); position += 1; continue }
             let next = bytes[position + 1]
             switch next {
-            case 0x6E: output.append(0x0A); position += 2         // \n
-            case 0x74: output.append(0x09); position += 2         // \t
-            case 0x72: output.append(0x0D); position += 2         // \r
-            case 0x78:                                            // \xNN
-                guard position + 4 <= end, let value = UInt8(String(decoding: bytes[(position + 2)..<(position + 4)], as: UTF8.self), radix: 16) else {
+            case 0x6E: output.append(0x0A); position += 2  // \n
+            case 0x74: output.append(0x09); position += 2  // \t
+            case 0x72: output.append(0x0D); position += 2  // \r
+            case 0x78:  // \xNN
+                guard position + 4 <= end,
+                    let value = UInt8(
+                        String(decoding: bytes[(position + 2)..<(position + 4)], as: UTF8.self), radix: 16)
+                else {
                     throw malformed("bad \\x escape in STRING operand")
                 }
                 output.append(value)
                 position += 4
-            default: output.append(next); position += 2           // \\ \' \"
+            default: output.append(next); position += 2  // \\ \' \"
             }
         }
         return Self.looseString(output)

@@ -31,13 +31,17 @@ struct TensorCollector {
         let needed: Int
         do {
             _ = try Shape.elementCount(tensor.shape)
-            needed = try Shape.requiredStorageElements(shape: tensor.shape, strides: tensor.strides, storageOffset: tensor.storageOffset)
+            needed = try Shape.requiredStorageElements(
+                shape: tensor.shape, strides: tensor.strides, storageOffset: tensor.storageOffset)
         } catch {
             throw .badTensor(path: path, tensor: name, reason: error.description)
         }
         guard needed <= storage.elementCount else {
-            throw .viewOutOfBounds(path: path, tensor: name,
-                                   detail: "shape \(tensor.shape), strides \(tensor.strides), offset \(tensor.storageOffset) need \(needed) elements; the storage declares \(storage.elementCount)")
+            throw .viewOutOfBounds(
+                path: path, tensor: name,
+                detail:
+                    "shape \(tensor.shape), strides \(tensor.strides), offset \(tensor.storageOffset) need \(needed) elements; the storage declares \(storage.elementCount)"
+            )
         }
         guard let location = storageBytes(storage) else {
             throw .missingRecord(path: path, record: storage.key, tensor: name)
@@ -47,12 +51,14 @@ struct TensorCollector {
         let (viewBytes, overflow2) = storage.viewOffset.multipliedReportingOverflow(by: itemSize)
         let (total, overflow3) = declaredBytes.addingReportingOverflow(viewBytes)
         if overflow1 || overflow2 || overflow3 {
-            throw .badTensor(path: path, tensor: name, reason: "storage of \(storage.elementCount) elements is too large to address")
+            throw .badTensor(
+                path: path, tensor: name, reason: "storage of \(storage.elementCount) elements is too large to address")
         }
         guard total <= location.byteCount else {
             throw .storageTooSmall(path: path, tensor: name, neededBytes: total, availableBytes: location.byteCount)
         }
-        return TensorRecord(name: name, dtype: storage.dtype, shape: tensor.shape, strides: tensor.strides,
-                            storageOffset: tensor.storageOffset + storage.viewOffset, storage: location)
+        return TensorRecord(
+            name: name, dtype: storage.dtype, shape: tensor.shape, strides: tensor.strides,
+            storageOffset: tensor.storageOffset + storage.viewOffset, storage: location)
     }
 }

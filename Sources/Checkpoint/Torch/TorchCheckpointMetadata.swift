@@ -19,7 +19,9 @@ extension CheckpointOpener {
     /// Reads `meta.config` and `meta.CLASSES` of a `torch.save` zip archive with the same
     /// executing-nothing pickle machine the tensor reader uses. Other containers (and archives
     /// without `meta`) give empty metadata.
-    public static func metadata(path: String, limits: ReaderLimits = .default) throws(CheckpointError) -> CheckpointMetadata {
+    public static func metadata(path: String, limits: ReaderLimits = .default) throws(CheckpointError)
+        -> CheckpointMetadata
+    {
         guard try sniff(path: path) == .zip else { return CheckpointMetadata() }
         let archive: ZipArchive
         do { archive = try ZipArchive(path: path) } catch { throw .zip(error) }
@@ -28,21 +30,25 @@ extension CheckpointOpener {
             return parts.count == 2 && parts[1] == "data.pkl"
         }
         guard pickles.count == 1, let entry = pickles.first,
-              !archive.entries.contains(where: { $0.name.hasSuffix("/constants.pkl") }) else { return CheckpointMetadata() }
+            !archive.entries.contains(where: { $0.name.hasSuffix("/constants.pkl") })
+        else { return CheckpointMetadata() }
         guard entry.size <= limits.maxPickleBytes else {
             throw .limitExceeded(path: path, limit: "data.pkl size", value: entry.size, maximum: limits.maxPickleBytes)
         }
         let program: [UInt8]
         do { program = try archive.read(entry) } catch { throw .zip(error) }
         let member = entry.name
-        let machine = PickleMachine(input: PickleInput(bytes: program, path: path, member: member), context: .torchSave, limits: limits) {
+        let machine = PickleMachine(
+            input: PickleInput(bytes: program, path: path, member: member), context: .torchSave, limits: limits
+        ) {
             identifier, arena, offset throws(CheckpointError) in
             try TorchPickle.storage(from: identifier, arena: arena, path: path, member: member, offset: offset)
         }
         let root = try machine.run()
         let arena = machine.arena
         guard let meta = arena.dictEntries(root)?.first(where: { $0.key == .string("meta") })?.value,
-              let entries = arena.dictEntries(meta) else { return CheckpointMetadata() }
+            let entries = arena.dictEntries(meta)
+        else { return CheckpointMetadata() }
         var result = CheckpointMetadata()
         for (key, value) in entries {
             switch key {

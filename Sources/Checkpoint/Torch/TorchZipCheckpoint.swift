@@ -24,7 +24,8 @@ public final class TorchZipCheckpoint: CheckpointReader, @unchecked Sendable {
         }
         guard let pickleEntry = pickles.first else {
             if archive.entries.contains(where: { $0.name.hasSuffix("model.json") }) {
-                throw .unknownFormat(path: path, detail: "a TorchScript archive from PyTorch < 1.3 (model.json), which is not supported")
+                throw .unknownFormat(
+                    path: path, detail: "a TorchScript archive from PyTorch < 1.3 (model.json), which is not supported")
             }
             throw .unknownFormat(path: path, detail: "a zip archive without data.pkl, so not a PyTorch checkpoint")
         }
@@ -37,15 +38,18 @@ public final class TorchZipCheckpoint: CheckpointReader, @unchecked Sendable {
             let value = try Self.text(archive, byteOrderEntry, limit: 64)
             guard value == "little" else { throw .unsupportedByteOrder(path: path, value: value) }
         }
-        if let versionEntry = archive.entry(named: prefix + "version") ?? archive.entry(named: prefix + ".data/version") {
+        if let versionEntry = archive.entry(named: prefix + "version") ?? archive.entry(named: prefix + ".data/version")
+        {
             notes.append("archive format version \(try Self.text(archive, versionEntry, limit: 64))")
         }
-        let isTorchScript = archive.entries.contains { $0.name.hasPrefix(prefix + "code/") }
+        let isTorchScript =
+            archive.entries.contains { $0.name.hasPrefix(prefix + "code/") }
             || archive.entry(named: prefix + "constants.pkl") != nil
         format = isTorchScript ? .torchScript : .torchZip
 
         guard pickleEntry.size <= limits.maxPickleBytes else {
-            throw .limitExceeded(path: path, limit: "data.pkl size", value: pickleEntry.size, maximum: limits.maxPickleBytes)
+            throw .limitExceeded(
+                path: path, limit: "data.pkl size", value: pickleEntry.size, maximum: limits.maxPickleBytes)
         }
         let program: [UInt8]
         do { program = try archive.read(pickleEntry) } catch { throw .zip(error) }
@@ -84,8 +88,12 @@ public final class TorchZipCheckpoint: CheckpointReader, @unchecked Sendable {
         entriesByKey[storage.key].flatMap { archive.dataOffsets[$0.name] }
     }
 
-    public func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int) throws(CheckpointError) {
-        guard let entry = entriesByKey[storage.key] else { throw .missingRecord(path: path, record: storage.key, tensor: "?") }
+    public func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int)
+        throws(CheckpointError)
+    {
+        guard let entry = entriesByKey[storage.key] else {
+            throw .missingRecord(path: path, record: storage.key, tensor: "?")
+        }
         if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
         do {
             let reader = try archive.open(entry, at: byteOffset)

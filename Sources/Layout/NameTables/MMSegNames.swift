@@ -15,7 +15,8 @@ extension NameTable {
         // CLIP towers: OpenAI's names under the MMSeg module prefixes (no logit_scale in these models).
         for rule in NameTable.openAI.rules {
             if rule.source.hasPrefix("visual.") {
-                rules.append(NameRule(rule.canonical, "backbone." + rule.source.dropFirst("visual.".count), rule.transform))
+                rules.append(
+                    NameRule(rule.canonical, "backbone." + rule.source.dropFirst("visual.".count), rule.transform))
             } else if rule.canonical.hasPrefix("text.") {
                 rules.append(NameRule(rule.canonical, "text_encoder." + rule.source, rule.transform))
             }
@@ -38,7 +39,10 @@ extension NameTable {
         let atm = "decode_head.decoder_1.layers.{i}."
         for suffix in ["weight", "bias"] {
             for (projection, source) in [("q_proj", "q"), ("k_proj", "k"), ("v_proj", "v"), ("out_proj", "proj")] {
-                rules.append(NameRule("head.layers.{i}.cross_attn.\(projection).\(suffix)", atm + "multihead_attn.\(source).\(suffix)"))
+                rules.append(
+                    NameRule(
+                        "head.layers.{i}.cross_attn.\(projection).\(suffix)", atm + "multihead_attn.\(source).\(suffix)"
+                    ))
             }
             for norm in ["norm1", "norm2", "norm3"] {
                 rules.append(NameRule("head.layers.{i}.\(norm).\(suffix)", atm + "\(norm).\(suffix)"))
@@ -46,8 +50,10 @@ extension NameTable {
             rules.append(NameRule("head.layers.{i}.mlp.fc1.\(suffix)", atm + "linear1.\(suffix)"))
             rules.append(NameRule("head.layers.{i}.mlp.fc2.\(suffix)", atm + "linear2.\(suffix)"))
             for (part, projection) in ["q_proj", "k_proj", "v_proj"].enumerated() {
-                rules.append(NameRule("head.layers.{i}.self_attn.\(projection).\(suffix)", atm + "self_attn.in_proj_\(suffix)",
-                                      .splitRows(part: part, parts: 3)))
+                rules.append(
+                    NameRule(
+                        "head.layers.{i}.self_attn.\(projection).\(suffix)", atm + "self_attn.in_proj_\(suffix)",
+                        .splitRows(part: part, parts: 3)))
             }
             rules.append(NameRule("head.layers.{i}.self_attn.out_proj.\(suffix)", atm + "self_attn.out_proj.\(suffix)"))
         }
@@ -55,21 +61,27 @@ extension NameTable {
         let block = "decode_head.decoder.{i}."
         for suffix in ["weight", "bias"] {
             for index in 0..<mmsegTapProjectionBlocks {
-                rules.append(NameRule("head.tap_proj.\(index).\(suffix)", "decode_head.input_proj_\(index + 1).\(suffix)"))
-                rules.append(NameRule("head.tap_norm.\(index).\(suffix)", "decode_head.proj_norm_\(index + 1).\(suffix)"))
+                rules.append(
+                    NameRule("head.tap_proj.\(index).\(suffix)", "decode_head.input_proj_\(index + 1).\(suffix)"))
+                rules.append(
+                    NameRule("head.tap_norm.\(index).\(suffix)", "decode_head.proj_norm_\(index + 1).\(suffix)"))
             }
-            for (canonical, source) in [("conv", "conv"), ("norm1", "norm1"), ("norm2", "norm2"), ("norm3", "norm3"),
-                                        ("route_attn.qkv", "attn.qkv.qkv"), ("route_attn.out_proj", "attn.wo"),
-                                        ("route_attn.lepe", "attn.lepe"), ("class_norm", "class_norm"),
-                                        ("cross_attn.q_proj", "cross_attn.q"), ("cross_attn.k_proj", "cross_attn.k"),
-                                        ("cross_attn.v_proj", "cross_attn.v"), ("cross_attn.out_proj", "cross_attn.proj"),
-                                        ("mlp.fc1", "mlp.0"), ("mlp.fc2", "mlp.3")] {
+            for (canonical, source) in [
+                ("conv", "conv"), ("norm1", "norm1"), ("norm2", "norm2"), ("norm3", "norm3"),
+                ("route_attn.qkv", "attn.qkv.qkv"), ("route_attn.out_proj", "attn.wo"),
+                ("route_attn.lepe", "attn.lepe"), ("class_norm", "class_norm"),
+                ("cross_attn.q_proj", "cross_attn.q"), ("cross_attn.k_proj", "cross_attn.k"),
+                ("cross_attn.v_proj", "cross_attn.v"), ("cross_attn.out_proj", "cross_attn.proj"),
+                ("mlp.fc1", "mlp.0"), ("mlp.fc2", "mlp.3"),
+            ] {
                 rules.append(NameRule("head.blocks.{i}.\(canonical).\(suffix)", block + "\(source).\(suffix)"))
             }
             rules.append(NameRule("head.final_norm.\(suffix)", "decode_head.final_norm.\(suffix)"))
         }
         let dropped = [
-            DropRule("decode_head.loss_decode.criterion.empty_weight", reason: "ZegCLIP's loss class weights (training only)"),
+            DropRule(
+                "decode_head.loss_decode.criterion.empty_weight", reason: "ZegCLIP's loss class weights (training only)"
+            )
         ]
         return NameTable(convention: .openai, rules: rules, dropped: dropped)
     }()

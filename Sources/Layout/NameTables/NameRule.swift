@@ -32,7 +32,9 @@ public enum TensorTransform: Sendable, Equatable, Hashable {
         case "identity": self = .identity
         case "transpose": self = .transpose
         default:
-            if attributeValue.hasPrefix("split_qkv:"), let part = Int(attributeValue.dropFirst("split_qkv:".count)), (0..<3).contains(part) {
+            if attributeValue.hasPrefix("split_qkv:"), let part = Int(attributeValue.dropFirst("split_qkv:".count)),
+                (0..<3).contains(part)
+            {
                 self = .splitRows(part: part, parts: 3)
             } else {
                 return nil
@@ -73,8 +75,10 @@ public struct NameTable: Sendable {
     public let dropped: [DropRule]
 
     /// Rules for one transformer block, written once for both towers.
-    static func blockRules(canonicalPrefix: String, sourcePrefix: String, fusedAttention: Bool,
-                           names: BlockSpelling) -> [NameRule] {
+    static func blockRules(
+        canonicalPrefix: String, sourcePrefix: String, fusedAttention: Bool,
+        names: BlockSpelling
+    ) -> [NameRule] {
         let c = canonicalPrefix + ".{i}."
         let s = sourcePrefix + ".{i}."
         var rules: [NameRule] = []
@@ -82,11 +86,15 @@ public struct NameTable: Sendable {
             rules.append(NameRule(c + "ln_1." + suffix, s + names.norm1 + "." + suffix))
             if fusedAttention {
                 for (part, projection) in ["q_proj", "k_proj", "v_proj"].enumerated() {
-                    rules.append(NameRule(c + "attn.\(projection)." + suffix, s + "attn.in_proj_" + suffix, .splitRows(part: part, parts: 3)))
+                    rules.append(
+                        NameRule(
+                            c + "attn.\(projection)." + suffix, s + "attn.in_proj_" + suffix,
+                            .splitRows(part: part, parts: 3)))
                 }
             } else {
                 for projection in ["q_proj", "k_proj", "v_proj"] {
-                    rules.append(NameRule(c + "attn.\(projection)." + suffix, s + names.attention + ".\(projection)." + suffix))
+                    rules.append(
+                        NameRule(c + "attn.\(projection)." + suffix, s + names.attention + ".\(projection)." + suffix))
                 }
             }
             rules.append(NameRule(c + "attn.out_proj." + suffix, s + names.attention + ".out_proj." + suffix))

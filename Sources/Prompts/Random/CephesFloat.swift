@@ -30,8 +30,10 @@ enum CephesFloat {
         x = x + addend
         let z = x * x
         var y: Float = 7.0376836292e-2
-        for coefficient: Float in [-1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
-                                   -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1] {
+        for coefficient: Float in [
+            -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
+            -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+        ] {
             y = coefficient.addingProduct(y, x)
         }
         y = y * x
@@ -71,7 +73,10 @@ enum CephesFloat {
         sine = x.addingProduct(sine, x)
         let sineValue = usesSinePolynomial ? sine : cosine
         let cosineValue = usesSinePolynomial ? cosine : sine
-        return (Float(bitPattern: sineValue.bitPattern ^ signOfSine), Float(bitPattern: cosineValue.bitPattern ^ signOfCosine))
+        return (
+            Float(bitPattern: sineValue.bitPattern ^ signOfSine),
+            Float(bitPattern: cosineValue.bitPattern ^ signOfCosine)
+        )
     }
 }
 

@@ -17,7 +17,9 @@ public struct Image: Sendable, Equatable {
     }
 
     /// Normalises 0–255 RGB values channel by channel: `(x − mean) / std` (mmseg `Normalize`).
-    public static func normalizing(rgb: [Float], height: Int, width: Int, mean: [Double], std: [Double]) throws(RuntimeError) -> Image {
+    public static func normalizing(rgb: [Float], height: Int, width: Int, mean: [Double], std: [Double])
+        throws(RuntimeError) -> Image
+    {
         guard mean.count == 3, std.count == 3 else {
             throw .invalidInput(path: "image", reason: "normalisation needs 3 means and 3 deviations")
         }
@@ -25,7 +27,9 @@ public struct Image: Sendable, Equatable {
         let plane = height * width
         for channel in 0..<3 {
             let m = Float(mean[channel]), s = Float(std[channel])
-            for index in (channel * plane)..<((channel + 1) * plane) { image.pixels[index] = (image.pixels[index] - m) / s }
+            for index in (channel * plane)..<((channel + 1) * plane) {
+                image.pixels[index] = (image.pixels[index] - m) / s
+            }
         }
         return image
     }

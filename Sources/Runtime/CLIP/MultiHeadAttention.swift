@@ -31,12 +31,13 @@ struct MultiHeadSelfAttention: Sendable {
                 let run: @Sendable (Range<Int>, Bool) -> Void = { range, parallelHeads in
                     for sequence in sequences[range] {
                         let base = input.base + sequence.lowerBound * 3 * width
-                        AttentionOp.attend(query: base, queryStride: 3 * width, queries: sequence.count,
-                                           key: base + width, keyStride: 3 * width, keys: sequence.count,
-                                           value: base + 2 * width, valueStride: 3 * width,
-                                           heads: heads, headWidth: headWidth, scale: scale, causal: causal,
-                                           output: output.base + sequence.lowerBound * width, outputStride: width,
-                                           logitMeans: nil, parallel: parallelHeads)
+                        AttentionOp.attend(
+                            query: base, queryStride: 3 * width, queries: sequence.count,
+                            key: base + width, keyStride: 3 * width, keys: sequence.count,
+                            value: base + 2 * width, valueStride: 3 * width,
+                            heads: heads, headWidth: headWidth, scale: scale, causal: causal,
+                            output: output.base + sequence.lowerBound * width, outputStride: width,
+                            logitMeans: nil, parallel: parallelHeads)
                     }
                 }
                 // One long sequence (an image): heads in parallel. Many short ones (packed prompts):

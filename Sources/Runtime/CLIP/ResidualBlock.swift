@@ -41,7 +41,9 @@ struct ResidualBlock: Sendable {
     let norm2: LayerNorm
     let mlp: MLP
 
-    init(_ weights: WeightScope, width: Int, heads: Int, mlpWidth: Int, eps: Double, activation: Activation) throws(RuntimeError) {
+    init(_ weights: WeightScope, width: Int, heads: Int, mlpWidth: Int, eps: Double, activation: Activation)
+        throws(RuntimeError)
+    {
         norm1 = try LayerNorm(weights.scoped("ln_1"), width: width, eps: eps)
         attention = try MultiHeadSelfAttention(weights.scoped("attn"), width: width, heads: heads)
         norm2 = try LayerNorm(weights.scoped("ln_2"), width: width, eps: eps)
@@ -49,12 +51,16 @@ struct ResidualBlock: Sendable {
     }
 
     /// The blocks `blocks.0 ..< blocks.<layers>` of a tower, all of one shape.
-    static func stack(_ tower: WeightScope, layers: Int, width: Int, heads: Int, mlpWidth: Int, eps: Double,
-                      activation: Activation) throws(RuntimeError) -> [ResidualBlock] {
+    static func stack(
+        _ tower: WeightScope, layers: Int, width: Int, heads: Int, mlpWidth: Int, eps: Double,
+        activation: Activation
+    ) throws(RuntimeError) -> [ResidualBlock] {
         var blocks: [ResidualBlock] = []
         for index in 0..<layers {
-            blocks.append(try ResidualBlock(tower.scoped("blocks.\(index)"), width: width, heads: heads, mlpWidth: mlpWidth,
-                                            eps: eps, activation: activation))
+            blocks.append(
+                try ResidualBlock(
+                    tower.scoped("blocks.\(index)"), width: width, heads: heads, mlpWidth: mlpWidth,
+                    eps: eps, activation: activation))
         }
         return blocks
     }

@@ -10,10 +10,13 @@ extension TextTransformer {
     /// position p depends on positions ≤ p only, so running up to the last requested position gives
     /// exactly what the full-context run gives there (padding positions included).
     /// Added for issue 6 (prompt initialisation); it reuses the blocks the runtime loads.
-    public static func layerInputs(reader: LayoutReader, tokenIDs: [Int], positions: [Int], layers: Int) throws(RuntimeError) -> [[Float]] {
+    public static func layerInputs(reader: LayoutReader, tokenIDs: [Int], positions: [Int], layers: Int)
+        throws(RuntimeError) -> [[Float]]
+    {
         guard let architecture = reader.architecture.text else { throw .missingPart(path: reader.path, part: "text") }
-        let encoder = try TextTransformer(WeightScope(reader: reader), architecture: architecture,
-                                          embedDim: reader.architecture.embedDim, prompts: nil)
+        let encoder = try TextTransformer(
+            WeightScope(reader: reader), architecture: architecture,
+            embedDim: reader.architecture.embedDim, prompts: nil)
         return try encoder.layerInputs(tokenIDs: tokenIDs, positions: positions, layers: layers)
     }
 
@@ -23,13 +26,16 @@ extension TextTransformer {
             throw .invalidInput(path: path, reason: "\(tokenIDs.count) tokens; the context holds \(context)")
         }
         if let bad = tokenIDs.first(where: { $0 < 0 || $0 >= architecture.vocabSize }) {
-            throw .invalidInput(path: path, reason: "token id \(bad) is outside the vocabulary of \(architecture.vocabSize)")
+            throw .invalidInput(
+                path: path, reason: "token id \(bad) is outside the vocabulary of \(architecture.vocabSize)")
         }
         guard let last = positions.max(), positions.allSatisfy({ $0 >= 0 }), last < tokenIDs.count else {
-            throw .invalidInput(path: path, reason: "positions \(positions) are not all inside the \(tokenIDs.count) tokens")
+            throw .invalidInput(
+                path: path, reason: "positions \(positions) are not all inside the \(tokenIDs.count) tokens")
         }
         guard (1...architecture.layers).contains(layers) else {
-            throw .invalidInput(path: path, reason: "\(layers) layers requested; the text tower has \(architecture.layers)")
+            throw .invalidInput(
+                path: path, reason: "\(layers) layers requested; the text tower has \(architecture.layers)")
         }
         let length = last + 1
         var x = Matrix(rows: length, columns: width)

@@ -28,38 +28,52 @@ public struct VisionTransformer: Sendable {
     let prompts: VisualPrompts?
     let path: String
 
-    init(_ weights: WeightScope, architecture: VisionArchitecture, embedDim: Int, prompts: VisionPromptArchitecture?) throws(RuntimeError) {
+    init(_ weights: WeightScope, architecture: VisionArchitecture, embedDim: Int, prompts: VisionPromptArchitecture?)
+        throws(RuntimeError)
+    {
         let width = architecture.width
-        guard architecture.heads > 0, width % architecture.heads == 0, architecture.patchSize > 0, architecture.gridSize > 0 else {
-            throw .unsupportedArchitecture(path: weights.path, reason: "vision width \(width) with \(architecture.heads) heads, patch \(architecture.patchSize)")
+        guard architecture.heads > 0, width % architecture.heads == 0, architecture.patchSize > 0,
+            architecture.gridSize > 0
+        else {
+            throw .unsupportedArchitecture(
+                path: weights.path,
+                reason: "vision width \(width) with \(architecture.heads) heads, patch \(architecture.patchSize)")
         }
         self.architecture = architecture
         self.embedDim = embedDim
         path = weights.path
         let tower = weights.scoped("vision")
-        patchWeight = try tower.take("patch_embed.weight", shape: [width, 3, architecture.patchSize, architecture.patchSize])
+        patchWeight = try tower.take(
+            "patch_embed.weight", shape: [width, 3, architecture.patchSize, architecture.patchSize])
         classEmbedding = try tower.take("class_embedding", shape: [width])
         let positions = architecture.gridSize * architecture.gridSize + 1
-        positionEmbedding = Matrix(rows: positions, columns: width, values: try tower.take("position_embedding", shape: [positions, width]))
+        positionEmbedding = Matrix(
+            rows: positions, columns: width, values: try tower.take("position_embedding", shape: [positions, width]))
         preNorm = try LayerNorm(tower.scoped("ln_pre"), width: width, eps: architecture.layerNormEps)
-        blocks = try ResidualBlock.stack(tower, layers: architecture.layers, width: width, heads: architecture.heads,
-                                         mlpWidth: architecture.mlpWidth, eps: architecture.layerNormEps,
-                                         activation: architecture.activation)
+        blocks = try ResidualBlock.stack(
+            tower, layers: architecture.layers, width: width, heads: architecture.heads,
+            mlpWidth: architecture.mlpWidth, eps: architecture.layerNormEps,
+            activation: architecture.activation)
         postNorm = try LayerNorm(tower.scoped("ln_post"), width: width, eps: architecture.layerNormEps)
         projection = try Linear(tower.scoped("proj"), inFeatures: width, outFeatures: embedDim, bias: false)
         self.prompts = try prompts.map { (prompts) throws(RuntimeError) in
-            try VisualPrompts(weights.scoped("prompts.vision"), architecture: prompts, width: width, layers: architecture.layers)
+            try VisualPrompts(
+                weights.scoped("prompts.vision"), architecture: prompts, width: width, layers: architecture.layers)
         }
     }
 
     /// Runs the tower on one normalised image. `keepLayers` names the blocks whose patch rows to return.
-    public func encode(_ image: Image, keepLayers: Set<Int> = [], taps: TapRecorder? = nil) throws(RuntimeError) -> VisionEncoding {
+    public func encode(_ image: Image, keepLayers: Set<Int> = [], taps: TapRecorder? = nil) throws(RuntimeError)
+        -> VisionEncoding
+    {
         let width = architecture.width, patch = architecture.patchSize
         guard image.channels == 3, image.height >= patch, image.width >= patch else {
-            throw .invalidInput(path: path, reason: "image \(image.channels)×\(image.height)×\(image.width) for patch size \(patch)")
+            throw .invalidInput(
+                path: path, reason: "image \(image.channels)×\(image.height)×\(image.width) for patch size \(patch)")
         }
-        let (patches, gridHeight, gridWidth) = PatchConv.apply(image: image.pixels, channels: 3, height: image.height,
-                                                               width: image.width, weight: patchWeight, outChannels: width, patch: patch)
+        let (patches, gridHeight, gridWidth) = PatchConv.apply(
+            image: image.pixels, channels: 3, height: image.height,
+            width: image.width, weight: patchWeight, outChannels: width, patch: patch)
         taps?.record("vision.patch_embed", patches)
         let patchCount = gridHeight * gridWidth
 
@@ -101,8 +115,9 @@ public struct VisionTransformer: Sendable {
             taps?.record("vision.pooled", itemShape: [width], values: pooled.values)
             let embedding = projection(pooled)
             taps?.record("vision.embeds", itemShape: [embedDim], values: embedding.values)
-            return VisionEncoding(gridHeight: gridHeight, gridWidth: gridWidth, embedding: embedding.values, dense: nil,
-                                  intermediates: intermediates)
+            return VisionEncoding(
+                gridHeight: gridHeight, gridWidth: gridWidth, embedding: embedding.values, dense: nil,
+                intermediates: intermediates)
         }
         // ZegCLIP head: prompt_norm and ln_post back to back on every row, then proj [CODE, §(f)].
         let normed = prompts.norm(x)
@@ -113,8 +128,9 @@ public struct VisionTransformer: Sendable {
         let dense = projected.slice(rows: (projected.rows - patchCount)..<projected.rows)
         taps?.record("vision.global", itemShape: [embedDim], values: global)
         taps?.recordChannelFirst("vision.dense", dense, height: gridHeight, width: gridWidth)
-        return VisionEncoding(gridHeight: gridHeight, gridWidth: gridWidth, embedding: global, dense: dense,
-                              intermediates: intermediates)
+        return VisionEncoding(
+            gridHeight: gridHeight, gridWidth: gridWidth, embedding: global, dense: dense,
+            intermediates: intermediates)
     }
 
     /// The position term added to `[CLS; patches]`.
@@ -125,12 +141,17 @@ public struct VisionTransformer: Sendable {
             terms = positionEmbedding
         } else {
             guard prompts != nil else {
-                throw .invalidInput(path: path, reason: "a \(gridHeight)×\(gridWidth) patch grid needs position embeddings for it; the model stores \(stored)×\(stored)")
+                throw .invalidInput(
+                    path: path,
+                    reason:
+                        "a \(gridHeight)×\(gridWidth) patch grid needs position embeddings for it; the model stores \(stored)×\(stored)"
+                )
             }
             // ZegCLIP re-interpolates pos[1:] bilinearly (align_corners=False) to the current grid.
             let spatial = positionEmbedding.slice(rows: 1..<positionEmbedding.rows).transposed()
-            let resized = Resize.bilinear(spatial.values, planes: width, inHeight: stored, inWidth: stored,
-                                          outHeight: gridHeight, outWidth: gridWidth)
+            let resized = Resize.bilinear(
+                spatial.values, planes: width, inHeight: stored, inWidth: stored,
+                outHeight: gridHeight, outWidth: gridWidth)
             let patchRows = Matrix(rows: width, columns: gridHeight * gridWidth, values: resized).transposed()
             terms = Matrix.stacking([positionEmbedding.slice(rows: 0..<1), patchRows])
         }

@@ -15,13 +15,20 @@ struct VisualPrompts: Sendable {
 
     init(_ weights: WeightScope, architecture: VisionPromptArchitecture, width: Int, layers: Int) throws(RuntimeError) {
         guard architecture.tokens > 0, architecture.deepLayers >= 0, architecture.deepLayers < layers else {
-            throw .unsupportedArchitecture(path: weights.path,
-                                           reason: "visual prompts: \(architecture.tokens) tokens, \(architecture.deepLayers) deep layers for \(layers) blocks")
+            throw .unsupportedArchitecture(
+                path: weights.path,
+                reason:
+                    "visual prompts: \(architecture.tokens) tokens, \(architecture.deepLayers) deep layers for \(layers) blocks"
+            )
         }
         let tokens = architecture.tokens
         let projection = try Linear(weights.scoped("proj"), inFeatures: width, outFeatures: width)
-        var perLayer = [projection(Matrix(rows: tokens, columns: width,
-                                          values: try weights.take("embeddings", shape: [1, tokens, width])))]
+        var perLayer = [
+            projection(
+                Matrix(
+                    rows: tokens, columns: width,
+                    values: try weights.take("embeddings", shape: [1, tokens, width])))
+        ]
         if architecture.deepLayers > 0 {
             let deep = try weights.take("deep_embeddings", shape: [architecture.deepLayers, tokens, width])
             for layer in 0..<architecture.deepLayers {

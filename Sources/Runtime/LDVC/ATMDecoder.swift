@@ -20,23 +20,27 @@ struct ATMDecoder: Sendable {
         var layers: [Layer] = []
         for index in 0..<atm.layers {
             let scope = weights.scoped("layers.\(index)")
-            layers.append(Layer(attention: try CrossAttention(scope.scoped("cross_attn"), width: head.width, heads: head.heads),
-                                norm2: try LayerNorm(scope.scoped("norm2"), width: head.width, eps: atm.normEps),
-                                norm3: try LayerNorm(scope.scoped("norm3"), width: head.width, eps: atm.normEps),
-                                mlp: try MLP(scope.scoped("mlp"), width: head.width, hidden: atm.mlpWidth, activation: .relu)))
+            layers.append(
+                Layer(
+                    attention: try CrossAttention(scope.scoped("cross_attn"), width: head.width, heads: head.heads),
+                    norm2: try LayerNorm(scope.scoped("norm2"), width: head.width, eps: atm.normEps),
+                    norm3: try LayerNorm(scope.scoped("norm3"), width: head.width, eps: atm.normEps),
+                    mlp: try MLP(scope.scoped("mlp"), width: head.width, hidden: atm.mlpWidth, activation: .relu)))
         }
         self.layers = layers
     }
 
     /// Mask logits `[C, h·w]` for class queries `[C, D]` over the normalised dense features `[h·w, D]`.
-    func callAsFunction(queries: Matrix, memory: Matrix, gridHeight: Int, gridWidth: Int, taps: TapRecorder?) -> Matrix {
+    func callAsFunction(queries: Matrix, memory: Matrix, gridHeight: Int, gridWidth: Int, taps: TapRecorder?) -> Matrix
+    {
         var q = queries
         var mask = Matrix(rows: queries.rows, columns: memory.rows)
         for (index, layer) in layers.enumerated() {
             let (attended, means) = layer.attention(q, over: memory, wantLogitMeans: true)
             if let means {
                 mask = means
-                taps?.record("head.layers.\(index).attention", itemShape: [q.rows, gridHeight, gridWidth], values: means.values)
+                taps?.record(
+                    "head.layers.\(index).attention", itemShape: [q.rows, gridHeight, gridWidth], values: means.values)
             }
             q = layer.norm2(q + attended)
             q = layer.norm3(q + layer.mlp(q))

@@ -30,25 +30,39 @@ struct LocalConsensusDecoder: Sendable {
     let blocks: [Block]
     let finalNorm: LayerNorm?
 
-    init(_ weights: WeightScope, head: HeadArchitecture, lctd: LCTDArchitecture, vision: VisionTransformer) throws(RuntimeError) {
+    init(_ weights: WeightScope, head: HeadArchitecture, lctd: LCTDArchitecture, vision: VisionTransformer)
+        throws(RuntimeError)
+    {
         let width = head.width
-        guard lctd.tapLayers.count == lctd.blocks, lctd.tapLayers.allSatisfy({ (0..<vision.architecture.layers).contains($0) }) else {
-            throw .unsupportedArchitecture(path: weights.path,
-                                           reason: "decoder tap layers \(lctd.tapLayers) for \(lctd.blocks) blocks and \(vision.architecture.layers) vision layers")
+        guard lctd.tapLayers.count == lctd.blocks,
+            lctd.tapLayers.allSatisfy({ (0..<vision.architecture.layers).contains($0) })
+        else {
+            throw .unsupportedArchitecture(
+                path: weights.path,
+                reason:
+                    "decoder tap layers \(lctd.tapLayers) for \(lctd.blocks) blocks and \(vision.architecture.layers) vision layers"
+            )
         }
         // Padding k/2 keeps the grid only for odd kernels (an even one would grow it by a row and a column).
         guard lctd.conv == .none || (lctd.convKernel > 0 && lctd.convKernel % 2 == 1),
-              lctd.routeLePEKernel == 0 || lctd.routeLePEKernel % 2 == 1 else {
-            throw .unsupportedArchitecture(path: weights.path,
-                                           reason: "decoder kernels must be odd (conv \(lctd.convKernel), LePE \(lctd.routeLePEKernel))")
+            lctd.routeLePEKernel == 0 || lctd.routeLePEKernel % 2 == 1
+        else {
+            throw .unsupportedArchitecture(
+                path: weights.path,
+                reason: "decoder kernels must be odd (conv \(lctd.convKernel), LePE \(lctd.routeLePEKernel))")
         }
         architecture = lctd
         switch lctd.tapProjection {
         case .learned:
             var parts: [(Linear, LayerNorm)] = []
             for index in 0..<lctd.blocks {
-                parts.append((try Linear(weights.scoped("tap_proj.\(index)"), inFeatures: vision.architecture.width, outFeatures: width),
-                              try LayerNorm(weights.scoped("tap_norm.\(index)"), width: width, eps: lctd.tapNormEps)))
+                parts.append(
+                    (
+                        try Linear(
+                            weights.scoped("tap_proj.\(index)"), inFeatures: vision.architecture.width,
+                            outFeatures: width),
+                        try LayerNorm(weights.scoped("tap_norm.\(index)"), width: width, eps: lctd.tapNormEps)
+                    ))
             }
             tapProjection = .learned(parts)
         case .clipHead:
@@ -60,19 +74,23 @@ struct LocalConsensusDecoder: Sendable {
             var conv: (weight: [Float], bias: [Float], kernel: Int, dense: Bool)?
             if lctd.conv != .none {
                 let inputs = lctd.conv == .dense ? width : 1
-                conv = (try scope.take("conv.weight", shape: [width, inputs, lctd.convKernel, lctd.convKernel]),
-                        try scope.take("conv.bias", shape: [width]), lctd.convKernel, lctd.conv == .dense)
+                conv = (
+                    try scope.take("conv.weight", shape: [width, inputs, lctd.convKernel, lctd.convKernel]),
+                    try scope.take("conv.bias", shape: [width]), lctd.convKernel, lctd.conv == .dense
+                )
             }
             let activation: MLP.Kind = lctd.activation == .gelu ? .gelu : .relu
-            blocks.append(Block(
-                conv: conv,
-                norm1: try LayerNorm(scope.scoped("norm1"), width: width, eps: lctd.normEps),
-                route: try RouteAttention(scope.scoped("route_attn"), width: width, heads: head.heads, lctd: lctd),
-                norm2: try LayerNorm(scope.scoped("norm2"), width: width, eps: lctd.normEps),
-                classNorm: lctd.classNorm ? try LayerNorm(scope.scoped("class_norm"), width: width, eps: lctd.normEps) : nil,
-                cross: try CrossAttention(scope.scoped("cross_attn"), width: width, heads: head.heads),
-                norm3: try LayerNorm(scope.scoped("norm3"), width: width, eps: lctd.normEps),
-                mlp: try MLP(scope.scoped("mlp"), width: width, hidden: lctd.mlpWidth, activation: activation)))
+            blocks.append(
+                Block(
+                    conv: conv,
+                    norm1: try LayerNorm(scope.scoped("norm1"), width: width, eps: lctd.normEps),
+                    route: try RouteAttention(scope.scoped("route_attn"), width: width, heads: head.heads, lctd: lctd),
+                    norm2: try LayerNorm(scope.scoped("norm2"), width: width, eps: lctd.normEps),
+                    classNorm: lctd.classNorm
+                        ? try LayerNorm(scope.scoped("class_norm"), width: width, eps: lctd.normEps) : nil,
+                    cross: try CrossAttention(scope.scoped("cross_attn"), width: width, heads: head.heads),
+                    norm3: try LayerNorm(scope.scoped("norm3"), width: width, eps: lctd.normEps),
+                    mlp: try MLP(scope.scoped("mlp"), width: width, hidden: lctd.mlpWidth, activation: activation)))
         }
         self.blocks = blocks
         finalNorm = lctd.finalNorm ? try LayerNorm(weights.scoped("final_norm"), width: width, eps: lctd.normEps) : nil
@@ -80,8 +98,10 @@ struct LocalConsensusDecoder: Sendable {
 
     /// Logits `[C, h·w]` from the dense features F `[h·w, D]`, the raw taps `[h·w, W_v]` (one per block,
     /// in `tapLayers` order) and the fused class embeddings T̂ `[C, D]`.
-    func callAsFunction(dense: Matrix, taps rawTaps: [Matrix], classes: Matrix, gridHeight: Int, gridWidth: Int,
-                        recorder: TapRecorder?) throws(RuntimeError) -> Matrix {
+    func callAsFunction(
+        dense: Matrix, taps rawTaps: [Matrix], classes: Matrix, gridHeight: Int, gridWidth: Int,
+        recorder: TapRecorder?
+    ) throws(RuntimeError) -> Matrix {
         var x = dense
         for (index, block) in blocks.enumerated() {
             let tap = project(rawTaps[index], index: index)
@@ -105,12 +125,17 @@ struct LocalConsensusDecoder: Sendable {
         }
     }
 
-    private func run(_ block: Block, x: Matrix, tap: Matrix, classes: Matrix, height: Int, width: Int) throws(RuntimeError) -> Matrix {
+    private func run(_ block: Block, x: Matrix, tap: Matrix, classes: Matrix, height: Int, width: Int)
+        throws(RuntimeError) -> Matrix
+    {
         func convolve(_ input: Matrix) -> Matrix? {
             guard let conv = block.conv else { return nil }
             return conv.dense
-                ? SpatialConv.dense(input, height: height, width: width, weight: conv.weight, bias: conv.bias, kernel: conv.kernel, outChannels: input.columns)
-                : SpatialConv.depthwise(input, height: height, width: width, weight: conv.weight, bias: conv.bias, kernel: conv.kernel)
+                ? SpatialConv.dense(
+                    input, height: height, width: width, weight: conv.weight, bias: conv.bias, kernel: conv.kernel,
+                    outChannels: input.columns)
+                : SpatialConv.depthwise(
+                    input, height: height, width: width, weight: conv.weight, bias: conv.bias, kernel: conv.kernel)
         }
         // Eq. 4.
         var z: Matrix

@@ -21,14 +21,20 @@ struct RouteAttention: Sendable {
 
     init(_ weights: WeightScope, width: Int, heads: Int, lctd: LCTDArchitecture) throws(RuntimeError) {
         guard lctd.routeWindows > 0, lctd.routeTopK > 0, lctd.routeTopK <= lctd.routeWindows * lctd.routeWindows else {
-            throw .unsupportedArchitecture(path: weights.path,
-                                           reason: "route attention: top-\(lctd.routeTopK) of \(lctd.routeWindows)×\(lctd.routeWindows) windows")
+            throw .unsupportedArchitecture(
+                path: weights.path,
+                reason: "route attention: top-\(lctd.routeTopK) of \(lctd.routeWindows)×\(lctd.routeWindows) windows")
         }
         qkv = try Linear(weights.scoped("qkv"), inFeatures: width, outFeatures: 3 * width)
-        output = lctd.routeOutputProjection ? try Linear(weights.scoped("out_proj"), inFeatures: width, outFeatures: width) : nil
+        output =
+            lctd.routeOutputProjection
+            ? try Linear(weights.scoped("out_proj"), inFeatures: width, outFeatures: width) : nil
         if lctd.routeLePEKernel > 0 {
             let kernel = lctd.routeLePEKernel
-            lepe = (try weights.take("lepe.weight", shape: [width, 1, kernel, kernel]), try weights.take("lepe.bias", shape: [width]), kernel)
+            lepe = (
+                try weights.take("lepe.weight", shape: [width, 1, kernel, kernel]),
+                try weights.take("lepe.bias", shape: [width]), kernel
+            )
         } else {
             lepe = nil
         }
@@ -44,7 +50,11 @@ struct RouteAttention: Sendable {
     func callAsFunction(_ x: Matrix, height: Int, width gridWidth: Int) throws(RuntimeError) -> Matrix {
         guard height % windows == 0, gridWidth % windows == 0 else {
             // BiFormer asserts the same unless auto_pad is set.
-            throw .invalidInput(path: path, reason: "route attention needs the \(height)×\(gridWidth) patch grid divisible by \(windows) windows per side")
+            throw .invalidInput(
+                path: path,
+                reason:
+                    "route attention needs the \(height)×\(gridWidth) patch grid divisible by \(windows) windows per side"
+            )
         }
         let width = x.columns, headWidth = width / heads
         let projected = qkv(x)
@@ -59,7 +69,8 @@ struct RouteAttention: Sendable {
             var result = Matrix(rows: rows.count, columns: width)
             for (index, row) in rows.enumerated() {
                 let source = row * 3 * width + columnOffset
-                result.values.replaceSubrange((index * width)..<((index + 1) * width), with: projected.values[source..<(source + width)])
+                result.values.replaceSubrange(
+                    (index * width)..<((index + 1) * width), with: projected.values[source..<(source + width)])
             }
             return result
         }
@@ -85,24 +96,30 @@ struct RouteAttention: Sendable {
         var context = Matrix(rows: x.rows, columns: width)
         for window in 0..<windowCount {
             let scores = affinity.row(window)
-            let routed = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }.prefix(topK)
+            let routed = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+                .prefix(topK)
             // Eq. 11: keys and values of the routed windows; Eq. 12: attention inside the window.
             let keyRows = routed.flatMap { members[$0] }
             let queries = gather(members[window], columnOffset: 0)
             let keys = gather(keyRows, columnOffset: width), values = gather(keyRows, columnOffset: 2 * width)
-            let attended = AttentionOp.attend(query: .init(values: queries.values, rows: queries.rows, stride: width, offset: 0),
-                                              key: .init(values: keys.values, rows: keys.rows, stride: width, offset: 0),
-                                              value: .init(values: values.values, rows: values.rows, stride: width, offset: 0),
-                                              heads: heads, headWidth: headWidth, scale: scale)
+            let attended = AttentionOp.attend(
+                query: .init(values: queries.values, rows: queries.rows, stride: width, offset: 0),
+                key: .init(values: keys.values, rows: keys.rows, stride: width, offset: 0),
+                value: .init(values: values.values, rows: values.rows, stride: width, offset: 0),
+                heads: heads, headWidth: headWidth, scale: scale)
             for (index, row) in members[window].enumerated() {
-                context.values.replaceSubrange((row * width)..<((row + 1) * width),
-                                               with: attended.values[(index * width)..<((index + 1) * width)])
+                context.values.replaceSubrange(
+                    (row * width)..<((row + 1) * width),
+                    with: attended.values[(index * width)..<((index + 1) * width)])
             }
         }
         if let lepe {
             // LePE on the full v map, added before `wo` (bra_legacy.py forward: out = out + lepe).
             let valueMap = gather(Array(0..<x.rows), columnOffset: 2 * width)
-            context.add(SpatialConv.depthwise(valueMap, height: height, width: gridWidth, weight: lepe.weight, bias: lepe.bias, kernel: lepe.kernel))
+            context.add(
+                SpatialConv.depthwise(
+                    valueMap, height: height, width: gridWidth, weight: lepe.weight, bias: lepe.bias,
+                    kernel: lepe.kernel))
         }
         return output.map { $0(context) } ?? context
     }

@@ -20,29 +20,42 @@ struct SegmentationHead: Sendable {
         return []
     }
 
-    init(_ weights: WeightScope, architecture: HeadArchitecture, embedDim: Int, vision: VisionTransformer) throws(RuntimeError) {
+    init(_ weights: WeightScope, architecture: HeadArchitecture, embedDim: Int, vision: VisionTransformer)
+        throws(RuntimeError)
+    {
         guard architecture.width == embedDim, architecture.heads > 0, architecture.width % architecture.heads == 0,
-              architecture.imageSize > 0, architecture.cropSize > 0, architecture.stride > 0 else {
-            throw .unsupportedArchitecture(path: weights.path,
-                                           reason: "head width \(architecture.width) with \(architecture.heads) heads over a \(embedDim)-wide joint space")
+            architecture.imageSize > 0, architecture.cropSize > 0, architecture.stride > 0
+        else {
+            throw .unsupportedArchitecture(
+                path: weights.path,
+                reason:
+                    "head width \(architecture.width) with \(architecture.heads) heads over a \(embedDim)-wide joint space"
+            )
         }
         self.architecture = architecture
         adapter = try TextAdapter(weights.scoped("adapter"), width: architecture.width)
         switch architecture.kind {
         case .zegclip:
-            guard let atm = architecture.atm else { throw .unsupportedArchitecture(path: weights.path, reason: "zegclip head without decoder settings") }
+            guard let atm = architecture.atm else {
+                throw .unsupportedArchitecture(path: weights.path, reason: "zegclip head without decoder settings")
+            }
             decoder = .atm(try ATMDecoder(weights, head: architecture, atm: atm))
         case .ldvc:
-            guard let lctd = architecture.lctd else { throw .unsupportedArchitecture(path: weights.path, reason: "ldvc head without decoder settings") }
+            guard let lctd = architecture.lctd else {
+                throw .unsupportedArchitecture(path: weights.path, reason: "ldvc head without decoder settings")
+            }
             decoder = .lctd(try LocalConsensusDecoder(weights, head: architecture, lctd: lctd, vision: vision))
         }
     }
 
     /// Calibrated per-class scores `[C, cropHeight, cropWidth]` for one crop's encoding.
-    func scores(_ encoding: VisionEncoding, classes: Matrix, seenClasses: Set<Int>, cropHeight: Int, cropWidth: Int,
-                taps: TapRecorder?) throws(RuntimeError) -> [Float] {
+    func scores(
+        _ encoding: VisionEncoding, classes: Matrix, seenClasses: Set<Int>, cropHeight: Int, cropWidth: Int,
+        taps: TapRecorder?
+    ) throws(RuntimeError) -> [Float] {
         guard let dense = encoding.dense else {
-            throw .unsupportedArchitecture(path: "head", reason: "the head needs the prompted backbone's dense features")
+            throw .unsupportedArchitecture(
+                path: "head", reason: "the head needs the prompted backbone's dense features")
         }
         let h = encoding.gridHeight, w = encoding.gridWidth, classCount = classes.rows
         let fused = adapter(classes: classes, global: encoding.embedding)
@@ -57,17 +70,21 @@ struct SegmentationHead: Sendable {
         }
         taps?.record("head.logits", itemShape: [classCount, h, w], values: logits.values)
         let size = architecture.imageSize
-        var probabilities = Resize.bilinear(logits.values, planes: classCount, inHeight: h, inWidth: w, outHeight: size, outWidth: size)
+        var probabilities = Resize.bilinear(
+            logits.values, planes: classCount, inHeight: h, inWidth: w, outHeight: size, outWidth: size)
         Activations.sigmoid(&probabilities)
         let offset = Float(architecture.seenOffset)
         for seen in seenClasses where (0..<classCount).contains(seen) {
             for index in (seen * size * size)..<((seen + 1) * size * size) { probabilities[index] -= offset }
         }
-        let scores = Resize.bilinear(probabilities, planes: classCount, inHeight: size, inWidth: size, outHeight: cropHeight, outWidth: cropWidth)
+        let scores = Resize.bilinear(
+            probabilities, planes: classCount, inHeight: size, inWidth: size, outHeight: cropHeight, outWidth: cropWidth
+        )
         if let taps {
             taps.record("head.scores", itemShape: [classCount, cropHeight, cropWidth], values: scores)
-            taps.record("head.segmentation", itemShape: [cropHeight, cropWidth],
-                        values: Self.argmax(scores, planes: classCount, count: cropHeight * cropWidth).map(Float.init))
+            taps.record(
+                "head.segmentation", itemShape: [cropHeight, cropWidth],
+                values: Self.argmax(scores, planes: classCount, count: cropHeight * cropWidth).map(Float.init))
         }
         return scores
     }

@@ -43,16 +43,19 @@ struct CrossAttention: Sendable {
 
     /// Attention of `queries` over `keysValues`. With `logitMeans`, also returns the pre-softmax logits
     /// averaged over heads, `[queries, keys]` (ZegCLIP's `attn_save.sum(dim=1) / num_heads`).
-    func callAsFunction(_ queries: Matrix, over keysValues: Matrix, wantLogitMeans: Bool = false) -> (output: Matrix, logitMeans: Matrix?) {
+    func callAsFunction(_ queries: Matrix, over keysValues: Matrix, wantLogitMeans: Bool = false) -> (
+        output: Matrix, logitMeans: Matrix?
+    ) {
         let width = query.outFeatures, headWidth = width / heads
         let q = query(queries), k = key(keysValues), v = value(keysValues)
         var means = [Float](repeating: 0, count: wantLogitMeans ? queries.rows * keysValues.rows : 0)
         let context = means.withUnsafeMutableBufferPointer { buffer in
-            AttentionOp.attend(query: .init(values: q.values, rows: q.rows, stride: width, offset: 0),
-                               key: .init(values: k.values, rows: k.rows, stride: width, offset: 0),
-                               value: .init(values: v.values, rows: v.rows, stride: width, offset: 0),
-                               heads: heads, headWidth: headWidth, scale: 1 / Float(headWidth).squareRoot(),
-                               logitMeans: wantLogitMeans ? buffer.baseAddress : nil)
+            AttentionOp.attend(
+                query: .init(values: q.values, rows: q.rows, stride: width, offset: 0),
+                key: .init(values: k.values, rows: k.rows, stride: width, offset: 0),
+                value: .init(values: v.values, rows: v.rows, stride: width, offset: 0),
+                heads: heads, headWidth: headWidth, scale: 1 / Float(headWidth).squareRoot(),
+                logitMeans: wantLogitMeans ? buffer.baseAddress : nil)
         }
         let meanMatrix = wantLogitMeans ? Matrix(rows: queries.rows, columns: keysValues.rows, values: means) : nil
         return (output(context), meanMatrix)

@@ -17,8 +17,10 @@ enum AttentionOp {
 
     /// Returns the `[queries, heads·headWidth]` context. When `logitMeans` is given it receives the
     /// pre-softmax logits averaged over heads, `[queries, keys]` (ZegCLIP's `attn_save.sum(1) / heads`).
-    static func attend(query: Operand, key: Operand, value: Operand, heads: Int, headWidth: Int, scale: Float,
-                       causal: Bool = false, logitMeans: UnsafeMutablePointer<Float>? = nil, parallel: Bool = true) -> Matrix {
+    static func attend(
+        query: Operand, key: Operand, value: Operand, heads: Int, headWidth: Int, scale: Float,
+        causal: Bool = false, logitMeans: UnsafeMutablePointer<Float>? = nil, parallel: Bool = true
+    ) -> Matrix {
         let width = heads * headWidth
         var context = [Float](repeating: 0, count: query.rows * width)
         query.values.withUnsafeBufferPointer { q in
@@ -26,12 +28,14 @@ enum AttentionOp {
                 value.values.withUnsafeBufferPointer { v in
                     context.withUnsafeMutableBufferPointer { out in
                         guard let qBase = q.baseAddress, let kBase = k.baseAddress, let vBase = v.baseAddress,
-                              let outBase = out.baseAddress else { return }
-                        attend(query: qBase + query.offset, queryStride: query.stride, queries: query.rows,
-                               key: kBase + key.offset, keyStride: key.stride, keys: key.rows,
-                               value: vBase + value.offset, valueStride: value.stride,
-                               heads: heads, headWidth: headWidth, scale: scale, causal: causal,
-                               output: outBase, outputStride: width, logitMeans: logitMeans, parallel: parallel)
+                            let outBase = out.baseAddress
+                        else { return }
+                        attend(
+                            query: qBase + query.offset, queryStride: query.stride, queries: query.rows,
+                            key: kBase + key.offset, keyStride: key.stride, keys: key.rows,
+                            value: vBase + value.offset, valueStride: value.stride,
+                            heads: heads, headWidth: headWidth, scale: scale, causal: causal,
+                            output: outBase, outputStride: width, logitMeans: logitMeans, parallel: parallel)
                     }
                 }
             }
@@ -40,12 +44,14 @@ enum AttentionOp {
     }
 
     /// Pointer form: writes head h's context into `output` columns `h·headWidth`.
-    static func attend(query: UnsafePointer<Float>, queryStride: Int, queries: Int,
-                       key: UnsafePointer<Float>, keyStride: Int, keys: Int,
-                       value: UnsafePointer<Float>, valueStride: Int,
-                       heads: Int, headWidth: Int, scale: Float, causal: Bool,
-                       output: UnsafeMutablePointer<Float>, outputStride: Int,
-                       logitMeans: UnsafeMutablePointer<Float>?, parallel: Bool) {
+    static func attend(
+        query: UnsafePointer<Float>, queryStride: Int, queries: Int,
+        key: UnsafePointer<Float>, keyStride: Int, keys: Int,
+        value: UnsafePointer<Float>, valueStride: Int,
+        heads: Int, headWidth: Int, scale: Float, causal: Bool,
+        output: UnsafeMutablePointer<Float>, outputStride: Int,
+        logitMeans: UnsafeMutablePointer<Float>?, parallel: Bool
+    ) {
         let q = Parallel.Pointer(base: UnsafeMutablePointer(mutating: query))
         let k = Parallel.Pointer(base: UnsafeMutablePointer(mutating: key))
         let v = Parallel.Pointer(base: UnsafeMutablePointer(mutating: value))
@@ -58,10 +64,11 @@ enum AttentionOp {
             defer { scores.deallocate() }
             for head in headRange {
                 let column = head * headWidth
-                GEMM.multiplyUnchecked(m: queries, n: keys, k: headWidth, alpha: scale,
-                                       a: q.base + column, lda: queryStride,
-                                       b: k.base + column, ldb: keyStride, transposeB: true,
-                                       beta: 0, c: scores, ldc: keys)
+                GEMM.multiplyUnchecked(
+                    m: queries, n: keys, k: headWidth, alpha: scale,
+                    a: q.base + column, lda: queryStride,
+                    b: k.base + column, ldb: keyStride, transposeB: true,
+                    beta: 0, c: scores, ldc: keys)
                 if let means {
                     let weight = 1 / Float(heads)
                     for index in 0..<(queries * keys) { means.base[index] += scores[index] * weight }
@@ -72,15 +79,15 @@ enum AttentionOp {
                     Softmax.normalize(start, count: length)
                     if length < keys { (start + length).update(repeating: 0, count: keys - length) }
                 }
-                GEMM.multiplyUnchecked(m: queries, n: headWidth, k: keys, alpha: 1,
-                                       a: scores, lda: keys,
-                                       b: v.base + column, ldb: valueStride,
-                                       beta: 0, c: out.base + column, ldc: outputStride)
+                GEMM.multiplyUnchecked(
+                    m: queries, n: headWidth, k: keys, alpha: 1,
+                    a: scores, lda: keys,
+                    b: v.base + column, ldb: valueStride,
+                    beta: 0, c: out.base + column, ldc: outputStride)
             }
         }
         if parallel && means == nil {
-            Parallel.forEachChunk(heads, cost: queries * keys * headWidth)
-                { body($0) }
+            Parallel.forEachChunk(heads, cost: queries * keys * headWidth) { body($0) }
         } else {
             body(0..<heads)
         }

@@ -8,14 +8,17 @@ enum LayerNormOp {
         output.values.withUnsafeMutableBufferPointer { buffer in
             weight.withUnsafeBufferPointer { gamma in
                 bias.withUnsafeBufferPointer { beta in
-                    guard let base = buffer.baseAddress, let gammaBase = gamma.baseAddress, let betaBase = beta.baseAddress else { return }
+                    guard let base = buffer.baseAddress, let gammaBase = gamma.baseAddress,
+                        let betaBase = beta.baseAddress
+                    else { return }
                     let pointer = Parallel.Pointer(base: base)
                     let gammaPointer = Parallel.Pointer(base: UnsafeMutablePointer(mutating: gammaBase))
                     let betaPointer = Parallel.Pointer(base: UnsafeMutablePointer(mutating: betaBase))
                     Parallel.forEachChunk(x.rows, cost: columns) { range in
                         for row in range {
-                            normalize(pointer.base + row * columns, count: columns, gamma: gammaPointer.base,
-                                      beta: betaPointer.base, eps: eps)
+                            normalize(
+                                pointer.base + row * columns, count: columns, gamma: gammaPointer.base,
+                                beta: betaPointer.base, eps: eps)
                         }
                     }
                 }
@@ -25,8 +28,10 @@ enum LayerNormOp {
     }
 
     @inline(__always)
-    static func normalize(_ row: UnsafeMutablePointer<Float>, count: Int, gamma: UnsafePointer<Float>,
-                          beta: UnsafePointer<Float>, eps: Float) {
+    static func normalize(
+        _ row: UnsafeMutablePointer<Float>, count: Int, gamma: UnsafePointer<Float>,
+        beta: UnsafePointer<Float>, eps: Float
+    ) {
         // Two passes in fp32 with eight partial sums, close to PyTorch's vectorised reduction.
         var partial = SIMD8<Float>(repeating: 0)
         var index = 0

@@ -10,7 +10,8 @@ import BLAS
 enum MatMul {
     /// `x · Wᵀ + b` for an `nn.Linear` weight stored `[out, in]` (the canonical layout).
     static func linear(_ x: Matrix, weight: [Float], bias: [Float]?, outFeatures: Int) -> Matrix {
-        precondition(weight.count == outFeatures * x.columns, "linear: weight \(weight.count) for \(x.columns)→\(outFeatures)")
+        precondition(
+            weight.count == outFeatures * x.columns, "linear: weight \(weight.count) for \(x.columns)→\(outFeatures)")
         var result = [Float](repeating: 0, count: x.rows * outFeatures)
         if let bias {
             precondition(bias.count == outFeatures)
@@ -18,12 +19,15 @@ enum MatMul {
             result.withUnsafeMutableBufferPointer { target in
                 bias.withUnsafeBufferPointer { source in
                     guard let targetBase = target.baseAddress, let sourceBase = source.baseAddress else { return }
-                    for row in 0..<x.rows { (targetBase + row * outFeatures).update(from: sourceBase, count: outFeatures) }
+                    for row in 0..<x.rows {
+                        (targetBase + row * outFeatures).update(from: sourceBase, count: outFeatures)
+                    }
                 }
             }
         }
-        multiply(m: x.rows, n: outFeatures, k: x.columns, a: x.values, lda: x.columns,
-                 b: weight, ldb: x.columns, transposeB: true, beta: bias == nil ? 0 : 1, c: &result, ldc: outFeatures)
+        multiply(
+            m: x.rows, n: outFeatures, k: x.columns, a: x.values, lda: x.columns,
+            b: weight, ldb: x.columns, transposeB: true, beta: bias == nil ? 0 : 1, c: &result, ldc: outFeatures)
         return Matrix(rows: x.rows, columns: outFeatures, values: result)
     }
 
@@ -31,20 +35,26 @@ enum MatMul {
     static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
         precondition(a.columns == b.columns)
         var result = [Float](repeating: 0, count: a.rows * b.rows)
-        multiply(m: a.rows, n: b.rows, k: a.columns, a: a.values, lda: a.columns,
-                 b: b.values, ldb: b.columns, transposeB: true, beta: 0, c: &result, ldc: b.rows)
+        multiply(
+            m: a.rows, n: b.rows, k: a.columns, a: a.values, lda: a.columns,
+            b: b.values, ldb: b.columns, transposeB: true, beta: 0, c: &result, ldc: b.rows)
         return Matrix(rows: a.rows, columns: b.rows, values: result)
     }
 
     /// `C = A · op(B) + beta · C` over whole arrays, rows of A and C split over the workers.
-    static func multiply(m: Int, n: Int, k: Int, alpha: Float = 1, a: [Float], lda: Int,
-                         b: [Float], ldb: Int, transposeB: Bool, beta: Float, c: inout [Float], ldc: Int) {
+    static func multiply(
+        m: Int, n: Int, k: Int, alpha: Float = 1, a: [Float], lda: Int,
+        b: [Float], ldb: Int, transposeB: Bool, beta: Float, c: inout [Float], ldc: Int
+    ) {
         a.withUnsafeBufferPointer { aBuffer in
             b.withUnsafeBufferPointer { bBuffer in
                 c.withUnsafeMutableBufferPointer { cBuffer in
-                    guard let aBase = aBuffer.baseAddress, let bBase = bBuffer.baseAddress, let cBase = cBuffer.baseAddress else { return }
-                    rowSplit(m: m, n: n, k: k, alpha: alpha, a: aBase, lda: lda, b: bBase, ldb: ldb, transposeB: transposeB,
-                             beta: beta, c: cBase, ldc: ldc)
+                    guard let aBase = aBuffer.baseAddress, let bBase = bBuffer.baseAddress,
+                        let cBase = cBuffer.baseAddress
+                    else { return }
+                    rowSplit(
+                        m: m, n: n, k: k, alpha: alpha, a: aBase, lda: lda, b: bBase, ldb: ldb, transposeB: transposeB,
+                        beta: beta, c: cBase, ldc: ldc)
                 }
             }
         }
@@ -52,18 +62,21 @@ enum MatMul {
 
     /// Pointer form of `multiply`: the row blocks of A and C go to different workers, each a
     /// single-threaded sgemm on the shared B.
-    static func rowSplit(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
-                         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, beta: Float,
-                         c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func rowSplit(
+        m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, beta: Float,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         let aPointer = Parallel.Pointer(base: UnsafeMutablePointer(mutating: a))
         let bPointer = Parallel.Pointer(base: UnsafeMutablePointer(mutating: b))
         let cPointer = Parallel.Pointer(base: c)
         // Below ~1 MFLOP per worker the hand-off costs more than it saves.
         Parallel.forEachChunk(m, cost: max(1, n * k / 16), minimumRows: 16) { rows in
-            GEMM.multiplyUnchecked(m: rows.count, n: n, k: k, alpha: alpha,
-                                   a: aPointer.base + rows.lowerBound * lda, lda: lda,
-                                   b: bPointer.base, ldb: ldb, transposeB: transposeB,
-                                   beta: beta, c: cPointer.base + rows.lowerBound * ldc, ldc: ldc)
+            GEMM.multiplyUnchecked(
+                m: rows.count, n: n, k: k, alpha: alpha,
+                a: aPointer.base + rows.lowerBound * lda, lda: lda,
+                b: bPointer.base, ldb: ldb, transposeB: transposeB,
+                beta: beta, c: cPointer.base + rows.lowerBound * ldc, ldc: ldc)
         }
     }
 }

@@ -29,7 +29,9 @@ public struct Matrix: Sendable, Equatable {
 
     /// Rows `range` as a new matrix.
     public func slice(rows range: Range<Int>) -> Matrix {
-        Matrix(rows: range.count, columns: columns, values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+        Matrix(
+            rows: range.count, columns: columns,
+            values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
     /// Overwrites rows starting at `start` with `other`'s rows.
@@ -72,7 +74,9 @@ public struct Matrix: Sendable, Equatable {
 
     /// In-place element-wise sum with a same-shaped matrix (the residual connections).
     public mutating func add(_ other: Matrix) {
-        precondition(other.rows == rows && other.columns == columns, "adding \(other.rows)×\(other.columns) to \(rows)×\(columns)")
+        precondition(
+            other.rows == rows && other.columns == columns,
+            "adding \(other.rows)×\(other.columns) to \(rows)×\(columns)")
         values.withUnsafeMutableBufferPointer { target in
             other.values.withUnsafeBufferPointer { source in
                 for index in 0..<target.count { target[index] += source[index] }

@@ -3,8 +3,10 @@ enum PatchConv {
     /// `image` is CHW `[channels, height, width]`; `weight` is `[W, channels, P, P]`. Returns the
     /// `[gridH·gridW, W]` patch tokens in row-major grid order (PyTorch's `flatten(2).transpose`).
     /// Like a strided convolution, trailing pixels that do not fill a patch are ignored.
-    static func apply(image: [Float], channels: Int, height: Int, width: Int, weight: [Float], outChannels: Int,
-                      patch: Int) -> (tokens: Matrix, gridHeight: Int, gridWidth: Int) {
+    static func apply(
+        image: [Float], channels: Int, height: Int, width: Int, weight: [Float], outChannels: Int,
+        patch: Int
+    ) -> (tokens: Matrix, gridHeight: Int, gridWidth: Int) {
         let gridHeight = height / patch, gridWidth = width / patch
         let patchLength = channels * patch * patch
         var columns = [Float](repeating: 0, count: gridHeight * gridWidth * patchLength)

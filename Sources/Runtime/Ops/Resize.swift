@@ -21,7 +21,9 @@ enum Resize {
     }
 
     /// Resizes each of `planes` planes `[inHeight, inWidth]` (planes contiguous, CHW) to `[outHeight, outWidth]`.
-    static func bilinear(_ input: [Float], planes: Int, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int) -> [Float] {
+    static func bilinear(_ input: [Float], planes: Int, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int)
+        -> [Float]
+    {
         if inHeight == outHeight && inWidth == outWidth { return input }
         let rows = Axis(input: inHeight, output: outHeight), columns = Axis(input: inWidth, output: outWidth)
         var output = [Float](repeating: 0, count: planes * outHeight * outWidth)

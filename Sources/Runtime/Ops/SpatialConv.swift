@@ -2,13 +2,17 @@
 /// the decoder's Eq. 4 convolution and BiFormer's LePE.
 enum SpatialConv {
     /// Depthwise (`groups = channels`): `weight` is `[C, 1, k, k]`.
-    static func depthwise(_ input: Matrix, height: Int, width: Int, weight: [Float], bias: [Float], kernel: Int) -> Matrix {
+    static func depthwise(_ input: Matrix, height: Int, width: Int, weight: [Float], bias: [Float], kernel: Int)
+        -> Matrix
+    {
         let channels = input.columns, pad = kernel / 2
         var output = Matrix(rows: input.rows, columns: channels)
         // Transpose the kernel to [k, k, C] so the inner loop runs over contiguous channels.
         var taps = [Float](repeating: 0, count: kernel * kernel * channels)
         for channel in 0..<channels {
-            for tap in 0..<(kernel * kernel) { taps[tap * channels + channel] = weight[channel * kernel * kernel + tap] }
+            for tap in 0..<(kernel * kernel) {
+                taps[tap * channels + channel] = weight[channel * kernel * kernel + tap]
+            }
         }
         input.values.withUnsafeBufferPointer { source in
             output.values.withUnsafeMutableBufferPointer { target in
@@ -23,7 +27,9 @@ enum SpatialConv {
                                 let sx = x + kx - pad
                                 guard sx >= 0 && sx < width else { continue }
                                 let input = (sy * width + sx) * channels, tap = (ky * kernel + kx) * channels
-                                for channel in 0..<channels { target[out + channel] += taps[tap + channel] * source[input + channel] }
+                                for channel in 0..<channels {
+                                    target[out + channel] += taps[tap + channel] * source[input + channel]
+                                }
                             }
                         }
                     }
@@ -34,7 +40,9 @@ enum SpatialConv {
     }
 
     /// Dense `C_in → C_out` convolution: `weight` is `[C_out, C_in, k, k]`; im2col + sgemm.
-    static func dense(_ input: Matrix, height: Int, width: Int, weight: [Float], bias: [Float], kernel: Int, outChannels: Int) -> Matrix {
+    static func dense(
+        _ input: Matrix, height: Int, width: Int, weight: [Float], bias: [Float], kernel: Int, outChannels: Int
+    ) -> Matrix {
         let channels = input.columns, pad = kernel / 2
         let patchLength = channels * kernel * kernel
         var columns = [Float](repeating: 0, count: height * width * patchLength)

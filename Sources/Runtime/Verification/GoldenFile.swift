@@ -40,11 +40,15 @@ public struct GoldenFile: Sendable {
             let file = try HDF5File.open(path: path)
             let root = try file.root()
             guard root.hasAttribute("format"), (try? root.stringAttribute("format")) == Self.format else {
-                throw RuntimeError.golden(path: path, reason: "not an ldvc-swift golden file (root attribute 'format' is not '\(Self.format)')")
+                throw RuntimeError.golden(
+                    path: path,
+                    reason: "not an ldvc-swift golden file (root attribute 'format' is not '\(Self.format)')")
             }
             let version = Int(try root.intAttribute("format_version"))
             guard version <= Self.version else {
-                throw RuntimeError.golden(path: path, reason: "golden format version \(version) is newer than this tool understands (\(Self.version))")
+                throw RuntimeError.golden(
+                    path: path,
+                    reason: "golden format version \(version) is newer than this tool understands (\(Self.version))")
             }
             producer = root.hasAttribute("producer") ? try root.stringAttribute("producer") : ""
             reference = root.hasAttribute("reference") ? try root.stringAttribute("reference") : ""
@@ -65,7 +69,11 @@ public struct GoldenFile: Sendable {
             if inputs.contains("text_tokens") {
                 let data = try inputs.dataset("text_tokens")
                 guard data.shape.count == 2, !data.dtype.isFloatingPoint else {
-                    throw RuntimeError.golden(path: path, reason: "inputs/text_tokens must be an integer [prompts, length] array, not \(data.dtype.rawValue) \(data.shape)")
+                    throw RuntimeError.golden(
+                        path: path,
+                        reason:
+                            "inputs/text_tokens must be an integer [prompts, length] array, not \(data.dtype.rawValue) \(data.shape)"
+                    )
                 }
                 let ids = TensorBytes.integers(from: try data.readBytes(), dtype: data.dtype).map { Int($0) }
                 textTokens = (0..<data.shape[0]).map { Array(ids[($0 * data.shape[1])..<(($0 + 1) * data.shape[1])]) }
@@ -73,7 +81,8 @@ public struct GoldenFile: Sendable {
             if inputs.contains("class_embeddings") {
                 let data = try inputs.dataset("class_embeddings")
                 guard data.shape.count == 2 else {
-                    throw RuntimeError.golden(path: path, reason: "inputs/class_embeddings must be [classes, embed_dim], not \(data.shape)")
+                    throw RuntimeError.golden(
+                        path: path, reason: "inputs/class_embeddings must be [classes, embed_dim], not \(data.shape)")
                 }
                 classEmbeddings = Matrix(rows: data.shape[0], columns: data.shape[1], values: try data.readFloats())
             }
@@ -84,12 +93,15 @@ public struct GoldenFile: Sendable {
             }
             if inputs.contains("slide_image") {
                 let slides = try Self.images(try inputs.dataset("slide_image"), path: path)
-                guard slides.count == 1 else { throw RuntimeError.golden(path: path, reason: "inputs/slide_image must hold one image") }
+                guard slides.count == 1 else {
+                    throw RuntimeError.golden(path: path, reason: "inputs/slide_image must hold one image")
+                }
                 slideImage = slides[0]
                 let data = try inputs.dataset("slide_output_size")
                 let size = TensorBytes.integers(from: try data.readBytes(), dtype: data.dtype)
                 guard size.count == 2, size.allSatisfy({ $0 > 0 }) else {
-                    throw RuntimeError.golden(path: path, reason: "inputs/slide_output_size must be two positive integers")
+                    throw RuntimeError.golden(
+                        path: path, reason: "inputs/slide_output_size must be two positive integers")
                 }
                 slideOutputSize = (Int(size[0]), Int(size[1]))
             }
@@ -106,12 +118,18 @@ public struct GoldenFile: Sendable {
                     default: throw RuntimeError.golden(path: path, reason: "tap '\(name)': valid_rows must be integers")
                     }
                     guard data.shape.count >= 2, validRows?.count == data.shape[0],
-                          validRows?.allSatisfy({ (0...data.shape[1]).contains($0) }) == true else {
-                        throw RuntimeError.golden(path: path, reason: "tap '\(name)': valid_rows must give one row count per batch item within axis 1")
+                        validRows?.allSatisfy({ (0...data.shape[1]).contains($0) }) == true
+                    else {
+                        throw RuntimeError.golden(
+                            path: path,
+                            reason: "tap '\(name)': valid_rows must give one row count per batch item within axis 1")
                     }
                 }
-                taps.append(Tap(name: name, shape: data.shape, values: try data.readFloats(), isInteger: !data.dtype.isFloatingPoint,
-                                validRows: validRows, order: order))
+                taps.append(
+                    Tap(
+                        name: name, shape: data.shape, values: try data.readFloats(),
+                        isInteger: !data.dtype.isFloatingPoint,
+                        validRows: validRows, order: order))
             }
             guard !taps.isEmpty else { throw RuntimeError.golden(path: path, reason: "/taps holds no tap") }
             self.taps = taps.sorted { $0.order < $1.order }
@@ -126,7 +144,11 @@ public struct GoldenFile: Sendable {
 
     private static func images(_ data: HDF5Dataset, path: String) throws -> [Image] {
         guard data.shape.count == 4, data.shape[1] == 3, data.dtype.isFloatingPoint else {
-            throw RuntimeError.golden(path: path, reason: "\(data.fullName) must be a float [batch, 3, height, width] array, not \(data.dtype.rawValue) \(data.shape)")
+            throw RuntimeError.golden(
+                path: path,
+                reason:
+                    "\(data.fullName) must be a float [batch, 3, height, width] array, not \(data.dtype.rawValue) \(data.shape)"
+            )
         }
         let values = try data.readFloats()
         let (count, height, width) = (data.shape[0], data.shape[2], data.shape[3])

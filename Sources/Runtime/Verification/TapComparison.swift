@@ -20,8 +20,10 @@ public struct TapComparison: Sendable {
     public var passed: Bool
 
     /// Compares `actual` with `reference` over the elements `mask` keeps (all when nil).
-    static func compare(name: String, shape: [Int], actual: [Float], reference: [Float], mask: [Bool]?, isInteger: Bool,
-                        tolerance: Double, integerFraction: Double) -> TapComparison {
+    static func compare(
+        name: String, shape: [Int], actual: [Float], reference: [Float], mask: [Bool]?, isInteger: Bool,
+        tolerance: Double, integerFraction: Double
+    ) -> TapComparison {
         var maxAbs = 0.0, referenceMax = 0.0, dot = 0.0, actualNorm = 0.0, referenceNorm = 0.0
         var mismatches = 0, compared = 0
         for index in reference.indices where mask?[index] ?? true {
@@ -41,16 +43,19 @@ public struct TapComparison: Sendable {
             let r = Double(reference[index])
             if abs(r) >= floor && r != 0 { maxRelative = max(maxRelative, abs(Double(actual[index]) - r) / abs(r)) }
         }
-        let cosine = (actualNorm == 0 && referenceNorm == 0) ? 1 : dot / ((actualNorm * referenceNorm).squareRoot() + 1e-300)
+        let cosine =
+            (actualNorm == 0 && referenceNorm == 0) ? 1 : dot / ((actualNorm * referenceNorm).squareRoot() + 1e-300)
         if isInteger {
             let allowed = Double(compared) * integerFraction
-            return TapComparison(name: name, shape: shape, maxAbsError: maxAbs, maxRelativeError: maxRelative, cosine: cosine,
-                                 referenceMaxAbs: referenceMax, bound: allowed, mismatches: mismatches, isInteger: true,
-                                 passed: Double(mismatches) <= allowed)
+            return TapComparison(
+                name: name, shape: shape, maxAbsError: maxAbs, maxRelativeError: maxRelative, cosine: cosine,
+                referenceMaxAbs: referenceMax, bound: allowed, mismatches: mismatches, isInteger: true,
+                passed: Double(mismatches) <= allowed)
         }
         let bound = tolerance * referenceMax
-        return TapComparison(name: name, shape: shape, maxAbsError: maxAbs, maxRelativeError: maxRelative, cosine: cosine,
-                             referenceMaxAbs: referenceMax, bound: bound, mismatches: 0, isInteger: false,
-                             passed: maxAbs <= bound)
+        return TapComparison(
+            name: name, shape: shape, maxAbsError: maxAbs, maxRelativeError: maxRelative, cosine: cosine,
+            referenceMaxAbs: referenceMax, bound: bound, mismatches: 0, isInteger: false,
+            passed: maxAbs <= bound)
     }
 }

@@ -21,14 +21,19 @@ public enum Verifier {
     /// Verifies `modelPath` against `goldenPath`. `tolerance` overrides the relative bound of the
     /// automatic `TolerancePolicy`. Throws when the golden does not fit the model (a missing tap,
     /// a shape that differs, inputs the model cannot take); tolerance failures are in the report.
-    public static func verify(modelPath: String, goldenPath: String, tolerance: Double? = nil, threads: Int = 1) throws(RuntimeError) -> VerificationReport {
+    public static func verify(modelPath: String, goldenPath: String, tolerance: Double? = nil, threads: Int = 1)
+        throws(RuntimeError) -> VerificationReport
+    {
         let golden = try GoldenFile(path: goldenPath)
         let runtime = try LDVCRuntime(path: modelPath, threads: threads)
         let policy: TolerancePolicy
         if let tolerance {
             policy = .custom(tolerance)
         } else {
-            do { policy = try TolerancePolicy.choose(for: try LayoutReader(path: modelPath), goldenWeights: golden.weightsDType) } catch { throw .layout(error) }
+            do {
+                policy = try TolerancePolicy.choose(
+                    for: try LayoutReader(path: modelPath), goldenWeights: golden.weightsDType)
+            } catch { throw .layout(error) }
         }
         // Taps of towers the model lacks are skipped; everything it has is still compared.
         var skipped: [(tap: String, reason: String)] = []
@@ -39,33 +44,46 @@ public enum Verifier {
             (["head.", "slide."], runtime.architecture.ldvc?.head == nil, "the model has no segmentation head"),
         ]
         for part in missingParts where part.isMissing {
-            let (dropped, kept) = (taps.filter { tap in part.prefixes.contains { tap.name.hasPrefix($0) } },
-                                   taps.filter { tap in !part.prefixes.contains { tap.name.hasPrefix($0) } })
+            let (dropped, kept) = (
+                taps.filter { tap in part.prefixes.contains { tap.name.hasPrefix($0) } },
+                taps.filter { tap in !part.prefixes.contains { tap.name.hasPrefix($0) } }
+            )
             skipped += dropped.map { ($0.name, part.reason) }
             taps = kept
         }
         guard !taps.isEmpty else {
-            throw .golden(path: goldenPath, reason: "none of its taps can be produced by \(modelPath) (\(skipped.first?.reason ?? "no taps"))")
+            throw .golden(
+                path: goldenPath,
+                reason: "none of its taps can be produced by \(modelPath) (\(skipped.first?.reason ?? "no taps"))")
         }
         let recorder = try run(runtime, on: golden, taps: taps)
         var comparisons: [TapComparison] = []
         for tap in taps {
             guard let produced = recorder.taps[tap.name] else {
                 let available = recorder.order.isEmpty ? "none" : recorder.order.joined(separator: ", ")
-                throw .golden(path: goldenPath, reason: "tap '\(tap.name)' is not produced by \(modelPath) for these inputs (it produces: \(available))")
+                throw .golden(
+                    path: goldenPath,
+                    reason:
+                        "tap '\(tap.name)' is not produced by \(modelPath) for these inputs (it produces: \(available))"
+                )
             }
             guard produced.shape == tap.shape else {
                 throw .goldenShape(path: goldenPath, tap: tap.name, expected: produced.shape, actual: tap.shape)
             }
-            comparisons.append(TapComparison.compare(name: tap.name, shape: tap.shape, actual: produced.values, reference: tap.values,
-                                                     mask: mask(for: tap), isInteger: tap.isInteger,
-                                                     tolerance: policy.relative, integerFraction: policy.integerFraction))
+            comparisons.append(
+                TapComparison.compare(
+                    name: tap.name, shape: tap.shape, actual: produced.values, reference: tap.values,
+                    mask: mask(for: tap), isInteger: tap.isInteger,
+                    tolerance: policy.relative, integerFraction: policy.integerFraction))
         }
-        return VerificationReport(modelPath: modelPath, goldenPath: goldenPath, policy: policy, comparisons: comparisons, skipped: skipped)
+        return VerificationReport(
+            modelPath: modelPath, goldenPath: goldenPath, policy: policy, comparisons: comparisons, skipped: skipped)
     }
 
     /// Feeds the golden's inputs through every part the model has, recording all taps.
-    static func run(_ runtime: LDVCRuntime, on golden: GoldenFile, taps: [GoldenFile.Tap]) throws(RuntimeError) -> TapRecorder {
+    static func run(_ runtime: LDVCRuntime, on golden: GoldenFile, taps: [GoldenFile.Tap]) throws(RuntimeError)
+        -> TapRecorder
+    {
         let recorder = TapRecorder()
         let wantsHead = taps.contains { $0.name.hasPrefix("head.") || $0.name.hasPrefix("slide.") }
         let wantsText = taps.contains { $0.name.hasPrefix("text.") }
@@ -83,7 +101,9 @@ public enum Verifier {
                 _ = try runtime.segmentCrop(image, classes: classes, seenClasses: golden.seenClasses, taps: recorder)
             }
             if let slide = golden.slideImage {
-                _ = try runtime.segment(slide, classes: classes, seenClasses: golden.seenClasses, outputSize: golden.slideOutputSize, taps: recorder)
+                _ = try runtime.segment(
+                    slide, classes: classes, seenClasses: golden.seenClasses, outputSize: golden.slideOutputSize,
+                    taps: recorder)
             }
         } else if wantsVision {
             for image in golden.images { _ = try runtime.encodeImage(image, taps: recorder) }
