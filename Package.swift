@@ -5,14 +5,14 @@ import PackageDescription
 
 let package = Package(
     name: "ldvc-swift",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "ldvc-convert", targets: ["ldvc-convert"]),
         .library(name: "LDVCCommands", targets: ["LDVCCommands"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Pinned to the versions this project is built and tested with (see README).
+        .package(url: "https://github.com/apple/swift-argument-parser", .upToNextMinor(from: "1.8.2")),
+        .package(url: "https://github.com/apple/swift-crypto", .upToNextMinor(from: "3.12.3")),
     ],
     targets: [
         // C layer: system libraries through pkg-config; only the bridge targets below import them.
@@ -31,41 +31,56 @@ let package = Package(
 
         // Core and formats.
         .target(name: "TensorCore"),
-        .target(name: "Checkpoint", dependencies: ["TensorCore", "ZipArchive", "ONNXProto"]),
-        .target(name: "Layout", dependencies: ["TensorCore", "HDF5"]),
+        // Naming conventions: every name table (both directions), tensor transforms, the registry.
+        .target(name: "Conventions", dependencies: ["TensorCore"]),
+        .target(name: "Checkpoint", dependencies: ["TensorCore", "ZipArchive", "ONNXProto", "Conventions"]),
+        .target(name: "Layout", dependencies: ["TensorCore", "HDF5", "Conventions"]),
         .target(name: "Conversion", dependencies: [
-            "TensorCore", "Checkpoint", "Layout", "HDF5",
+            "TensorCore", "Checkpoint", "Conventions", "Layout", "HDF5",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Tokenizer"),
-        .target(name: "Runtime", dependencies: ["TensorCore", "Layout", "HDF5", "BLAS", "Tokenizer"]),
+        .target(name: "Runtime", dependencies: ["TensorCore", "Conventions", "Layout", "HDF5", "BLAS", "Tokenizer"]),
         // Deep prompt initialisation (issue 6) and export to PyTorch/safetensors/HDF5/npz files.
-        .target(name: "Prompts", dependencies: ["TensorCore", "HDF5", "Layout", "Runtime", "Tokenizer"]),
-        .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Layout", "Conversion"]),
+        .target(
+            name: "Prompts",
+            dependencies: ["TensorCore", "Checkpoint", "Conventions", "Layout", "Conversion", "Runtime", "Tokenizer"]),
+        .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Conventions", "Layout"]),
 
         // Command line: a library that tests call in-process, and a five-line executable.
         .target(name: "LDVCCommands", dependencies: [
-            "TensorCore", "Checkpoint", "Layout", "Conversion", "Tokenizer", "Runtime", "Prompts", "Export",
+            "TensorCore", "Checkpoint", "Conventions", "Layout", "Conversion", "Tokenizer", "Runtime", "Prompts", "Export",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ldvc-convert", dependencies: ["LDVCCommands"]),
         // Runtime benchmark driver for scripts/bench/runtime_bench.py (timing lives outside Tests/).
         .executableTarget(name: "ldvc-bench", dependencies: ["Runtime", "BLAS", "Layout", "Tokenizer"]),
 
-        // Tests.
+        // Tests: one target per library target; `_TestSupport` holds shared helpers (fixture paths, the
+        // pickle builder, the process runner).
         .target(name: "_TestSupport", dependencies: ["TensorCore", "HDF5"], path: "Sources/_TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "_TestSupport"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore", "ZipArchive", "ONNXProto", "_TestSupport"]),
-        .testTarget(name: "LayoutTests", dependencies: ["Layout", "TensorCore", "HDF5", "_TestSupport"]),
-        .testTarget(name: "ConversionTests", dependencies: ["Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TensorCore", "_TestSupport"]),
+        .testTarget(
+            name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore", "ZipArchive", "ONNXProto", "_TestSupport"]),
+        .testTarget(name: "ConventionsTests", dependencies: ["Conventions", "TensorCore"]),
+        .testTarget(name: "LayoutTests", dependencies: ["Layout", "Conventions", "TensorCore", "HDF5", "_TestSupport"]),
+        .testTarget(
+            name: "ConversionTests",
+            dependencies: ["Conversion", "Checkpoint", "Conventions", "Layout", "Export", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BLAS", "Layout", "TensorCore", "HDF5", "Conversion", "_TestSupport"]),
-        .testTarget(name: "PromptsTests", dependencies: [
-            "Prompts", "Runtime", "Layout", "TensorCore", "HDF5", "Conversion", "Export", "_TestSupport",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
-        .testTarget(name: "ExportTests", dependencies: ["Export", "Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["Runtime", "BLAS", "Conventions", "Layout", "TensorCore", "HDF5", "Conversion", "_TestSupport"]),
+        .testTarget(
+            name: "PromptsTests",
+            dependencies: [
+                "Prompts", "Runtime", "Conventions", "Layout", "TensorCore", "HDF5", "Conversion", "Export", "_TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .testTarget(
+            name: "ExportTests",
+            dependencies: ["Export", "Conversion", "Checkpoint", "Conventions", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "LDVCCommandsTests", dependencies: ["LDVCCommands", "ldvc-convert", "Layout", "HDF5", "_TestSupport"]),
     ]
 )

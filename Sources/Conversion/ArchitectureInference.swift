@@ -1,4 +1,5 @@
-public import Layout
+import Conventions
+import Layout
 
 /// Infers a `CLIPArchitecture` from canonical tensor shapes, and records where each value came from.
 ///
@@ -63,18 +64,15 @@ struct ArchitectureInference {
         }
         let layers = try layerCount(prefix: "vision.blocks")
         let mlp = try shape("vision.blocks.0.mlp.fc1.weight", rank: 2)[0]
-        for (name, value) in [
-            "width": width, "patch_size": patchSize, "grid_size": grid, "image_size": grid * patchSize,
-            "layers": layers, "mlp_width": mlp,
-        ] {
+        for name in ["width", "patch_size", "grid_size", "image_size", "layers", "mlp_width"] {
             sources["vision.\(name)"] = "tensor shapes"
-            _ = value
         }
         let heads = try heads(
             tower: "vision", width: width, override: options.visionHeads, sidecarValue: sidecar?.visionHeads)
         let activation = activation(tower: "vision", sidecarValue: sidecar?.visionActivation)
         let eps = sidecar?.visionLayerNormEps ?? 1e-5
-        sources["vision.layer_norm_eps"] = sidecar?.visionLayerNormEps != nil ? sidecar!.kind.rawValue : "CLIP default"
+        sources["vision.layer_norm_eps"] =
+            sidecar?.visionLayerNormEps != nil ? sidecar!.format.rawValue : "CLIP default"
         return VisionArchitecture(
             width: width, layers: layers, heads: heads, patchSize: patchSize, imageSize: grid * patchSize,
             gridSize: grid, mlpWidth: mlp, layerNormEps: eps, activation: activation)
@@ -93,7 +91,7 @@ struct ArchitectureInference {
             tower: "text", width: width, override: options.textHeads, sidecarValue: sidecar?.textHeads)
         let activation = activation(tower: "text", sidecarValue: sidecar?.textActivation)
         let eps = sidecar?.textLayerNormEps ?? 1e-5
-        sources["text.layer_norm_eps"] = sidecar?.textLayerNormEps != nil ? sidecar!.kind.rawValue : "CLIP default"
+        sources["text.layer_norm_eps"] = sidecar?.textLayerNormEps != nil ? sidecar!.format.rawValue : "CLIP default"
         return TextArchitecture(
             width: width, layers: layers, heads: heads, contextLength: context, vocabSize: vocab,
             mlpWidth: mlp, layerNormEps: eps, activation: activation)
@@ -140,7 +138,7 @@ struct ArchitectureInference {
             sources[key] = "command line"
         } else if let sidecarValue, let sidecar {
             value = sidecarValue
-            sources[key] = sidecar.kind.rawValue
+            sources[key] = sidecar.format.rawValue
         } else {
             guard width % 64 == 0 else {
                 throw .architecture(
@@ -165,13 +163,10 @@ struct ArchitectureInference {
             return forced
         }
         if let sidecarValue, let sidecar {
-            sources[key] = sidecar.kind.rawValue
+            sources[key] = sidecar.format.rawValue
             return sidecarValue
         }
-        // OpenAI's weights and HF's CLIPConfig default use QuickGELU; open_clip's own configs use GELU
-        // unless their name ends in -quickgelu.
-        let value: Activation = convention == .openClip ? .gelu : .quickGELU
-        sources[key] = "default for the \(convention.rawValue) convention"
-        return value
+        sources[key] = "default for the \(convention.name) convention"
+        return convention.defaultActivation
     }
 }

@@ -1,4 +1,6 @@
-public import Layout
+public import Conventions
+import Layout
+public import TensorCore
 
 /// How stored element types relate to the source's.
 public enum DTypePolicy: String, Sendable, CaseIterable, Codable {
@@ -8,18 +10,32 @@ public enum DTypePolicy: String, Sendable, CaseIterable, Codable {
     case f32
     /// Narrow every float tensor to f16 (round to nearest even; overflows are counted and reported).
     case f16
+    /// Every float tensor as bfloat16 (round to nearest even).
+    case bf16
+
+    /// The stored type of a source tensor of `dtype`.
+    public func outputDType(for dtype: DType) -> DType {
+        switch self {
+        case .keep: return dtype
+        case .f32: return dtype.isFloatingPoint ? .f32 : dtype
+        case .f16: return dtype.isFloatingPoint ? .f16 : dtype
+        case .bf16: return dtype.isFloatingPoint ? .bf16 : dtype
+        }
+    }
 }
 
 /// Settings of one conversion. Everything the checkpoint's shapes cannot tell can be given here.
 public struct ConversionOptions: Sendable {
     public var dtype: DTypePolicy = .keep
-    /// Force a naming convention instead of detecting it.
-    public var convention: Convention?
+    /// The conventions detection chooses from (tests register toy ones).
+    public var conventions: ConventionRegistry = .builtIn
+    /// Force a naming convention (a registered name) instead of detecting it.
+    public var convention: String?
     /// Overrides for what shapes cannot tell; nil means sidecar config, then convention default.
     public var activation: Activation?
     public var visionHeads: Int?
     public var textHeads: Int?
-    /// Refuse inputs holding tensors outside CLIP (instead of warning and skipping them).
+    /// Refuse inputs holding tensors outside the model (instead of warning and skipping them).
     public var strict = false
     /// Replace an existing output.
     public var overwrite = false
@@ -32,5 +48,5 @@ public struct ConversionOptions: Sendable {
 }
 
 public enum LDVCVersion {
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
 }

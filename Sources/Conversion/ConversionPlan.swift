@@ -1,189 +1,112 @@
 public import Checkpoint
+public import Conventions
+import Foundation
 public import Layout
 public import TensorCore
 
 /// Everything a conversion will do, decided before a byte is written: which source tensor becomes
 /// which canonical tensor through which transform, what is dropped and why, and the architecture.
-/// `inspect` prints it; `convert` executes it.
+/// `inspect` prints it; `Converter` hands `layout` to `LayoutBuilder`.
 public struct ConversionPlan: Sendable {
-    /// One tensor of the output.
-    public struct Item: Sendable {
-        public let canonical: String
-        public let source: TensorRecord
-        public let transform: TensorTransform
-        public let outputDType: DType
-        public let outputShape: [Int]
-    }
-
     /// What happens to one source tensor.
-    public struct SourceEntry: Sendable, Codable, Equatable {
+    public struct SourceEntry: Sendable, Equatable {
+        public enum Status: String, Sendable {
+            case mapped, dropped, unmapped
+        }
+
         public let name: String
-        public let dtype: String
+        public let dtype: DType
         public let shape: [Int]
+        public let status: Status
         /// Canonical names it produces (three for a fused q/k/v), empty when dropped or unmapped.
         public let canonical: [String]
-        public let transform: String
-        /// `mapped`, `dropped` or `unmapped`.
-        public let status: String
+        public let transforms: [TensorTransform]
         public let reason: String?
         /// How the name was recovered (ONNX), nil when the file states it.
-        public var provenance: String? = nil
+        public let provenance: String?
+
+        init(
+            record: TensorRecord, status: Status, canonical: [String] = [], transforms: [TensorTransform] = [],
+            reason: String? = nil, provenance: String? = nil
+        ) {
+            name = record.name
+            dtype = record.dtype
+            shape = record.shape
+            self.status = status
+            self.canonical = canonical
+            self.transforms = transforms
+            self.reason = reason
+            self.provenance = provenance
+        }
+
+        /// The transforms as the file spells them (`split_qkv:0,split_qkv:1,…` collapsed to distinct kinds).
+        public var transformText: String {
+            Set(transforms.map(\.attributeValue)).sorted().joined(separator: ",")
+        }
     }
 
-    public let path: String
-    public let format: CheckpointFormat
+    public let reader: any CheckpointReader
     public let convention: Convention
     public let conventionSource: String
-    public let wrapperKey: String
-    public let architecture: CLIPArchitecture
-    public let architectureSources: [String: String]
-    public let items: [Item]
     public let sources: [SourceEntry]
-    public let dropped: [LayoutMetadata.DroppedTensor]
     public let unmapped: [String]
-    public let tied: [[String]]
     public let notes: [String]
-    public let dtypePolicy: DTypePolicy
+    /// The tensors and attributes to write (`source_sha256` is filled in while writing).
+    public var layout: LayoutPlan<CheckpointTensor>
 
-    /// Bytes the output's tensors take.
-    public var outputBytes: Int { items.reduce(0) { $0 + $1.outputShape.reduce(1, *) * $1.outputDType.itemSize } }
+    public var path: String { reader.path }
+    public var format: CheckpointFormat { reader.format }
+    public var architecture: CLIPArchitecture { layout.attributes.architecture }
+    public var architectureSources: [String: String] { layout.attributes.metadata.architectureSources }
+    public var dropped: [LayoutMetadata.DroppedTensor] { layout.attributes.metadata.droppedTensors }
+    public var tied: [[String]] { layout.attributes.metadata.tiedTensors }
 }
 
-/// Builds a `ConversionPlan` from an opened checkpoint.
+/// Builds a `ConversionPlan` for a CLIP checkpoint.
 public enum ConversionPlanner {
-    public static func plan(
-        reader: any CheckpointReader, options: ConversionOptions,
-        observer: ConversionObserver = .silent
-    ) throws(ConversionError) -> ConversionPlan {
+    public static func plan(reader: any CheckpointReader, options: ConversionOptions, reporter: Reporter = .silent)
+        throws(ConversionError) -> ConversionPlan
+    {
         let path = reader.path
-        let openCLIPSidecar = try SidecarConfig.find(.openCLIP, besides: path)
-        let (convention, conventionSource) = try detectConvention(
-            reader: reader, openCLIPSidecar: openCLIPSidecar, forced: options.convention)
-        // A sidecar counts only for the convention it belongs to.
-        let sidecar: SidecarConfig? =
-            switch convention {
-            case .openClip: openCLIPSidecar
-            case .hf: try SidecarConfig.find(.hf, besides: path)
-            case .openai: nil
-            }
-        let map = NameMap(NameTable.table(for: convention))
+        let detected = try ConventionDetection.detect(reader: reader, options: options)
+        let convention = detected.convention
+        var names = try ResolvedNames(reader: reader, convention: convention)
+        try names.settleUnmapped(strict: options.strict, reporter: reporter)
 
-        var names = try ResolvedNames(reader: reader, map: map, family: "\(convention.rawValue) CLIP")
-        try names.settleUnmapped(strict: options.strict, path: path, family: "CLIP", observer: observer)
-        let canonicalSources = names.mapped
-
-        let shapes = canonicalSources.mapValues { Self.outputShape(of: $0.record.shape, transform: $0.transform) }
         var inference = ArchitectureInference(
-            path: path, shapes: shapes, convention: convention, sidecar: sidecar, options: options)
+            path: path, shapes: names.mappedShapes, convention: convention, sidecar: detected.config,
+            options: options)
         let architecture = try inference.infer()
-        try crossCheck(architecture: architecture, metadata: names.droppedRecords, reader: reader, observer: observer)
+        try crossCheck(architecture: architecture, metadata: names.droppedRecords, reader: reader)
+        let items = try names.layoutItems(for: architecture, reader: reader, dtype: options.dtype)
 
-        // Validate against the schema before anything is written.
-        let expected: [LayoutSchema.ExpectedTensor]
-        do { expected = try LayoutSchema.current.expectedTensors(for: architecture) } catch { throw .layout(error) }
-        var items: [ConversionPlan.Item] = []
-        for tensor in expected {
-            guard let (record, transform) = canonicalSources[tensor.name] else {
-                if tensor.optional { continue }
-                throw .architecture(
-                    path: path,
-                    reason:
-                        "the checkpoint lacks '\(map.source(ofCanonical: tensor.name)?.key ?? tensor.name)' (canonical '\(tensor.name)')"
-                )
-            }
-            let shape = Self.outputShape(of: record.shape, transform: transform)
-            guard shape == tensor.shape else {
-                throw .architecture(
-                    path: path,
-                    reason:
-                        "'\(record.name)' has shape \(record.shape); the architecture needs \(tensor.shape) for '\(tensor.name)'"
-                )
-            }
-            items.append(
-                .init(
-                    canonical: tensor.name, source: record, transform: transform,
-                    outputDType: try outputDType(record.dtype, policy: options.dtype, path: path, name: record.name),
-                    outputShape: shape))
-        }
-        let expectedNames = Set(expected.map(\.name))
-        let extra = canonicalSources.keys.filter { !expectedNames.contains($0) }.sorted()
-        if !extra.isEmpty {
-            // Blocks beyond the counted layers, or a tower missing its other tensors.
-            throw .architecture(
-                path: path,
-                reason: "tensors do not fit the inferred architecture: \(extra.prefix(5).joined(separator: ", "))")
-        }
         let tied = reader.tiedGroups
         if !tied.isEmpty {
-            observer.diagnostic(
-                .init(
-                    .note,
-                    "\(path): \(tied.count) group(s) of tensors share storage: "
-                        + tied.prefix(3).map { $0.joined(separator: " = ") }.joined(separator: "; ")))
+            reporter.note(
+                "\(path): \(tied.count) group(s) of tensors share storage: "
+                    + tied.prefix(3).map { $0.joined(separator: " = ") }.joined(separator: "; "))
         }
+        let metadata = LayoutMetadata(
+            producer: options.producer, sourceFile: URL(fileURLWithPath: path).lastPathComponent, sourceSize: 0,
+            sourceSHA256: "", sourceFormat: reader.format.rawValue, sourceConvention: convention.name,
+            sourceWrapper: reader.wrapperKey, dtypePolicy: options.dtype.rawValue,
+            architectureSources: inference.sources.merging(["convention": detected.reason]) { first, _ in first },
+            droppedTensors: names.dropped, tiedTensors: tied)
+        let layout = LayoutPlan(
+            items: items, attributes: LayoutAttributes(metadata: metadata, architecture: architecture),
+            inputs: [path] + [detected.config?.path].compactMap { $0 })
         return ConversionPlan(
-            path: path, format: reader.format, convention: convention, conventionSource: conventionSource,
-            wrapperKey: reader.wrapperKey, architecture: architecture,
-            architectureSources: inference.sources, items: items, sources: names.entries, dropped: names.dropped,
-            unmapped: names.unmapped, tied: tied, notes: reader.notes, dtypePolicy: options.dtype)
-    }
-
-    /// Shape after a transform.
-    static func outputShape(of shape: [Int], transform: TensorTransform) -> [Int] {
-        switch transform {
-        case .identity: return shape
-        case .transpose: return shape.count == 2 ? [shape[1], shape[0]] : shape
-        case .splitRows(_, let parts):
-            guard let first = shape.first else { return shape }
-            return [first / parts] + shape.dropFirst()
-        }
-    }
-
-    static func outputDType(_ dtype: DType, policy: DTypePolicy, path: String, name: String) throws(ConversionError)
-        -> DType
-    {
-        switch policy {
-        case .keep: return dtype
-        case .f32: return dtype.isFloatingPoint ? .f32 : dtype
-        case .f16: return dtype.isFloatingPoint ? .f16 : dtype
-        }
-    }
-
-    /// Picks the table that recognises the most tensors. OpenAI and open_clip share their names,
-    /// so between them the sidecar decides (open_clip_config.json → open_clip), else OpenAI.
-    static func detectConvention(reader: any CheckpointReader, openCLIPSidecar: SidecarConfig?, forced: Convention?)
-        throws(ConversionError) -> (Convention, String)
-    {
-        if let forced { return (forced, "command line") }
-        var scores: [(Convention, Int)] = []
-        for table in [NameTable.openAI, .huggingFace] {
-            let map = NameMap(table)
-            let count = reader.records.filter {
-                if case .mapped = map.resolve($0.name) { return true } else { return false }
-            }.count
-            scores.append((table.convention, count))
-        }
-        scores.sort { $0.1 > $1.1 }
-        guard let best = scores.first, best.1 > 0 else {
-            let sample = reader.records.prefix(3).map(\.name).joined(separator: ", ")
-            throw .noCLIPTensors(path: reader.path, detail: "\(reader.records.count) tensors, e.g. \(sample)")
-        }
-        if scores.count > 1, scores[1].1 == best.1 {
-            throw .ambiguousConvention(path: reader.path, detail: "OpenAI and HF names match equally often")
-        }
-        if best.0 == .openai {
-            if openCLIPSidecar != nil { return (.openClip, "open_clip_config.json beside the input") }
-            return (.openai, "tensor names (OpenAI/open_clip spelling; no open_clip_config.json, so OpenAI)")
-        }
-        return (.hf, "tensor names (HuggingFace spelling)")
+            reader: reader, convention: convention, conventionSource: detected.reason, sources: names.entries,
+            unmapped: names.unmapped, notes: reader.notes, layout: layout)
     }
 
     /// OpenAI's TorchScript files carry `input_resolution`, `context_length` and `vocab_size` as
     /// scalar tensors; they must agree with what the shapes say.
     static func crossCheck(
-        architecture: CLIPArchitecture, metadata: [String: TensorRecord], reader: any CheckpointReader,
-        observer: ConversionObserver
-    ) throws(ConversionError) {
+        architecture: CLIPArchitecture, metadata: [String: TensorRecord], reader: any CheckpointReader
+    )
+        throws(ConversionError)
+    {
         let checks: [(String, Int?)] = [
             ("input_resolution", architecture.vision?.imageSize),
             ("context_length", architecture.text?.contextLength),
@@ -199,5 +122,67 @@ public enum ConversionPlanner {
                     path: reader.path, reason: "'\(name)' says \(stored) but the tensor shapes give \(inferred)")
             }
         }
+    }
+}
+
+/// Picks a checkpoint's naming convention from the registry.
+enum ConventionDetection {
+    struct Detected {
+        let convention: Convention
+        let reason: String
+        /// The convention's configuration file found beside the checkpoint, if any.
+        let config: SidecarConfig?
+    }
+
+    /// The registered CLIP convention whose table recognises the most tensors. Conventions that spell
+    /// every key alike score alike; among them one that is `detectedByConfig` wins when its config
+    /// file is beside the input, else the one that needs no config.
+    static func detect(reader: any CheckpointReader, options: ConversionOptions) throws(ConversionError) -> Detected {
+        let path = reader.path
+        if let name = options.convention {
+            guard let convention = options.conventions.named(name) else {
+                throw .badOption(
+                    reason:
+                        "unknown convention '\(name)'; known: \(options.conventions.conventions(of: .clip).map(\.name).joined(separator: ", "))"
+                )
+            }
+            return Detected(
+                convention: convention, reason: "command line", config: try config(of: convention, besides: path))
+        }
+        var scored: [(convention: Convention, score: Int)] = []
+        for convention in options.conventions.conventions(of: .clip) {
+            let score = reader.records.filter {
+                if case .mapped = convention.map.resolve($0.name) { return true }
+                return false
+            }.count
+            scored.append((convention, score))
+        }
+        guard let best = scored.map(\.score).max(), best > 0 else {
+            let sample = reader.records.prefix(3).map(\.name).joined(separator: ", ")
+            throw .noCLIPTensors(path: path, detail: "\(reader.records.count) tensors, e.g. \(sample)")
+        }
+        let top = scored.filter { $0.score == best }.map(\.convention)
+        for convention in top where convention.detectedByConfig {
+            if let found = try config(of: convention, besides: path) {
+                return Detected(
+                    convention: convention, reason: "\(found.format.rawValue) beside the input", config: found)
+            }
+        }
+        let plain = top.filter { !$0.detectedByConfig }
+        guard plain.count == 1, let convention = plain.first else {
+            throw .ambiguousConvention(
+                path: path, detail: "\(top.map(\.name).joined(separator: " and ")) names match equally often")
+        }
+        let alike = top.filter(\.detectedByConfig).map { "no \($0.config?.rawValue ?? "config"), so not \($0.name)" }
+        let reason =
+            "tensor names (\(convention.summary)" + (alike.isEmpty ? "" : "; " + alike.joined(separator: "; ")) + ")"
+        return Detected(convention: convention, reason: reason, config: try config(of: convention, besides: path))
+    }
+
+    private static func config(of convention: Convention, besides path: String) throws(ConversionError)
+        -> SidecarConfig?
+    {
+        guard let format = convention.config else { return nil }
+        return try SidecarConfig.find(format, besides: path)
     }
 }

@@ -2,14 +2,23 @@ import Checkpoint
 import Crypto
 import Foundation
 
-/// SHA-256 of a whole file, computed on a background thread while the conversion runs: the hash
-/// needs every byte of the input, and hashing on the second core keeps it off the critical path.
-final class FileDigest: @unchecked Sendable {
+/// Size and SHA-256 of an input file, computed on a background thread while a conversion runs: the
+/// hash needs every byte of the input, and hashing on the second core keeps it off the critical path.
+public final class FileDigest: @unchecked Sendable {
+    public struct Value: Sendable, Equatable {
+        public let size: Int
+        /// Lower-case hex.
+        public let sha256: String
+    }
+
+    public let path: String
     private let lock = NSLock()
     private let done = DispatchSemaphore(value: 0)
-    private var result: Result<String, ConversionError>?
+    private var result: Result<Value, CheckpointError>?
 
-    init(path: String) {
+    /// Starts hashing `path`.
+    public init(path: String) {
+        self.path = path
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             let outcome = Self.hash(path: path)
             lock.withLock { result = outcome }
@@ -17,20 +26,19 @@ final class FileDigest: @unchecked Sendable {
         }
     }
 
-    /// Waits for the hash (lower-case hex).
-    func value() throws(ConversionError) -> String {
+    /// Waits for the hash.
+    public func value() throws(CheckpointError) -> Value {
         done.wait()
         done.signal()
-        let outcome = lock.withLock { result }
-        switch outcome {
-        case .success(let hex)?: return hex
+        switch lock.withLock({ result }) {
+        case .success(let value)?: return value
         case .failure(let error)?: throw error
-        case nil: throw .digest(path: "", reason: "no result")
+        case nil: throw .unreadable(path: path, reason: "the hash was not computed")
         }
     }
 
-    /// SHA-256 of the file at `path`, read in pieces of `chunkBytes` through one reused buffer.
-    static func hash(path: String, chunkBytes: Int = 4 << 20) -> Result<String, ConversionError> {
+    /// Size and SHA-256 of the file at `path`, read in pieces of `chunkBytes` through one reused buffer.
+    static func hash(path: String, chunkBytes: Int = 4 << 20) -> Result<Value, CheckpointError> {
         do {
             let file = try RandomAccessFile(path: path)
             var hasher = SHA256()
@@ -40,12 +48,13 @@ final class FileDigest: @unchecked Sendable {
                 let count = min(chunkBytes, file.size - offset)
                 try file.read(at: offset, into: &buffer, count: count)
                 // The buffer keeps its largest size: hash only the bytes this read filled.
-                buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                hasher.update(data: buffer[..<count])
                 offset += count
             }
-            return .success(hasher.finalize().map { String(format: "%02x", $0) }.joined())
+            return .success(
+                Value(size: file.size, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined()))
         } catch {
-            return .failure(.digest(path: path, reason: error.description))
+            return .failure(error)
         }
     }
 }

@@ -1,4 +1,4 @@
-public import Checkpoint
+import Checkpoint
 import Foundation
 public import Layout
 
@@ -41,8 +41,7 @@ public enum Inspector {
     /// Describes any supported input: a checkpoint (how each tensor would map) or a layout file
     /// (what it stores and where each tensor came from).
     public static func inspect(
-        path: String, options: ConversionOptions = ConversionOptions(),
-        observer: ConversionObserver = .silent
+        path: String, options: ConversionOptions = ConversionOptions(), reporter: Reporter = .silent
     ) throws(ConversionError) -> InspectionReport {
         let sniffed: SniffedFormat
         do { sniffed = try CheckpointOpener.sniff(path: path) } catch { throw .checkpoint(error) }
@@ -51,10 +50,10 @@ public enum Inspector {
         do { reader = try CheckpointOpener.open(path: path) } catch { throw .checkpoint(error) }
         let plan: ConversionPlan
         do {
-            plan = try ConversionPlanner.plan(reader: reader, options: options, observer: observer)
+            plan = try ConversionPlanner.plan(reader: reader, options: options, reporter: reporter)
         } catch let error {
             // A checkpoint we cannot convert can still be listed: show the raw tensors and the reason.
-            observer.diagnostic(.init(.warning, error.description))
+            reporter.warning(error.description)
             let rows = reader.records.map {
                 InspectionReport.TensorRow(
                     sourceName: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, canonical: [],
@@ -67,12 +66,12 @@ public enum Inspector {
         }
         let rows = plan.sources.map {
             InspectionReport.TensorRow(
-                sourceName: $0.name, dtype: $0.dtype, shape: $0.shape, canonical: $0.canonical,
-                transform: $0.transform, status: $0.status, reason: $0.reason, provenance: $0.provenance)
+                sourceName: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, canonical: $0.canonical,
+                transform: $0.transformText, status: $0.status.rawValue, reason: $0.reason, provenance: $0.provenance)
         }
         return InspectionReport(
-            path: path, format: plan.format.rawValue, convention: plan.convention.rawValue,
-            conventionSource: plan.conventionSource, wrapper: plan.wrapperKey, architecture: plan.architecture,
+            path: path, format: plan.format.rawValue, convention: plan.convention.name,
+            conventionSource: plan.conventionSource, wrapper: plan.reader.wrapperKey, architecture: plan.architecture,
             architectureSources: plan.architectureSources, tensors: rows, dropped: plan.dropped,
             tied: plan.tied, notes: plan.notes)
     }

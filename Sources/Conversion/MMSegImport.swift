@@ -1,6 +1,6 @@
 import Checkpoint
+import Conventions
 import Foundation
-import HDF5
 public import Layout
 import TensorCore
 
@@ -13,180 +13,93 @@ public struct MMSegImportReport: Sendable {
     /// `meta.CLASSES` of the checkpoint.
     public let classes: [String]
     public let tensorCount: Int
+    public let build: LayoutBuildReport
 }
 
 /// Imports a trained ZegCLIP/LDVC checkpoint as MMSegmentation saves it (`state_dict` with
 /// `backbone.*`, `text_encoder.*`, `decode_head.*`, plus `meta.config`): CLIP towers, prompts and
-/// head through `NameTable.mmseg`, every setting from tensor shapes first, then `meta.config`
-/// (cross-checked against the shapes), then the notes' recommendations — each recorded in
-/// `architecture_sources`. Everything is validated before the output is created.
+/// head through the `mmseg` convention's table, every setting from tensor shapes first, then
+/// `meta.config` (cross-checked against the shapes), then the reconstruction's defaults — each
+/// recorded in `architecture_sources`. Everything is validated before a byte is written, and the
+/// plan is written by `LayoutBuilder` like a conversion.
 public enum MMSegImporter {
     public static func importCheckpoint(
-        input: String, output: String?, options: ConversionOptions,
-        observer: ConversionObserver = .silent
+        input: String, output: String?, options: ConversionOptions, reporter: Reporter = .silent
     ) throws(ConversionError) -> MMSegImportReport {
-        let destination = output ?? Converter.defaultOutput(for: input)
-        let atomic: AtomicOutput
-        do { atomic = try AtomicOutput(destination: destination, overwrite: options.overwrite, inputs: [input]) } catch
-        { throw .layout(error) }
-        do throws(ConversionError) {
-            let reader: any CheckpointReader
-            let metadata: CheckpointMetadata
-            do {
-                reader = try CheckpointOpener.open(path: input)
-                metadata = try CheckpointOpener.metadata(path: input)
-            } catch {
-                throw ConversionError.checkpoint(error)
-            }
-            let plan = try plan(reader: reader, metadata: metadata, options: options, observer: observer)
-            try write(plan, reader: reader, output: atomic, options: options)
-            return MMSegImportReport(
-                output: destination, architecture: plan.architecture, sources: plan.sources,
-                classes: metadata.classes, tensorCount: plan.items.count)
+        let atomic = try Converter.prepareOutput(
+            output ?? Converter.defaultOutput(for: input), input: input, options: options, reporter: reporter)
+        let reader: any CheckpointReader
+        let metadata: CheckpointMetadata
+        do {
+            reader = try CheckpointOpener.open(path: input)
+            metadata = try CheckpointOpener.metadata(path: input)
         } catch {
-            atomic.discard()
-            throw error
+            throw .checkpoint(error)
         }
+        let digest = FileDigest(path: input)
+        let plan = try plan(reader: reader, metadata: metadata, options: options, reporter: reporter)
+        let (build, _) = try Converter.write(plan, digest: digest, to: atomic, options: options, reporter: reporter)
+        return MMSegImportReport(
+            output: atomic.destination, architecture: plan.attributes.architecture,
+            sources: plan.attributes.metadata.architectureSources, classes: metadata.classes,
+            tensorCount: plan.items.count, build: build)
     }
 
-    struct Item {
-        let canonical: String
-        let record: TensorRecord
-        let transform: TensorTransform
-        let shape: [Int]
-    }
-
-    struct Plan {
-        let architecture: CLIPArchitecture
-        let sources: [String: String]
-        let items: [Item]
-        let dropped: [LayoutMetadata.DroppedTensor]
-    }
-
+    /// The import's layout plan (prompts marked as imported, `source_sha256` filled in while writing).
     static func plan(
-        reader: any CheckpointReader, metadata: CheckpointMetadata, options: ConversionOptions,
-        observer: ConversionObserver
-    ) throws(ConversionError) -> Plan {
+        reader: any CheckpointReader, metadata: CheckpointMetadata, options: ConversionOptions, reporter: Reporter
+    )
+        throws(ConversionError) -> LayoutPlan<CheckpointTensor>
+    {
         let path = reader.path
-        let map = NameMap(.mmseg)
-        var names = try ResolvedNames(reader: reader, map: map, family: "ZegCLIP/LDVC")
-        let mapped = names.mapped
-        guard mapped.keys.contains(where: { $0.hasPrefix("vision.") }),
-            mapped.keys.contains(where: { $0.hasPrefix("head.") })
+        guard let convention = options.conventions.conventions(of: .segmentor).first else {
+            throw .badOption(reason: "no segmentor convention is registered")
+        }
+        var names = try ResolvedNames(reader: reader, convention: convention)
+        guard names.mapped.keys.contains(where: { $0.hasPrefix("vision.") }),
+            names.mapped.keys.contains(where: { $0.hasPrefix("head.") })
         else {
             throw .architecture(
                 path: path,
                 reason: "not a ZegCLIP/LDVC MMSegmentation checkpoint (no backbone.* and decode_head.* tensors); "
-                    + "a plain CLIP checkpoint converts with `ldvc-convert`")
+                    + "a plain CLIP checkpoint converts with `ldvc-convert \(path)`")
         }
-        try names.settleUnmapped(strict: options.strict, path: path, family: "ZegCLIP/LDVC", observer: observer)
-        let dropped = names.dropped
+        try names.settleUnmapped(strict: options.strict, reporter: reporter)
         var config: ConfigText?
         if let text = metadata.config {
             do {
                 config = try ConfigText(parsing: text)
             } catch {
-                observer.diagnostic(
-                    .init(
-                        .warning,
-                        "\(path): meta.config cannot be read (\(error)); settings come from tensor shapes and defaults")
-                )
+                reporter.warning(
+                    "\(path): meta.config cannot be read (\(error)); settings come from tensor shapes and defaults")
             }
         } else {
-            observer.diagnostic(
-                .init(
-                    .note,
-                    "\(path): no meta.config; settings come from tensor shapes, the command line and the notes' defaults"
-                ))
+            reporter.note(
+                "\(path): no meta.config; settings come from tensor shapes, the command line and the defaults")
         }
-        let shapes = mapped.mapValues { ConversionPlanner.outputShape(of: $0.record.shape, transform: $0.transform) }
-        var settings = SettingsResolver(path: path, config: config, shapes: shapes)
+        var settings = SettingsResolver(path: path, config: config, shapes: names.mappedShapes)
         let architecture = try settings.architecture(options: options)
-
-        // The schema decides which tensors must exist and their shapes, before anything is written.
-        let expected: [LayoutSchema.ExpectedTensor]
-        do { expected = try LayoutSchema.current.expectedTensors(for: architecture) } catch { throw .layout(error) }
-        var items: [Item] = []
-        for tensor in expected {
-            guard let (record, transform) = mapped[tensor.name] else {
-                if tensor.optional { continue }
-                throw .architecture(
-                    path: path,
-                    reason:
-                        "the checkpoint lacks '\(map.source(ofCanonical: tensor.name)?.key ?? tensor.name)' (canonical '\(tensor.name)')"
-                )
-            }
-            let shape = ConversionPlanner.outputShape(of: record.shape, transform: transform)
-            guard shape == tensor.shape else {
-                throw .architecture(
-                    path: path,
-                    reason:
-                        "'\(record.name)' has shape \(record.shape); the architecture needs \(tensor.shape) for '\(tensor.name)'"
-                )
-            }
-            items.append(Item(canonical: tensor.name, record: record, transform: transform, shape: shape))
-        }
-        let expectedNames = Set(expected.map(\.name))
-        let extra = mapped.keys.filter { !expectedNames.contains($0) }.sorted()
-        if !extra.isEmpty {
-            let names = extra.prefix(5).map { map.source(ofCanonical: $0)?.key ?? $0 }
-            throw .architecture(
-                path: path, reason: "tensors that do not fit the architecture: \(names.joined(separator: ", "))")
-        }
-        return Plan(architecture: architecture, sources: settings.sources, items: items, dropped: dropped)
-    }
-
-    static func write(_ plan: Plan, reader: any CheckpointReader, output: AtomicOutput, options: ConversionOptions)
-        throws(ConversionError)
-    {
-        let writer: LayoutWriter
-        do { writer = try LayoutWriter(output: output) } catch { throw .layout(error) }
-        do {
-            for item in plan.items {
-                var tensor = try reader.read(item.record)
-                switch item.transform {
-                case .identity: break
-                case .transpose: tensor = try Transforms.transpose(tensor)
-                case .splitRows(let part, let parts): tensor = try Transforms.rows(tensor, part: part, of: parts)
-                }
-                let dtype = try ConversionPlanner.outputDType(
-                    tensor.dtype, policy: options.dtype, path: reader.path, name: item.record.name)
-                var transform = item.transform.attributeValue
-                if dtype != tensor.dtype {
-                    tensor = try tensor.converted(to: dtype).tensor
-                    transform = item.transform == .identity ? "cast" : transform + "+cast"
-                }
-                try writer.write(
-                    item.canonical, tensor: tensor,
-                    provenance: TensorProvenance(
-                        sourceName: item.record.name, transform: transform, sourceDType: item.record.dtype.rawValue))
-            }
-            let name = URL(fileURLWithPath: reader.path).lastPathComponent
-            let size = (try? RandomAccessFile(path: reader.path))?.size ?? 0
-            let sha256 = try FileDigest(path: reader.path).value()
-            let metadata = LayoutMetadata(
-                producer: options.producer, sourceFile: name, sourceSize: size, sourceSHA256: sha256,
-                sourceFormat: reader.format.rawValue, sourceConvention: "mmseg", sourceWrapper: reader.wrapperKey,
-                dtypePolicy: options.dtype.rawValue, architectureSources: plan.sources, droppedTensors: plan.dropped,
-                tiedTensors: reader.tiedGroups)
-            let imported = PromptInitialization(method: .imported, source: name)
-            if plan.architecture.ldvc?.visionPrompts != nil {
-                try writer.setAttributes(imported.attributes, onGroup: "prompts.vision")
-            }
-            if plan.architecture.ldvc?.textPrompts != nil {
-                try writer.setAttributes(imported.attributes, onGroup: "prompts.text")
-            }
-            try writer.writeMetadata(metadata, architecture: plan.architecture)
-            try writer.finish()
-        } catch {
-            writer.discard()
-            throw ConversionError.wrapping(error, path: reader.path)
-        }
+        let items = try names.layoutItems(for: architecture, reader: reader, dtype: options.dtype)
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let imported = PromptInitialization(method: .imported, source: name)
+        var initializations: [String: PromptInitialization] = [:]
+        if architecture.ldvc?.visionPrompts != nil { initializations["vision"] = imported }
+        if architecture.ldvc?.textPrompts != nil { initializations["text"] = imported }
+        let layoutMetadata = LayoutMetadata(
+            producer: options.producer, sourceFile: name, sourceSize: 0, sourceSHA256: "",
+            sourceFormat: reader.format.rawValue, sourceConvention: convention.name, sourceWrapper: reader.wrapperKey,
+            dtypePolicy: options.dtype.rawValue, architectureSources: settings.sources, droppedTensors: names.dropped,
+            tiedTensors: reader.tiedGroups)
+        return LayoutPlan(
+            items: items,
+            attributes: LayoutAttributes(
+                metadata: layoutMetadata, architecture: architecture, promptInitializations: initializations),
+            inputs: [path])
     }
 }
 
 /// Decides every architecture value of an imported model: tensor shapes, then the command line,
-/// then `meta.config`, then the notes' recommendation; records which in `sources`.
+/// then `meta.config`, then the reconstruction's defaults; records which in `sources`.
 struct SettingsResolver {
     let path: String
     let config: ConfigText?
@@ -262,7 +175,7 @@ struct SettingsResolver {
             }
         }
         var inference = ArchitectureInference(
-            path: path, shapes: shapes, convention: .openai, sidecar: nil, options: towerOptions)
+            path: path, shapes: shapes, convention: .openAI, sidecar: nil, options: towerOptions)
         var clip = try inference.infer()
         sources.merge(inference.sources) { first, _ in first }
         sources.merge(headSources) { _, configured in configured }
@@ -297,8 +210,8 @@ struct SettingsResolver {
                     "\(deep) deep visual prompt layers (backbone.deep_prompt_embeddings) for a vision encoder of \(vision.layers) layers (at most \(vision.layers - 1))"
             )
         }
-        sources["prompts.vision.norm_eps"] = "default: ZegCLIP prompt_norm eps 1e-6 [CODE]"
-        sources["prompts.vision.class_embedding_twice"] = "default: ZegCLIP adds class_embedding twice [CODE]"
+        sources["prompts.vision.norm_eps"] = "default: ZegCLIP's prompt_norm eps"
+        sources["prompts.vision.class_embedding_twice"] = "default: ZegCLIP adds class_embedding twice"
         return VisionPromptArchitecture(tokens: tokens, deepLayers: deep)
     }
 
@@ -313,16 +226,17 @@ struct SettingsResolver {
         }
         let layers = try fromShapes("prompts.text.layers", embeddings[0]) { $0.intValue }
         let tokens = try fromShapes("prompts.text.tokens", embeddings[1]) { $0.intValue }
-        let start = try setting("prompts.text.start", default: 1, "[SOT, prompts, name, EOT] (notes §(e) Q4) [RECON]") {
+        typealias T = TextPromptArchitecture.Defaults
+        let start = try setting("prompts.text.start", default: T.start, "[SOT, prompts, name, EOT] (reconstructed)") {
             $0.intValue
         }
         let addPosition = try setting(
-            "prompts.text.add_position_at_first_layer", default: false,
-            "prompts replace token+position at layer 0 [RECON]"
+            "prompts.text.add_position_at_first_layer", default: T.addPositionAtFirstLayer,
+            "prompts replace token+position at layer 0 (reconstructed)"
         ) { $0.boolValue }
         let template = try setting(
-            "prompts.text.template", default: (Array(repeating: "X", count: tokens) + ["{}"]).joined(separator: " "),
-            "N_t placeholders then the class name, no period [RECON]"
+            "prompts.text.template", default: T.template(tokens: tokens),
+            "N_t placeholders then the class name, no period (reconstructed)"
         ) { $0.stringValue }
         guard layers <= text.layers, start >= 0, start + tokens < text.contextLength else {
             throw .architecture(
@@ -352,7 +266,8 @@ struct SettingsResolver {
         }
         sources["head.kind"] =
             "tensor names (\(kind == .zegclip ? "decode_head.decoder_1.layers" : "decode_head.decoder"))"
-        let heads = try setting("head.heads", default: 8, "8 heads (ZegCLIP/LDVC)") { $0.intValue }
+        typealias H = HeadArchitecture.Defaults
+        let heads = try setting("head.heads", default: H.heads, "8 heads (ZegCLIP/LDVC)") { $0.intValue }
         guard heads > 0, width % heads == 0 else {
             throw .architecture(path: path, reason: "\(heads) head attention heads do not divide width \(width)")
         }
@@ -362,20 +277,20 @@ struct SettingsResolver {
         let crop = try setting("head.crop_size", default: imageSize, "the image size (ZegCLIP test_cfg)") {
             ($0.listValue?.first ?? $0).intValue
         }
-        let stride = try setting("head.stride", default: (crop * 426 + 256) / 512, "ZegCLIP's 426/512 overlap") {
+        let stride = try setting("head.stride", default: H.stride(crop: crop), "ZegCLIP's 426/512 overlap") {
             ($0.listValue?.first ?? $0).intValue
         }
-        let seenOffset = try setting("head.seen_offset", default: 0.1, "ZegCLIP's 0.1 [CODE]") { $0.doubleValue }
+        let seenOffset = try setting("head.seen_offset", default: H.seenOffset, "ZegCLIP's") { $0.doubleValue }
         let doubles = { (value: ConfigValue) -> [Double]? in
             guard let items = value.listValue, items.count == 3 else { return nil }
             let numbers = items.compactMap(\.doubleValue)
             return numbers.count == 3 ? numbers : nil
         }
         let mean = try setting(
-            "head.pixel_mean", default: [123.675, 116.28, 103.53], "ImageNet statistics (ZegCLIP) [CODE]", read: doubles
+            "head.pixel_mean", default: H.pixelMean, "ImageNet statistics (ZegCLIP)", read: doubles
         )
         let std = try setting(
-            "head.pixel_std", default: [58.395, 57.12, 57.375], "ImageNet statistics (ZegCLIP) [CODE]", read: doubles)
+            "head.pixel_std", default: H.pixelStd, "ImageNet statistics (ZegCLIP)", read: doubles)
         var head = HeadArchitecture(
             kind: kind, width: width, heads: heads, imageSize: imageSize, seenOffset: seenOffset, cropSize: crop,
             stride: stride, pixelMean: mean, pixelStd: std)
@@ -385,7 +300,7 @@ struct SettingsResolver {
             let mlp = try fromShapes("head.mlp_width", shape("head.layers.0.mlp.fc1.weight")?.first ?? 0) {
                 $0.intValue
             }
-            sources["head.norm_eps"] = "default: nn.TransformerDecoderLayer 1e-5 [CODE]"
+            sources["head.norm_eps"] = "default: nn.TransformerDecoderLayer's"
             head.atm = ATMDecoderArchitecture(layers: layers, mlpWidth: mlp)
         case .ldvc:
             head.lctd = try lctd(vision: vision, width: width)
@@ -395,6 +310,7 @@ struct SettingsResolver {
 
     mutating func lctd(vision: VisionArchitecture, width: Int) throws(ConversionError) -> LCTDArchitecture {
         typealias L = LCTDArchitecture
+        typealias D = LCTDArchitecture.Defaults
         let blocks = try fromShapes("head.blocks", count("head.blocks")) { $0.intValue }
         let tapProjection = try fromShapes(
             "head.tap_projection", shape("head.tap_proj.0.weight") != nil ? L.TapProjection.learned : .clipHead
@@ -414,8 +330,8 @@ struct SettingsResolver {
             tapLayers = Array(indices.suffix(blocks))
             sources["head.tap_layers"] = "meta.config: tail of \(MMSegSettings.tapLayerFallbackPath)"
         } else {
-            tapLayers = L.recommendedTapLayers(visionLayers: vision.layers)
-            sources["head.tap_layers"] = "default: notes' [7, 11] scaled to the depth [RECON]"
+            tapLayers = D.tapLayers(visionLayers: vision.layers)
+            sources["head.tap_layers"] = "default: [7, 11] scaled to the depth (reconstructed)"
         }
         guard tapLayers.count == blocks, tapLayers.allSatisfy({ (0..<vision.layers).contains($0) }) else {
             throw .architecture(
@@ -445,23 +361,25 @@ struct SettingsResolver {
         }
         let finalNorm = try fromShapes("head.final_norm", shape("head.final_norm.weight") != nil) { $0.boolValue }
         let mlp = try fromShapes("head.mlp_width", shape("head.blocks.0.mlp.fc1.weight")?.first ?? 0) { $0.intValue }
-        let recon = "notes' recommendation [RECON]"
-        let fusion = try setting("head.fusion", default: L.Fusion.addThenConv, recon) {
+        let recon = "the reconstruction's recommendation"
+        let fusion = try setting("head.fusion", default: D.fusion, recon) {
             L.Fusion(rawValue: $0.stringValue ?? "")
         }
-        let normPosition = try setting("head.norm_position", default: L.NormPosition.pre, recon) {
+        let normPosition = try setting("head.norm_position", default: D.normPosition, recon) {
             L.NormPosition(rawValue: $0.stringValue ?? "")
         }
-        let activation = try setting("head.activation", default: L.Activation.gelu, recon) {
-            L.Activation(rawValue: $0.stringValue ?? "")
+        let activation = try setting("head.activation", default: D.activation, recon) {
+            Activation(rawValue: $0.stringValue ?? "")
         }
-        let scale = try setting("head.route_scale", default: L.RouteScale.qkDim, recon) {
+        let scale = try setting("head.route_scale", default: D.routeScale, recon) {
             L.RouteScale(rawValue: $0.stringValue ?? "")
         }
-        let normEps = try setting("head.norm_eps", default: 1e-6, "BiFormer LayerNorm eps [RECON]") { $0.doubleValue }
-        let tapNormEps = try setting("head.tap_norm_eps", default: 1e-5, "nn.LayerNorm default") { $0.doubleValue }
-        let windows = try setting("head.route_windows", default: 8, "the paper's 8×8 windows [PAPER]") { $0.intValue }
-        let topK = try setting("head.route_topk", default: 16, "the paper's top-16 [PAPER]") { $0.intValue }
+        let normEps = try setting("head.norm_eps", default: D.normEps, "BiFormer's LayerNorm eps") { $0.doubleValue }
+        let tapNormEps = try setting("head.tap_norm_eps", default: D.tapNormEps, "nn.LayerNorm's") { $0.doubleValue }
+        let windows = try setting("head.route_windows", default: D.routeWindows, "the paper's 8×8 windows") {
+            $0.intValue
+        }
+        let topK = try setting("head.route_topk", default: D.routeTopK, "the paper's top-16") { $0.intValue }
         return LCTDArchitecture(
             blocks: blocks, tapLayers: tapLayers, tapProjection: tapProjection, tapNormEps: tapNormEps, conv: conv,
             convKernel: kernel, fusion: fusion, normPosition: normPosition, normEps: normEps, mlpWidth: mlp,

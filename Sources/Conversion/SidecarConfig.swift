@@ -1,12 +1,10 @@
+public import Conventions
 import Foundation
-public import Layout
 
 /// Architecture facts from a configuration file beside the checkpoint: HF's `config.json` or
 /// open_clip's `open_clip_config.json`. Only what shapes cannot tell is taken from it.
 public struct SidecarConfig: Sendable, Equatable {
-    public enum Kind: String, Sendable { case hf = "config.json", openCLIP = "open_clip_config.json" }
-
-    public let kind: Kind
+    public let format: Convention.ConfigFormat
     public let path: String
     public var visionHeads: Int?
     public var textHeads: Int?
@@ -15,25 +13,27 @@ public struct SidecarConfig: Sendable, Equatable {
     public var visionLayerNormEps: Double?
     public var textLayerNormEps: Double?
 
-    /// Loads the sidecar of `kind` from the folder of `checkpointPath`, if there is one. HF's
+    /// Loads the config of `format` from the folder of `checkpointPath`, if there is one. HF's
     /// `config.json` is used only if it describes a CLIP model.
-    public static func find(_ kind: Kind, besides checkpointPath: String) throws(ConversionError) -> SidecarConfig? {
+    public static func find(_ format: Convention.ConfigFormat, besides checkpointPath: String) throws(ConversionError)
+        -> SidecarConfig?
+    {
         let folder = URL(fileURLWithPath: checkpointPath).deletingLastPathComponent()
-        let candidate = folder.appendingPathComponent(kind.rawValue).path
+        let candidate = folder.appendingPathComponent(format.rawValue).path
         guard FileManager.default.fileExists(atPath: candidate) else { return nil }
-        return try load(path: candidate, kind: kind)
+        return try load(path: candidate, format: format)
     }
 
-    static func load(path: String, kind: Kind) throws(ConversionError) -> SidecarConfig? {
+    static func load(path: String, format: Convention.ConfigFormat) throws(ConversionError) -> SidecarConfig? {
         guard let data = FileManager.default.contents(atPath: path), data.count < 16 << 20 else {
             throw .sidecar(path: path, reason: "cannot read the file")
         }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw .sidecar(path: path, reason: "not a JSON object")
         }
-        var config = SidecarConfig(kind: kind, path: path)
-        switch kind {
-        case .hf:
+        var config = SidecarConfig(format: format, path: path)
+        switch format {
+        case .huggingFace:
             // A config.json of another model family is not ours to interpret.
             let modelType = root["model_type"] as? String
             guard modelType == nil || modelType!.hasPrefix("clip") else { return nil }
@@ -74,8 +74,8 @@ public struct SidecarConfig: Sendable, Equatable {
         }
     }
 
-    init(kind: Kind, path: String) {
-        self.kind = kind
+    init(format: Convention.ConfigFormat, path: String) {
+        self.format = format
         self.path = path
     }
 }

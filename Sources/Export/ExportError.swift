@@ -1,11 +1,10 @@
-public import HDF5
 public import Layout
+public import TensorCore
 
 /// Errors from exporting a layout file to another container. Every message is one line that
 /// starts with the file it is about.
-public enum ExportError: Error, Equatable, CustomStringConvertible, Sendable {
+public enum ExportError: ClassifiedError, Equatable, Sendable {
     case layout(LayoutError)
-    case hdf5(HDF5Error)
     /// The output's extension names no container we write.
     case unknownFormat(path: String, detail: String)
     /// A container that cannot hold a tensor as it is (bf16 in .npz, a file over the zip limit).
@@ -17,10 +16,18 @@ public enum ExportError: Error, Equatable, CustomStringConvertible, Sendable {
     case tensor(path: String, name: String, reason: String)
     case write(path: String, reason: String)
 
+    public var kind: FailureKind {
+        switch self {
+        case .layout(let error): return error.kind
+        case .write: return .writeFailed
+        case .unknownFormat: return .usage
+        default: return .inputRefused
+        }
+    }
+
     public var description: String {
         switch self {
         case .layout(let error): return error.description
-        case .hdf5(let error): return error.description
         case .unknownFormat(let path, let detail): return "\(path): \(detail)"
         case .unsupported(let path, let reason): return "\(path): \(reason)"
         case .nothingToExport(let path, let reason): return "\(path): nothing to export: \(reason)"

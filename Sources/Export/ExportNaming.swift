@@ -1,26 +1,22 @@
-public import Layout
+public import Conventions
 
-/// The key names an export uses: a convention's (through its name table, inverted) or the layout's own.
-public enum ExportNaming: String, Sendable, CaseIterable {
-    /// OpenAI `clip/model.py` names (`visual.transformer.resblocks.0.attn.in_proj_weight`).
-    case openai
-    /// open_clip's `CLIP` (the same names as OpenAI's).
-    case openClip = "open_clip"
-    /// HuggingFace `CLIPModel`.
-    case hf
-    /// A ZegCLIP/LDVC MMSegmentation segmentor (`backbone.*`, `text_encoder.*`, `decode_head.*`).
-    case mmseg
-    /// The layout's canonical names (`prompts.text.embeddings`).
-    case canonical
+/// The key names an export uses: a registered convention's (its name table read backwards) or the
+/// layout's own canonical names.
+public struct ExportNaming: Sendable, Equatable, CustomStringConvertible {
+    /// The convention, or nil for canonical names (`prompts.text.embeddings`).
+    public let convention: Convention?
 
-    /// The table that names tensors in this convention; nil for canonical names.
-    public var table: NameTable? {
-        switch self {
-        case .openai: return .openAI
-        case .openClip: return .openCLIP
-        case .hf: return .huggingFace
-        case .mmseg: return .mmseg
-        case .canonical: return nil
-        }
+    public init(_ convention: Convention) { self.convention = convention }
+    private init() { convention = nil }
+
+    public static let canonical = ExportNaming()
+
+    /// The naming called `name` among `conventions`' names and `canonical`.
+    public static func named(_ name: String, in conventions: ConventionRegistry = .builtIn) -> ExportNaming? {
+        if name == "canonical" { return .canonical }
+        return conventions.named(name).map(ExportNaming.init)
     }
+
+    public var name: String { convention?.name ?? "canonical" }
+    public var description: String { name }
 }

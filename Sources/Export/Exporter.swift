@@ -1,3 +1,4 @@
+import Conventions
 import Foundation
 import Layout
 
@@ -48,7 +49,7 @@ public enum Exporter {
         } else {
             let convention: String
             do { convention = try LayoutReader(path: input).metadata.sourceConvention } catch { throw .layout(error) }
-            guard let own = ExportNaming(rawValue: convention), own != .canonical else {
+            guard let own = ExportNaming.named(convention) else {
                 throw .unsupported(
                     path: input, reason: "the file's source convention '\(convention)' is not a naming; pass --naming")
             }
@@ -56,18 +57,19 @@ public enum Exporter {
         }
         return try export(
             input: input, output: output, naming: chosen, dtype: dtype, format: format, overwrite: overwrite,
-            include: { _ in true }, what: "no tensor has a name in the \(chosen.rawValue) naming")
+            include: { _ in true }, what: "no tensor has a name in the \(chosen.name) naming")
     }
 
     /// The deep prompts (`prompts.vision.*`, `prompts.text.*`), by default under the MMSeg names a
     /// trained ZegCLIP/LDVC checkpoint uses (`backbone.prompt_embeddings`, `text_encoder.prompt_embeddings`).
     public static func exportPrompts(
-        input: String, output: String, naming: ExportNaming = .mmseg, dtype: ExportDType = .source,
+        input: String, output: String, naming: ExportNaming = ExportNaming(.mmseg), dtype: ExportDType = .source,
         format: ExportFormat? = nil, overwrite: Bool
     ) throws(ExportError) -> ExportReport {
-        guard naming == .mmseg || naming == .canonical else {
+        guard naming == .canonical || naming.convention?.map.source(ofCanonical: "prompts.vision.embeddings") != nil
+        else {
             throw .unsupported(
-                path: input, reason: "the \(naming.rawValue) naming has no names for prompts; use mmseg or canonical")
+                path: input, reason: "the \(naming.name) naming has no names for prompts; use mmseg or canonical")
         }
         return try export(
             input: input, output: output, naming: naming, dtype: dtype, format: format, overwrite: overwrite,

@@ -1,4 +1,4 @@
-import Conversion
+import Conventions
 public import Layout
 public import TensorCore
 
@@ -11,6 +11,10 @@ public enum ExportDType: String, Sendable, CaseIterable {
     case stored
     /// Every float tensor widened to f32 (exact).
     case f32
+    /// Every float tensor as f16 (round to nearest even; a value beyond ±65504 is refused).
+    case f16
+    /// Every float tensor as bfloat16 (round to nearest even).
+    case bf16
 }
 
 /// A layout file's tensors under another naming, decided before anything is read: each output key,
@@ -43,7 +47,7 @@ public struct StateDictPlan: Sendable {
         self.naming = naming
         self.reader = reader
         dtypeChoice = dtype
-        let map = naming.table.map(NameMap.init)
+        let map = naming.convention?.map
         var order: [String] = []
         var parts: [String: [(canonical: String, transform: TensorTransform)]] = [:]
         var skipped: [String] = []
@@ -71,10 +75,8 @@ public struct StateDictPlan: Sendable {
             var shape: [Int]
             do { shape = try reader.shape(of: canonical[0]) } catch { throw .layout(error) }
             switch transform {
-            case .identity:
-                break
-            case .transpose:
-                shape = shape.count == 2 ? [shape[1], shape[0]] : shape
+            case .identity, .transpose:
+                shape = transform.sourceShape(of: shape)
             case .splitRows(_, let count):
                 var byPart: [Int: String] = [:]
                 for member in members {
@@ -94,7 +96,7 @@ public struct StateDictPlan: Sendable {
                             path: path, name: name, reason: "shape \(other) differs from its sibling's \(shape)")
                     }
                 }
-                shape = [(shape.first ?? 0) * count] + shape.dropFirst()
+                shape = transform.sourceShape(of: shape)
             }
             let dtype = try Self.dtype(of: canonical[0], reader: reader, choice: dtype)
             items.append(Item(key: key, dtype: dtype, shape: shape, canonical: canonical, transform: transform))
@@ -109,8 +111,9 @@ public struct StateDictPlan: Sendable {
         switch choice {
         case .stored:
             return provenance.dtype
-        case .f32:
-            return provenance.dtype.isFloatingPoint ? .f32 : provenance.dtype
+        case .f32, .f16, .bf16:
+            let target: DType = choice == .f32 ? .f32 : choice == .f16 ? .f16 : .bf16
+            return provenance.dtype.isFloatingPoint ? target : provenance.dtype
         case .source:
             guard let source = DType(rawValue: provenance.provenance.sourceDType) else {
                 throw .tensor(
@@ -127,49 +130,20 @@ public struct StateDictPlan: Sendable {
         for name in item.canonical {
             do { pieces.append(try reader.tensor(name)) } catch { throw .layout(error) }
         }
+        let converted: (tensor: Tensor, overflowCount: Int)
         do {
-            var tensor: Tensor
-            switch item.transform {
-            case .identity:
-                tensor = pieces[0]
-            case .transpose:
-                tensor = try Transforms.transpose(pieces[0])
-            case .splitRows:
-                tensor = try Transforms.concatenateRows(pieces)
-            }
-            if tensor.dtype != item.dtype, item.dtype == .bf16, tensor.dtype.isFloatingPoint {
-                tensor = try Tensor(dtype: .bf16, shape: tensor.shape, bytes: Self.bfloat16Bytes(tensor.floats()))
-            } else if tensor.dtype != item.dtype {
-                let converted = try tensor.converted(to: item.dtype)
-                guard converted.overflowCount == 0 else {
-                    throw ExportError.tensor(
-                        path: path, name: item.key,
-                        reason: "\(converted.overflowCount) value(s) overflow \(item.dtype.rawValue)")
-                }
-                tensor = converted.tensor
-            }
-            guard tensor.shape == item.shape else {
-                throw ExportError.tensor(
-                    path: path, name: item.key, reason: "shape \(tensor.shape), planned \(item.shape)")
-            }
-            return tensor
-        } catch let error as ExportError {
-            throw error
+            converted = try item.transform.joined(pieces).converted(to: item.dtype)
         } catch {
-            throw .tensor(path: path, name: item.key, reason: "\(error)")
+            throw .tensor(path: path, name: item.key, reason: error.description)
         }
-    }
-
-    /// Round-to-nearest-even narrowing to bfloat16 (exact for values that came from bf16, which is
-    /// when an export asks for it: a bf16 checkpoint converted with `--dtype f32`).
-    static func bfloat16Bytes(_ values: [Float]) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: values.count * 2)
-        for (index, value) in values.enumerated() {
-            let bits = value.bitPattern
-            let half: UInt32 = value.isNaN ? (bits >> 16) | 0x40 : (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16
-            bytes[2 * index] = UInt8(truncatingIfNeeded: half)
-            bytes[2 * index + 1] = UInt8(truncatingIfNeeded: half >> 8)
+        guard converted.overflowCount == 0 else {
+            throw .tensor(
+                path: path, name: item.key,
+                reason: "\(converted.overflowCount) value(s) overflow \(item.dtype.rawValue)")
         }
-        return bytes
+        guard converted.tensor.shape == item.shape else {
+            throw .tensor(path: path, name: item.key, reason: "shape \(converted.tensor.shape), planned \(item.shape)")
+        }
+        return converted.tensor
     }
 }

@@ -110,6 +110,38 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         try H5Library.check(status: status, path: path, "write rows of '\(fullName)'")
     }
 
+    /// Reads rows `[firstRow, firstRow + rowCount)` along the first dimension into the first bytes of
+    /// `buffer` (grown if shorter), in the stored element type.
+    public func readRows(firstRow: Int, rowCount: Int, into buffer: inout [UInt8]) throws(HDF5Error) {
+        guard let rows = shape.first, firstRow >= 0, rowCount >= 0, rowCount <= rows - firstRow else {
+            throw .callFailed(
+                path: file.path, operation: "read rows of '\(fullName)'",
+                detail: "rows \(firstRow)..<\(firstRow &+ rowCount) outside shape \(shape)")
+        }
+        let rowBytes = shape.dropFirst().reduce(1, *) * dtype.itemSize
+        let count = rowCount * rowBytes
+        if count == 0 { return }
+        if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
+        let path = file.path
+        let type = try H5Handle(H5Dget_type(handle.id), path: path, operation: "read a datatype", closer: H5Tclose)
+        let fileSpace = try H5Handle(
+            H5Dget_space(handle.id), path: path, operation: "read a dataspace", closer: H5Sclose)
+        var start = [hsize_t](repeating: 0, count: shape.count)
+        start[0] = hsize_t(firstRow)
+        var counts = shape.map { hsize_t($0) }
+        counts[0] = hsize_t(rowCount)
+        try H5Library.check(
+            status: H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start, nil, counts, nil), path: path,
+            "select rows")
+        let memorySpace = try H5Handle(
+            H5Screate_simple(Int32(counts.count), counts, nil), path: path, operation: "make a dataspace",
+            closer: H5Sclose)
+        let status = buffer.withUnsafeMutableBytes { raw in
+            H5Dread(handle.id, type.id, memorySpace.id, fileSpace.id, chdf5_p_default(), raw.baseAddress)
+        }
+        try H5Library.check(status: status, path: path, "read rows of '\(fullName)'")
+    }
+
     /// Reads the whole dataset as packed row-major bytes in its stored element type, with no conversion.
     public func readBytes() throws(HDF5Error) -> [UInt8] {
         let count = byteCount

@@ -1,5 +1,11 @@
+public import TensorCore
+
 /// Errors from the HDF5 bridge. Each names the file and carries libhdf5's own message.
-public enum HDF5Error: Error, Equatable, CustomStringConvertible, Sendable {
+public enum HDF5Error: ClassifiedError, Equatable, Sendable {
+    /// The file does not exist or cannot be opened (`reason` is the system's).
+    case cannotOpen(path: String, reason: String)
+    /// The file exists but is not an HDF5 file.
+    case notHDF5(path: String)
     /// A libhdf5 call failed; `operation` says what we asked, `detail` is HDF5's error stack.
     case callFailed(path: String, operation: String, detail: String)
     /// The object exists but is not what the caller expected (a group where a dataset was wanted, …).
@@ -10,8 +16,20 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible, Sendable {
     case unsupportedDatatype(path: String, object: String, detail: String)
     case sizeMismatch(path: String, object: String, expectedBytes: Int, actualBytes: Int)
 
+    /// Failures of files being read; a module that writes turns them into its own write errors.
+    public var kind: FailureKind {
+        switch self {
+        case .cannotOpen: return .inputMissing
+        default: return .inputRefused
+        }
+    }
+
     public var description: String {
         switch self {
+        case .cannotOpen(let path, let reason):
+            return "\(path): cannot open the file (\(reason))"
+        case .notHDF5(let path):
+            return "\(path): not an HDF5 file"
         case .callFailed(let path, let operation, let detail):
             return "\(path): HDF5 could not \(operation)" + (detail.isEmpty ? "" : " (\(detail))")
         case .unexpectedObject(let path, let object, let expected):

@@ -1,4 +1,5 @@
 internal import CHDF5
+import Glibc
 
 /// An open HDF5 file. Closing happens when the last reference goes away, or explicitly with `close()`.
 public final class HDF5File: @unchecked Sendable {
@@ -33,9 +34,16 @@ public final class HDF5File: @unchecked Sendable {
     /// Opens an existing file read-only.
     public static func open(path: String) throws(HDF5Error) -> HDF5File {
         H5Library.prepareThread()
+        // A missing or unreadable file is told apart from one that is not HDF5, before libhdf5 sees it.
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        var info = stat()
+        let isRegular = fstat(descriptor, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        Glibc.close(descriptor)
+        guard isRegular else { throw .cannotOpen(path: path, reason: "not a regular file") }
         guard H5Fis_hdf5(path) > 0 else {
             _ = H5Library.takeErrorStack()
-            throw .callFailed(path: path, operation: "open the file", detail: "not an HDF5 file")
+            throw .notHDF5(path: path)
         }
         let id = H5Fopen(path, chdf5_f_acc_rdonly(), chdf5_p_default())
         let handle = try H5Handle(id, path: path, operation: "open the file", closer: H5Fclose)

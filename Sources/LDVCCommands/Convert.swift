@@ -1,11 +1,13 @@
 import ArgumentParser
+import Conventions
 import Conversion
 import Foundation
 import Layout
+import Prompts
 
 extension LDVCConvert {
     /// `ldvc-convert [convert] INPUT [-o OUTPUT]`.
-    struct Convert: AsyncParsableCommand {
+    struct Convert: LDVCCommand {
         static let configuration = CommandConfiguration(
             abstract: "Convert a checkpoint into the native HDF5 layout (the default subcommand).",
             discussion: """
@@ -31,7 +33,7 @@ extension LDVCConvert {
 
         @Option(
             name: .long,
-            help: ArgumentHelp("Element type to store: keep (as in the input), f32 or f16.", valueName: "policy"))
+            help: ArgumentHelp("Element type to store: keep (as in the input), f32, f16 or bf16.", valueName: "policy"))
         var dtype: DTypePolicy = .keep
 
         @OptionGroup var architecture: ArchitectureOptions
@@ -50,54 +52,55 @@ extension LDVCConvert {
 
         @OptionGroup(title: "Prompts (with --init-prompts)") var prompts: PromptOptions
 
-        func run() async throws {
-            Terminal.installInterruptHandler()
+        func execute() throws(PromptsError) -> ExitCode {
             var options = ConversionOptions()
             options.dtype = dtype
             options.overwrite = writing.force
             options.strict = strict
             architecture.apply(to: &options)
-            let observer = Terminal.observer(showProgress: true, quiet: writing.quiet)
+            let reporter = Terminal.reporter(showProgress: true, quiet: writing.quiet)
             let started = Date()
+            let plan: ConversionPlan
+            let output: String
+            var injection: PromptInjectionReport?
             if let initPrompts {
+                let result = try PromptInjector.convert(
+                    input: input, output: self.output, options: options,
+                    request: prompts.request(template: initPrompts),
+                    reporter: reporter)
+                (plan, output, injection) = (result.conversion, result.injection.output, result.injection)
+            } else {
                 do {
-                    try ConvertWithPrompts.run(
-                        input: input, output: output, options: options, observer: observer, template: initPrompts,
-                        prompts: prompts, quiet: writing.quiet)
-                } catch let exit as ExitCode {
-                    throw exit
+                    let report = try Converter.convert(
+                        input: input, output: self.output, options: options, reporter: reporter)
+                    (plan, output) = (report.plan, report.output)
                 } catch {
-                    throw ExitStatus.fail(error)
+                    throw .conversion(error)
                 }
-                return
             }
-            do {
-                let report = try Converter.convert(input: input, output: output, options: options, observer: observer)
-                if !writing.quiet {
-                    let plan = report.plan
-                    let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
-                    print(
-                        "wrote \(report.output): \(plan.items.count) tensors, \(plan.outputBytes / 1_000_000) MB, "
-                            + "\(plan.convention.rawValue) convention, \(plan.format.rawValue) input, \(seconds) s")
-                }
-            } catch {
-                throw ExitStatus.fail(error)
+            if !writing.quiet {
+                let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
+                print(
+                    "wrote \(output): \(plan.layout.items.count) tensors, \(plan.layout.outputBytes / 1_000_000) MB, "
+                        + "\(plan.convention.name) convention, \(plan.format.rawValue) input, \(seconds) s")
             }
+            if let injection { LDVCConvert.InitPrompts.print(injection, quiet: writing.quiet) }
+            return .success
         }
     }
 }
 
 extension DTypePolicy: ExpressibleByArgument {}
-extension Convention: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
 
-/// What shapes cannot tell, for when no sidecar config sits beside the checkpoint.
+/// What shapes cannot tell, for when no config sits beside the checkpoint.
 struct ArchitectureOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Naming convention of the input: openai, open_clip or hf (default: detected).", valueName: "name"))
-    var convention: Convention?
+            "Naming convention of the input: \(ConventionRegistry.builtIn.conventions(of: .clip).map(\.name).joined(separator: ", ")) (default: detected).",
+            valueName: "name"))
+    var convention: String?
 
     @Option(
         name: .long,
@@ -106,25 +109,19 @@ struct ArchitectureOptions: ParsableArguments {
             valueName: "name"))
     var activation: Activation?
 
-    @Option(
-        name: .customLong("vision-heads"),
-        help: ArgumentHelp("Attention heads of the vision tower (default: config, else width / 64).", valueName: "n"))
-    var visionHeads: Int?
-
-    @Option(
-        name: .customLong("text-heads"),
-        help: ArgumentHelp("Attention heads of the text tower (default: config, else width / 64).", valueName: "n"))
-    var textHeads: Int?
+    @OptionGroup var heads: HeadOptions
 
     func validate() throws {
-        if let visionHeads, visionHeads <= 0 { throw ValidationError("--vision-heads must be positive") }
-        if let textHeads, textHeads <= 0 { throw ValidationError("--text-heads must be positive") }
+        if let convention, ConventionRegistry.builtIn.named(convention)?.kind != .clip {
+            throw ValidationError(
+                "--convention must be one of \(ConventionRegistry.builtIn.conventions(of: .clip).map(\.name).joined(separator: ", "))"
+            )
+        }
     }
 
     func apply(to options: inout ConversionOptions) {
         options.convention = convention
         options.activation = activation
-        options.visionHeads = visionHeads
-        options.textHeads = textHeads
+        heads.apply(to: &options)
     }
 }

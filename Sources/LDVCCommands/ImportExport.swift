@@ -1,15 +1,24 @@
 import ArgumentParser
+import Conventions
 import Conversion
 import Export
 import Foundation
 import Layout
 
-extension ExportNaming: ExpressibleByArgument {}
 extension ExportDType: ExpressibleByArgument {}
+
+extension ExportNaming: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let naming = ExportNaming.named(argument) else { return nil }
+        self = naming
+    }
+
+    public static var allValueStrings: [String] { ConventionRegistry.builtIn.names + ["canonical"] }
+}
 
 extension LDVCConvert {
     /// `ldvc-convert import ldvc_trained.pth -o ldvc.h5`.
-    struct Import: AsyncParsableCommand {
+    struct Import: LDVCCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Import a trained ZegCLIP/LDVC checkpoint (MMSegmentation {meta, state_dict}) into the HDF5 layout.",
@@ -36,17 +45,7 @@ extension LDVCConvert {
             help: ArgumentHelp("Element type to store: keep (as in the input), f32 or f16.", valueName: "policy"))
         var dtype: DTypePolicy = .keep
 
-        @Option(
-            name: .customLong("vision-heads"),
-            help: ArgumentHelp(
-                "Attention heads of the vision tower (default: meta.config, else width / 64).", valueName: "n"))
-        var visionHeads: Int?
-
-        @Option(
-            name: .customLong("text-heads"),
-            help: ArgumentHelp(
-                "Attention heads of the text tower (default: meta.config, else width / 64).", valueName: "n"))
-        var textHeads: Int?
+        @OptionGroup var heads: HeadOptions
 
         @Flag(
             name: .long,
@@ -55,44 +54,33 @@ extension LDVCConvert {
         )
         var strict = false
 
-        func validate() throws {
-            if let visionHeads, visionHeads <= 0 { throw ValidationError("--vision-heads must be positive") }
-            if let textHeads, textHeads <= 0 { throw ValidationError("--text-heads must be positive") }
-        }
-
-        func run() async throws {
-            Terminal.installInterruptHandler()
+        func execute() throws(ConversionError) -> ExitCode {
             var options = ConversionOptions()
             options.dtype = dtype
             options.overwrite = writing.force
             options.strict = strict
-            options.visionHeads = visionHeads
-            options.textHeads = textHeads
-            do {
-                let report = try MMSegImporter.importCheckpoint(
-                    input: input, output: output, options: options,
-                    observer: Terminal.observer(showProgress: false, quiet: writing.quiet))
-                let defaults = report.sources.filter { $0.value.hasPrefix("default") }.keys.sorted()
-                if !defaults.isEmpty && !writing.quiet {
-                    Terminal.note(
-                        "\(input): not in the checkpoint, defaults used for: \(defaults.joined(separator: ", "))")
-                }
-                guard !writing.quiet else { return }
-                let head = report.architecture.ldvc?.head
-                print(
-                    "wrote \(report.output): \(report.tensorCount) tensors, \(head?.kind.rawValue ?? "no") head"
-                        + (report.classes.isEmpty
-                            ? ""
-                            : ", \(report.classes.count) classes (\(report.classes.prefix(5).joined(separator: ", "))\(report.classes.count > 5 ? ", …" : ""))")
-                )
-            } catch {
-                throw ExitStatus.fail(error)
+            heads.apply(to: &options)
+            let report = try MMSegImporter.importCheckpoint(
+                input: input, output: output, options: options,
+                reporter: Terminal.reporter(showProgress: true, quiet: writing.quiet))
+            let defaults = report.sources.filter { $0.value.hasPrefix("default") }.keys.sorted()
+            if !defaults.isEmpty && !writing.quiet {
+                Terminal.note("\(input): not in the checkpoint, defaults used for: \(defaults.joined(separator: ", "))")
             }
+            guard !writing.quiet else { return .success }
+            let head = report.architecture.ldvc?.head
+            let classes =
+                report.classes.isEmpty
+                ? ""
+                : ", \(report.classes.count) classes (\(report.classes.prefix(5).joined(separator: ", "))\(report.classes.count > 5 ? ", …" : ""))"
+            print(
+                "wrote \(report.output): \(report.tensorCount) tensors, \(head?.kind.rawValue ?? "no") head" + classes)
+            return .success
         }
     }
 
     /// `ldvc-convert export ldvc.h5 --naming openai -o clip.pt`.
-    struct Export: AsyncParsableCommand {
+    struct Export: LDVCCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Write a converted model back as a PyTorch state dict (.pt), safetensors, HDF5 or npz, in a naming convention.",
@@ -125,25 +113,21 @@ extension LDVCConvert {
 
         @Option(
             name: .long,
-            help: ArgumentHelp("source (the checkpoint's own, default), stored, or f32.", valueName: "type"))
+            help: ArgumentHelp("source (the checkpoint's own, default), stored, f32, f16 or bf16.", valueName: "type"))
         var dtype: ExportDType = .source
 
         @OptionGroup var writing: WriteOptions
 
-        func run() async throws {
-            Terminal.installInterruptHandler()
-            do {
-                let report = try Exporter.exportModel(
-                    input: model, output: output, naming: naming, dtype: dtype, overwrite: writing.force)
-                LDVCConvert.report(report, quiet: writing.quiet)
-            } catch {
-                throw ExitStatus.fail(error)
-            }
+        func execute() throws(ExportError) -> ExitCode {
+            let report = try Exporter.exportModel(
+                input: model, output: output, naming: naming, dtype: dtype, overwrite: writing.force)
+            LDVCConvert.report(report, quiet: writing.quiet)
+            return .success
         }
     }
 
     /// `ldvc-convert export-prompts ldvc.h5 -o prompts.pt`.
-    struct ExportPrompts: AsyncParsableCommand {
+    struct ExportPrompts: LDVCCommand {
         static let configuration = CommandConfiguration(
             commandName: "export-prompts",
             abstract: "Write a model's deep prompts to .pt, .safetensors, .h5 or .npz.",
@@ -164,35 +148,56 @@ extension LDVCConvert {
         var output: String
 
         @Option(name: .long, help: ArgumentHelp("mmseg (default) or canonical.", valueName: "name"))
-        var naming: ExportNaming = .mmseg
+        var naming: ExportNaming = ExportNaming(.mmseg)
 
-        @Option(name: .long, help: ArgumentHelp("source (default), stored, or f32.", valueName: "type"))
+        @Option(name: .long, help: ArgumentHelp("source (default), stored, f32, f16 or bf16.", valueName: "type"))
         var dtype: ExportDType = .source
 
         @OptionGroup var writing: WriteOptions
 
-        func run() async throws {
-            Terminal.installInterruptHandler()
-            do {
-                let report = try Exporter.exportPrompts(
-                    input: model, output: output, naming: naming, dtype: dtype, overwrite: writing.force)
-                LDVCConvert.report(report, quiet: writing.quiet)
-            } catch {
-                throw ExitStatus.fail(error)
-            }
+        func execute() throws(ExportError) -> ExitCode {
+            let report = try Exporter.exportPrompts(
+                input: model, output: output, naming: naming, dtype: dtype, overwrite: writing.force)
+            LDVCConvert.report(report, quiet: writing.quiet)
+            return .success
         }
     }
 
     static func report(_ report: ExportReport, quiet: Bool) {
         if !report.skipped.isEmpty {
             Terminal.warning(
-                "\(report.skipped.count) tensor(s) have no \(report.naming.rawValue) name and are not exported: "
+                "\(report.skipped.count) tensor(s) have no \(report.naming.name) name and are not exported: "
                     + report.skipped.prefix(4).joined(separator: ", ") + (report.skipped.count > 4 ? ", …" : "")
                     + " (--naming mmseg exports a ZegCLIP/LDVC model whole)")
         }
         guard !quiet else { return }
         print(
-            "wrote \(report.output): \(report.keys.count) tensors, \(report.naming.rawValue) names, \(report.format.rawValue)"
+            "wrote \(report.output): \(report.keys.count) tensors, \(report.naming.name) names, \(report.format.rawValue)"
         )
+    }
+}
+
+/// Head counts for the towers, for when no config states them (convert, inspect, import).
+struct HeadOptions: ParsableArguments {
+    @Option(
+        name: .customLong("vision-heads"),
+        help: ArgumentHelp(
+            "Attention heads of the vision tower (default: the model's config, else width / 64).", valueName: "n"))
+    var visionHeads: Int?
+
+    @Option(
+        name: .customLong("text-heads"),
+        help: ArgumentHelp(
+            "Attention heads of the text tower (default: the model's config, else width / 64).", valueName: "n"))
+    var textHeads: Int?
+
+    func validate() throws {
+        if let visionHeads, visionHeads <= 0 { throw ValidationError("--vision-heads must be positive") }
+        if let textHeads, textHeads <= 0 { throw ValidationError("--text-heads must be positive") }
+    }
+
+    func apply(to options: inout ConversionOptions) {
+        options.visionHeads = visionHeads
+        options.textHeads = textHeads
     }
 }

@@ -5,7 +5,7 @@ import Layout
 
 extension LDVCConvert {
     /// `ldvc-convert inspect INPUT [--json]`.
-    struct Inspect: AsyncParsableCommand {
+    struct Inspect: LDVCCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show every tensor of a checkpoint (or of a converted .h5 file) and how it maps, without writing."
         )
@@ -20,24 +20,13 @@ extension LDVCConvert {
 
         @OptionGroup var architecture: ArchitectureOptions
 
-        func run() async throws {
+        func execute() throws(ConversionError) -> ExitCode {
             var options = ConversionOptions()
             architecture.apply(to: &options)
-            let report: InspectionReport
-            do {
-                report = try Inspector.inspect(
-                    path: input, options: options, observer: Terminal.observer(showProgress: false, quiet: json))
-            } catch {
-                throw ExitStatus.fail(error)
-            }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                let data = try encoder.encode(report)
-                print(String(decoding: data, as: UTF8.self))
-            } else {
-                print(Self.table(report))
-            }
+            let report = try Inspector.inspect(
+                path: input, options: options, reporter: Terminal.reporter(showProgress: false, quiet: json))
+            print(json ? JSONOutput.text(report) : Self.table(report))
+            return .success
         }
 
         static func table(_ report: InspectionReport) -> String {

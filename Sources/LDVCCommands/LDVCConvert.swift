@@ -1,8 +1,9 @@
 import ArgumentParser
+import Conversion
 
 /// The `ldvc-convert` root command. Converting is the default subcommand, so
 /// `ldvc-convert ViT-B-16.pt` converts.
-public struct LDVCConvert: AsyncParsableCommand {
+public struct LDVCConvert: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ldvc-convert",
         abstract: "Convert CLIP ViT-B checkpoints into the ldvc-swift HDF5 layout, inspect them, and check them.",
@@ -22,9 +23,10 @@ public struct LDVCConvert: AsyncParsableCommand {
               ldvc-convert export ldvc.h5 --naming openai -o clip.pt   back to a PyTorch state dict
 
             Exit codes: 0 success, 64 bad usage, 65 input refused or malformed, 66 input missing or \
-            unreadable, 73 output cannot be created, 74 write error, 70 internal error.
+            unreadable, 73 output cannot be created, 74 write error, 70 internal error; verify exits 1 \
+            when a tap exceeds its bound.
             """,
-        version: "0.1.0",
+        version: LDVCVersion.current,
         subcommands: [
             Convert.self, Inspect.self, Verify.self, InitPrompts.self, Import.self, Export.self, ExportPrompts.self,
         ],

@@ -85,7 +85,7 @@ enum TextInitialization: String, ExpressibleByArgument, CaseIterable {
 
 extension LDVCConvert {
     /// `ldvc-convert init-prompts MODEL.h5 --template "a photo of a" [--visual-tokens 100] [--text-tokens 6]`.
-    struct InitPrompts: AsyncParsableCommand {
+    struct InitPrompts: LDVCCommand {
         static let configuration = CommandConfiguration(
             commandName: "init-prompts",
             abstract: "Add freshly initialised LDVC deep prompts to a converted CLIP model.",
@@ -137,16 +137,13 @@ extension LDVCConvert {
             }
         }
 
-        func run() async throws {
-            Terminal.installInterruptHandler()
-            do {
-                let report = try PromptInjector.inject(
-                    input: model, output: output, request: prompts.request(template: template),
-                    overwrite: writing.force, producer: ConversionOptions().producer)
-                Self.print(report, quiet: writing.quiet)
-            } catch {
-                throw ExitStatus.fail(error)
-            }
+        func execute() throws(PromptsError) -> ExitCode {
+            let report = try PromptInjector.inject(
+                input: model, output: output, request: prompts.request(template: template), overwrite: writing.force,
+                producer: ConversionOptions().producer,
+                reporter: Terminal.reporter(showProgress: true, quiet: writing.quiet))
+            Self.print(report, quiet: writing.quiet)
+            return .success
         }
 
         static func print(_ report: PromptInjectionReport, quiet: Bool) {
@@ -166,36 +163,6 @@ extension LDVCConvert {
                 parts.append("language prompts \(text.architecture.tokens) × \(text.architecture.layers) layers \(how)")
             }
             Swift.print("wrote \(report.output): " + parts.joined(separator: "; "))
-        }
-    }
-}
-
-/// `convert --init-prompts TEMPLATE`: convert into a hidden file beside the destination, then add
-/// the prompts into the destination; the intermediate file is always removed.
-enum ConvertWithPrompts {
-    static func run(
-        input: String, output: String?, options: ConversionOptions, observer: ConversionObserver, template: String,
-        prompts: PromptOptions, quiet: Bool
-    ) throws {
-        let destination = output ?? Converter.defaultOutput(for: input)
-        // Refuse an unusable destination before converting anything.
-        _ = try AtomicOutput(destination: destination, overwrite: options.overwrite, inputs: [input])
-        // The plain conversion lives in an AtomicOutput's temporary file: never committed, removed on
-        // return and on Ctrl-C like any partial output.
-        let scratch = try AtomicOutput(destination: destination + ".converted", overwrite: true, inputs: [input])
-        defer { scratch.discard() }
-        var converting = options
-        converting.overwrite = true
-        _ = try Converter.convert(input: input, output: scratch.temporaryPath, options: converting, observer: observer)
-        do {
-            let report = try PromptInjector.inject(
-                input: scratch.temporaryPath, output: destination, request: prompts.request(template: template),
-                overwrite: options.overwrite, producer: options.producer)
-            LDVCConvert.InitPrompts.print(report, quiet: quiet)
-        } catch {
-            // Messages about the model name the file the user gave, not the hidden intermediate.
-            Terminal.error("\(error)".replacingOccurrences(of: scratch.temporaryPath, with: input))
-            throw ExitCode(ExitStatus.code(for: error))
         }
     }
 }

@@ -1,23 +1,23 @@
-import Conversion
 import Foundation
 import Layout
+import TensorCore
 
 /// Writes diagnostics and progress to stderr; results go to stdout.
 enum Terminal {
     static let isInteractive = isatty(STDERR_FILENO) == 1
 
-    static func error(_ message: String) { write("error: \(message)\n") }
-    static func warning(_ message: String) { write("warning: \(message)\n") }
-    static func note(_ message: String) { write("note: \(message)\n") }
+    static func error(_ message: String) { write("error: \(TerminalText.escaped(message))\n") }
+    static func warning(_ message: String) { write("warning: \(TerminalText.escaped(message))\n") }
+    static func note(_ message: String) { write("note: \(TerminalText.escaped(message))\n") }
 
     static func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
-    /// An observer that prints diagnostics, and progress when `showProgress` is on.
-    static func observer(showProgress: Bool, quiet: Bool) -> ConversionObserver {
-        let reporter = ProgressReporter(enabled: showProgress && !quiet)
-        return ConversionObserver(
+    /// A reporter that prints diagnostics, and progress when `showProgress` is on.
+    static func reporter(showProgress: Bool, quiet: Bool) -> Reporter {
+        let progress = ProgressDisplay(enabled: showProgress && !quiet)
+        return Reporter(
             diagnostic: { diagnostic in
                 if quiet && diagnostic.severity == .note { return }
                 switch diagnostic.severity {
@@ -25,35 +25,36 @@ enum Terminal {
                 case .note: Terminal.note(diagnostic.message)
                 }
             },
-            progress: { done, total, tensor in reporter.update(done: done, total: total, tensor: tensor) })
+            progress: { done, total, tensor in progress.update(done: done, total: total, tensor: tensor) })
     }
 
-    /// Removes partial outputs and exits when the user interrupts (Ctrl-C) or the process is terminated.
-    static func installInterruptHandler() {
-        for signalNumber in [SIGINT, SIGTERM] {
+    /// Removes partial outputs and exits with 128 + the signal's number when the user interrupts
+    /// (Ctrl-C), the terminal hangs up, or the process is terminated.
+    static func installSignalHandlers() {
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
                 TemporaryFiles.shared.removeAll()
                 write("\ninterrupted; no output was written\n")
-                exit(130)
+                exit(128 + signalNumber)
             }
             source.resume()
-            InterruptSources.shared.keep(source)
+            SignalSources.shared.keep(source)
         }
     }
 }
 
 /// Keeps the signal sources alive for the life of the process.
-final class InterruptSources: @unchecked Sendable {
-    static let shared = InterruptSources()
+final class SignalSources: @unchecked Sendable {
+    static let shared = SignalSources()
     private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()
     func keep(_ source: DispatchSourceSignal) { lock.withLock { sources.append(source) } }
 }
 
 /// Progress on stderr: a rewritten line on a terminal, a line every 10% otherwise.
-final class ProgressReporter: @unchecked Sendable {
+final class ProgressDisplay: @unchecked Sendable {
     private let enabled: Bool
     private let lock = NSLock()
     private var lastPercent = -1
@@ -71,7 +72,8 @@ final class ProgressReporter: @unchecked Sendable {
                 guard now.timeIntervalSince(lastDraw) > 0.1 || done == total else { return }
                 lastDraw = now
                 let megabytes = String(format: "%.1f/%.1f MB", Double(done) / 1e6, Double(total) / 1e6)
-                Terminal.write("\r\u{1B}[K[\(String(percent).leftPadded(3))%] \(megabytes) \(tensor)")
+                Terminal.write(
+                    "\r\u{1B}[K[\(String(percent).leftPadded(3))%] \(megabytes) \(TerminalText.escaped(tensor))")
                 if done == total { Terminal.write("\n") }
             } else if percent / 10 > lastPercent / 10 || (done == total && lastPercent != 100) {
                 lastPercent = percent

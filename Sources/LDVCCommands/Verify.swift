@@ -1,12 +1,10 @@
 import ArgumentParser
 import Foundation
-import HDF5
-import Layout
 import Runtime
 
 extension LDVCConvert {
     /// `ldvc-convert verify MODEL.h5 --golden GOLDEN.h5`.
-    struct Verify: AsyncParsableCommand {
+    struct Verify: LDVCCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a converted model on a golden file's inputs and compare every tap with the reference.",
             discussion: """
@@ -45,30 +43,13 @@ extension LDVCConvert {
             if threads < 1 { throw ValidationError("--threads must be at least 1") }
         }
 
-        func run() async throws {
-            let report: VerificationReport
-            do {
-                report = try Verifier.verify(
-                    modelPath: model, goldenPath: golden, tolerance: tolerance, threads: threads)
-            } catch {
-                Terminal.error("\(error)")
-                throw ExitCode(Self.exitCode(for: error))
-            }
+        func execute() throws(RuntimeError) -> ExitCode {
+            let report = try Verifier.verify(
+                modelPath: model, goldenPath: golden, tolerance: tolerance, threads: threads)
             print(json ? Self.json(report) : Self.table(report))
-            if let failure = report.firstFailure {
-                Terminal.error("first diverging tap: \(failure.name) (\(Self.describe(failure)))")
-                throw ExitCode.failure
-            }
-        }
-
-        /// 66 when a file cannot be opened, 65 when a file is refused or does not fit the model.
-        static func exitCode(for error: RuntimeError) -> Int32 {
-            switch error {
-            case .hdf5(.callFailed(_, let operation, _)) where operation == "open the file": return 66
-            case .layout(.hdf5(.callFailed(_, let operation, _))) where operation == "open the file": return 66
-            case .blas: return 70
-            default: return 65
-            }
+            guard let failure = report.firstFailure else { return .success }
+            Terminal.error("first diverging tap: \(failure.name) (\(Self.describe(failure)))")
+            return .failure
         }
 
         static func describe(_ comparison: TapComparison) -> String {
@@ -119,31 +100,34 @@ extension LDVCConvert {
 
         static func json(_ report: VerificationReport) -> String {
             struct Row: Encodable {
-                let tap: String, shape: [Int], maxAbsError: Double, maxRelativeError: Double, cosine: Double,
-                    bound: Double
-                let mismatches: Int, passed: Bool
-            }
-            struct Document: Encodable {
-                let model: String, golden: String, policy: String, relativeTolerance: Double, passed: Bool
-                let firstDivergingTap: String?, taps: [Row]
-                let skipped: [Skipped]
+                let tap: String, shape: [Int], maxAbsError: Double, maxRelativeError: Double, cosine: Double
+                let bound: Double, mismatches: Int, passed: Bool
+                enum CodingKeys: String, CodingKey {
+                    case tap, shape, cosine, bound, mismatches, passed
+                    case maxAbsError = "max_abs_error", maxRelativeError = "max_relative_error"
+                }
             }
             struct Skipped: Encodable { let tap: String, reason: String }
-            let document = Document(
-                model: report.modelPath, golden: report.goldenPath, policy: report.policy.kind.rawValue,
-                relativeTolerance: report.policy.relative, passed: report.passed,
-                firstDivergingTap: report.firstFailure?.name,
-                taps: report.comparisons.map {
-                    Row(
-                        tap: $0.name, shape: $0.shape, maxAbsError: $0.maxAbsError.isFinite ? $0.maxAbsError : -1,
-                        maxRelativeError: $0.maxRelativeError, cosine: $0.cosine.isFinite ? $0.cosine : -2,
-                        bound: $0.bound,
-                        mismatches: $0.mismatches, passed: $0.passed)
-                },
-                skipped: report.skipped.map { Skipped(tap: $0.tap, reason: $0.reason) })
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            return (try? encoder.encode(document)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            struct Document: Encodable {
+                let model: String, golden: String, policy: String, relativeTolerance: Double, passed: Bool
+                let firstDivergingTap: String?, taps: [Row], skipped: [Skipped]
+                enum CodingKeys: String, CodingKey {
+                    case model, golden, policy, passed, taps, skipped
+                    case relativeTolerance = "relative_tolerance", firstDivergingTap = "first_diverging_tap"
+                }
+            }
+            return JSONOutput.text(
+                Document(
+                    model: report.modelPath, golden: report.goldenPath, policy: report.policy.kind.rawValue,
+                    relativeTolerance: report.policy.relative, passed: report.passed,
+                    firstDivergingTap: report.firstFailure?.name,
+                    taps: report.comparisons.map {
+                        Row(
+                            tap: $0.name, shape: $0.shape, maxAbsError: $0.maxAbsError,
+                            maxRelativeError: $0.maxRelativeError, cosine: $0.cosine, bound: $0.bound,
+                            mismatches: $0.mismatches, passed: $0.passed)
+                    },
+                    skipped: report.skipped.map { Skipped(tap: $0.tap, reason: $0.reason) }))
         }
     }
 }

@@ -1,4 +1,10 @@
-/// The shape-defining settings of a CLIP model, as stored in the layout's group attributes.
+public import Conventions
+public import HDF5
+
+/// The model: the CLIP towers a file holds, their joint embedding width, and what ZegCLIP/LDVC add.
+///
+/// Stored as attributes (`AttributeEncoder`): `embed_dim` on `/`, each tower's settings on `/vision`
+/// and `/text`, the LDVC parts on `/prompts/vision`, `/prompts/text` and `/head`.
 public struct CLIPArchitecture: Sendable, Equatable, Codable {
     /// Width of the joint image-text embedding.
     public var embedDim: Int
@@ -14,25 +20,37 @@ public struct CLIPArchitecture: Sendable, Equatable, Codable {
         self.ldvc = ldvc
     }
 
-    /// Value of a schema symbol such as `vision.width` or `embed_dim`, or nil if this model has no such value.
-    public func value(ofSymbol symbol: String) -> Int? {
-        if symbol == "embed_dim" { return embedDim }
-        let parts = symbol.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return nil }
-        switch parts[0] {
-        case "vision": return vision?.integerAttributes[parts[1]]
-        case "text": return text?.integerAttributes[parts[1]]
-        default: return ldvc?.value(ofSymbol: symbol)
-        }
+    enum CodingKeys: String, CodingKey {
+        case embedDim = "embed_dim"
+        case vision, text
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(embedDim, forKey: .embedDim)
+        try container.encodeIfPresent(vision, forKey: .vision)
+        try container.encodeIfPresent(text, forKey: .text)
+        // The LDVC groups sit beside the towers, not under a group of their own.
+        try ldvc?.encode(to: encoder)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        embedDim = try container.decode(Int.self, forKey: .embedDim)
+        vision = try container.decodeIfPresent(VisionArchitecture.self, forKey: .vision)
+        text = try container.decodeIfPresent(TextArchitecture.self, forKey: .text)
+        let ldvc = try LDVCArchitecture(from: decoder)
+        self.ldvc = ldvc == LDVCArchitecture() ? nil : ldvc
+    }
+
+    /// Every setting by its dotted attribute name (`vision.width`, `head.kind`): the symbols the
+    /// layout schema's shapes and conditions are written in.
+    public func symbols() throws(LayoutError) -> [String: HDF5AttributeValue] {
+        try AttributeEncoder().encode(self)
     }
 }
 
-/// The activation inside the MLP of every block. OpenAI's CLIP weights need QuickGELU; open_clip's
-/// own configs (without `-quickgelu`) use the exact GELU. Shapes cannot tell them apart.
-public enum Activation: String, Sendable, Codable, CaseIterable {
-    case quickGELU = "quick_gelu"
-    case gelu = "gelu"
-}
+extension Activation: AttributeChoice {}
 
 public struct VisionArchitecture: Sendable, Equatable, Codable {
     public var width: Int
@@ -60,12 +78,13 @@ public struct VisionArchitecture: Sendable, Equatable, Codable {
         self.activation = activation
     }
 
-    /// Integer attributes by their layout attribute name.
-    public var integerAttributes: [String: Int] {
-        [
-            "width": width, "layers": layers, "heads": heads, "patch_size": patchSize, "image_size": imageSize,
-            "grid_size": gridSize, "mlp_width": mlpWidth,
-        ]
+    enum CodingKeys: String, CodingKey {
+        case width, layers, heads, activation
+        case patchSize = "patch_size"
+        case imageSize = "image_size"
+        case gridSize = "grid_size"
+        case mlpWidth = "mlp_width"
+        case layerNormEps = "layer_norm_eps"
     }
 }
 
@@ -93,10 +112,11 @@ public struct TextArchitecture: Sendable, Equatable, Codable {
         self.activation = activation
     }
 
-    public var integerAttributes: [String: Int] {
-        [
-            "width": width, "layers": layers, "heads": heads, "context_length": contextLength,
-            "vocab_size": vocabSize, "mlp_width": mlpWidth,
-        ]
+    enum CodingKeys: String, CodingKey {
+        case width, layers, heads, activation
+        case contextLength = "context_length"
+        case vocabSize = "vocab_size"
+        case mlpWidth = "mlp_width"
+        case layerNormEps = "layer_norm_eps"
     }
 }

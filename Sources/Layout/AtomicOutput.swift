@@ -1,62 +1,168 @@
 import Foundation
+import Glibc
 
-/// An output file that appears only when complete.
+/// An output file that appears only when complete, and only whole.
 ///
 /// Data goes to a hidden temporary file in the destination's folder (same file system, so the final
-/// `rename` is atomic); `commit()` moves it into place, anything else removes it. The destination is
-/// refused up front if it exists (unless `overwrite`) or if it is one of the inputs.
+/// `rename` is atomic), named `.NAME.partial-PID-RANDOM` so that a later run can recognise, report
+/// and remove what a killed run left behind. `commit()` flushes the file and its folder to disk
+/// (`fsync`) before and after moving it into place, so a power loss leaves the old output or the
+/// new one, never an empty "complete" file. A lock (`.NAME.lock`, held with `flock` for the life of
+/// the output) makes a second process writing the same output fail at once instead of racing.
+///
+/// The destination is refused up front if it exists (unless `overwrite`), if it is not a regular
+/// file (a device, a FIFO, a folder: never replaced), or if it is one of the inputs; inputs found
+/// later (ONNX external data, configs, shards) are checked again at `commit(inputs:)`.
 public final class AtomicOutput: @unchecked Sendable {
     public let destination: String
     public let temporaryPath: String
+    /// Temporary files of runs that no longer exist, removed when this output was set up.
+    public let removedLeftovers: [String]
+    private let overwrite: Bool
+    private var inputs: [String]
+    private let lockPath: String
+    private var lockDescriptor: Int32
     private var isFinished = false
 
     public init(destination: String, overwrite: Bool, inputs: [String]) throws(LayoutError) {
         let destinationURL = URL(fileURLWithPath: destination)
         let folder = destinationURL.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        let name = destinationURL.lastPathComponent
+        var folderInfo = stat()
+        guard stat(folder, &folderInfo) == 0, (folderInfo.st_mode & S_IFMT) == S_IFDIR else {
             throw .outputFolder(path: destination, reason: "the folder \(folder) does not exist")
         }
-        guard FileManager.default.isWritableFile(atPath: folder) else {
+        guard access(folder, W_OK) == 0 else {
             throw .outputFolder(path: destination, reason: "the folder \(folder) is not writable")
         }
-        for input in inputs where Self.sameFile(input, destination) {
-            throw .outputIsInput(path: destination)
-        }
-        if FileManager.default.fileExists(atPath: destination) {
-            guard overwrite else { throw .outputExists(path: destination) }
-            if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw .outputFolder(path: destination, reason: "it is a folder")
-            }
-        }
+        try Self.checkReplaceable(destination, overwrite: overwrite, inputs: inputs)
         self.destination = destination
+        self.overwrite = overwrite
+        self.inputs = inputs
+        lockPath = folder + "/." + name + ".lock"
+        lockDescriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lockDescriptor >= 0 else {
+            throw .outputFolder(
+                path: destination, reason: "cannot create \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        if flock(lockDescriptor, LOCK_EX | LOCK_NB) != 0 {
+            close(lockDescriptor)
+            throw .outputBusy(path: destination)
+        }
+        removedLeftovers = Self.removeLeftovers(folder: folder, name: name)
         let random = UInt32.random(in: 0...UInt32.max)
-        self.temporaryPath =
-            folder + "/." + destinationURL.lastPathComponent + ".partial-\(getpid())-\(String(random, radix: 16))"
+        temporaryPath = folder + "/." + name + ".partial-\(getpid())-\(String(random, radix: 16))"
         TemporaryFiles.shared.register(temporaryPath)
+        TemporaryFiles.shared.register(lockPath)
     }
 
-    /// Moves the finished temporary file onto the destination.
+    /// Files this run read after the output was set up; `commit` refuses to replace any of them.
+    public func addInputs(_ paths: [String]) { inputs += paths }
+
+    /// Flushes the finished temporary file to disk, moves it onto the destination, and flushes the
+    /// folder so the rename itself is durable.
     public func commit() throws(LayoutError) {
         guard !isFinished else { return }
-        if rename(temporaryPath, destination) != 0 {
-            let reason = String(cString: strerror(errno))
+        do throws(LayoutError) {
+            try Self.checkReplaceable(destination, overwrite: overwrite, inputs: inputs)
+            try Self.synchronize(temporaryPath, destination: destination)
+            if overwrite {
+                guard rename(temporaryPath, destination) == 0 else { throw failure("moving the file into place") }
+            } else {
+                // `link` fails if another process created the destination meanwhile: never replaced
+                // without --force, even then.
+                guard link(temporaryPath, destination) == 0 else {
+                    if errno == EEXIST { throw LayoutError.outputExists(path: destination) }
+                    throw failure("moving the file into place")
+                }
+                unlink(temporaryPath)
+            }
+            try Self.synchronize(
+                URL(fileURLWithPath: destination).deletingLastPathComponent().path, destination: destination)
+        } catch {
             discard()
-            throw .commitFailed(path: destination, reason: reason)
+            throw error
         }
-        isFinished = true
-        TemporaryFiles.shared.unregister(temporaryPath)
+        finish()
     }
 
     /// Removes the temporary file; the destination is untouched.
     public func discard() {
         guard !isFinished else { return }
-        isFinished = true
         unlink(temporaryPath)
-        TemporaryFiles.shared.unregister(temporaryPath)
+        finish()
     }
 
     deinit { discard() }
+
+    private func finish() {
+        isFinished = true
+        TemporaryFiles.shared.unregister(temporaryPath)
+        TemporaryFiles.shared.unregister(lockPath)
+        unlink(lockPath)
+        close(lockDescriptor)
+    }
+
+    private func failure(_ operation: String) -> LayoutError {
+        .outputIO(path: destination, operation: operation, reason: String(cString: strerror(errno)))
+    }
+
+    /// Refuses a destination that is an input, or that exists without `overwrite`, or that is not a
+    /// regular file (a symlink counts as existing, dangling or not).
+    static func checkReplaceable(_ destination: String, overwrite: Bool, inputs: [String]) throws(LayoutError) {
+        for input in inputs where sameFile(input, destination) { throw .outputIsInput(path: destination) }
+        var info = stat()
+        guard lstat(destination, &info) == 0 else { return }
+        let type = info.st_mode & S_IFMT
+        var target = stat()
+        let pointsToRegular = type == S_IFLNK && stat(destination, &target) == 0 && (target.st_mode & S_IFMT) == S_IFREG
+        guard type == S_IFREG || type == S_IFLNK else {
+            throw .outputNotRegular(path: destination, what: describe(type))
+        }
+        if type == S_IFLNK, stat(destination, &target) == 0, !pointsToRegular {
+            throw .outputNotRegular(path: destination, what: "a link to \(describe(target.st_mode & S_IFMT))")
+        }
+        guard overwrite else { throw .outputExists(path: destination) }
+    }
+
+    private static func describe(_ type: mode_t) -> String {
+        switch type {
+        case S_IFDIR: return "a folder"
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR, S_IFBLK: return "a device"
+        case S_IFSOCK: return "a socket"
+        default: return "not a regular file"
+        }
+    }
+
+    private static func synchronize(_ path: String, destination: String) throws(LayoutError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw .outputIO(
+                path: destination, operation: "opening \(path) to flush it", reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else {
+            throw .outputIO(path: destination, operation: "flushing to disk", reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Removes `.NAME.partial-PID-*` files whose process is gone (a crash, `kill -9`), returning them.
+    static func removeLeftovers(folder: String, name: String) -> [String] {
+        let prefix = "." + name + ".partial-"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        var removed: [String] = []
+        for entry in entries where entry.hasPrefix(prefix) {
+            let rest = entry.dropFirst(prefix.count)
+            guard let pidText = rest.split(separator: "-").first, let pid = Int32(pidText) else { continue }
+            // Signal 0 probes for a live process; ESRCH means it is gone.
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                let path = folder + "/" + entry
+                if unlink(path) == 0 { removed.append(path) }
+            }
+        }
+        return removed
+    }
 
     /// True when both paths name the same existing file (same device and inode), which catches
     /// symlinks and `./x` vs `x` spellings.
@@ -68,7 +174,8 @@ public final class AtomicOutput: @unchecked Sendable {
     }
 }
 
-/// Temporary outputs in progress, so an interrupted run (Ctrl-C) can remove them before exiting.
+/// Temporary outputs in progress, so an interrupted run (Ctrl-C, SIGTERM, SIGHUP) can remove them
+/// before exiting.
 public final class TemporaryFiles: @unchecked Sendable {
     public static let shared = TemporaryFiles()
     private let lock = NSLock()
@@ -77,7 +184,7 @@ public final class TemporaryFiles: @unchecked Sendable {
     func register(_ path: String) { lock.withLock { _ = paths.insert(path) } }
     func unregister(_ path: String) { lock.withLock { _ = paths.remove(path) } }
 
-    /// Deletes every registered temporary file (called from the interrupt handler).
+    /// Deletes every registered temporary file (called from the signal handler).
     public func removeAll() {
         lock.withLock {
             for path in paths { unlink(path) }

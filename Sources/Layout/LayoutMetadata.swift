@@ -1,13 +1,15 @@
 import Foundation
 
 /// The root attributes of a layout file: where it came from and how it was made.
-public struct LayoutMetadata: Sendable, Equatable {
+public struct LayoutMetadata: Sendable, Equatable, Codable {
     public var formatVersion: Int
     public var producer: String
     public var sourceFile: String
     public var sourceSize: Int
     public var sourceSHA256: String
+    /// The container the source was read from (`torch-zip`, `safetensors`, `onnx`, …).
     public var sourceFormat: String
+    /// The registered convention whose names the source used (`openai`, `hf`, `mmseg`, …).
     public var sourceConvention: String
     public var sourceWrapper: String
     public var dtypePolicy: String
@@ -45,6 +47,63 @@ public struct LayoutMetadata: Sendable, Equatable {
         self.tiedTensors = tiedTensors
     }
 
+    enum CodingKeys: String, CodingKey {
+        case producer
+        case formatVersion = "format_version"
+        case sourceFile = "source_file"
+        case sourceSize = "source_size"
+        case sourceSHA256 = "source_sha256"
+        case sourceFormat = "source_format"
+        case sourceConvention = "source_convention"
+        case sourceWrapper = "source_wrapper"
+        case dtypePolicy = "dtype_policy"
+        case architectureSources = "architecture_sources"
+        case droppedTensors = "dropped_tensors"
+        case tiedTensors = "tied_tensors"
+    }
+
+    /// The three structured fields are attributes holding JSON text (an HDF5 attribute is a scalar
+    /// or a flat array).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(formatVersion, forKey: .formatVersion)
+        try container.encode(producer, forKey: .producer)
+        try container.encode(sourceFile, forKey: .sourceFile)
+        try container.encode(sourceSize, forKey: .sourceSize)
+        try container.encode(sourceSHA256, forKey: .sourceSHA256)
+        try container.encode(sourceFormat, forKey: .sourceFormat)
+        try container.encode(sourceConvention, forKey: .sourceConvention)
+        try container.encode(sourceWrapper, forKey: .sourceWrapper)
+        try container.encode(dtypePolicy, forKey: .dtypePolicy)
+        try container.encode(Self.json(architectureSources), forKey: .architectureSources)
+        try container.encode(Self.json(droppedTensors), forKey: .droppedTensors)
+        try container.encode(Self.json(tiedTensors), forKey: .tiedTensors)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func json<T: Decodable>(_ key: CodingKeys, as type: T.Type) throws -> T {
+            let text = try container.decode(String.self, forKey: key)
+            guard let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: container, debugDescription: "not the expected JSON")
+            }
+            return value
+        }
+        formatVersion = try container.decode(Int.self, forKey: .formatVersion)
+        producer = try container.decode(String.self, forKey: .producer)
+        sourceFile = try container.decode(String.self, forKey: .sourceFile)
+        sourceSize = try container.decode(Int.self, forKey: .sourceSize)
+        sourceSHA256 = try container.decode(String.self, forKey: .sourceSHA256)
+        sourceFormat = try container.decode(String.self, forKey: .sourceFormat)
+        sourceConvention = try container.decode(String.self, forKey: .sourceConvention)
+        sourceWrapper = try container.decode(String.self, forKey: .sourceWrapper)
+        dtypePolicy = try container.decode(String.self, forKey: .dtypePolicy)
+        architectureSources = try json(.architectureSources, as: [String: String].self)
+        droppedTensors = try json(.droppedTensors, as: [DroppedTensor].self)
+        tiedTensors = try json(.tiedTensors, as: [[String]].self)
+    }
+
     static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -56,7 +115,8 @@ public struct LayoutMetadata: Sendable, Equatable {
 public struct TensorProvenance: Sendable, Equatable {
     /// Original key in the input (for ONNX, the initializer name).
     public var sourceName: String
-    /// `TensorTransform.attributeValue`, or `cast` when only the dtype changed.
+    /// `TensorTransform.attributeValue`, then `+cast` when the dtype changed too (`cast` alone for a
+    /// rename with a new dtype).
     public var transform: String
     public var sourceDType: String
     /// Extra string attributes (ONNX name recovery writes `provenance` here).

@@ -2,13 +2,21 @@ import Foundation
 public import HDF5
 public import TensorCore
 
-/// Opens and validates a layout file; the runtime and `inspect` read tensors through it.
+/// Opens and validates a layout file; the runtime, `inspect`, `export` and prompt injection read
+/// tensors through it.
 public final class LayoutReader: @unchecked Sendable {
     public let path: String
     public let file: HDF5File
-    public let metadata: LayoutMetadata
-    public let architecture: CLIPArchitecture
+    public let attributes: LayoutAttributes
     private let root: HDF5Group
+
+    public var metadata: LayoutMetadata { attributes.metadata }
+    public var architecture: CLIPArchitecture { attributes.architecture }
+
+    /// Groups deeper than this, or more groups than `maxGroups`, are not a layout file (the walk
+    /// that collects attributes is bounded for hostile files).
+    static let maxDepth = 32
+    static let maxGroups = 100_000
 
     /// Opens `path`, refusing files that are not layout files or come from a newer layout version.
     public init(path: String, schema: LayoutSchema = .current) throws(LayoutError) {
@@ -16,74 +24,36 @@ public final class LayoutReader: @unchecked Sendable {
         do {
             file = try HDF5File.open(path: path)
             root = try file.root()
+        } catch .notHDF5 {
+            throw .notALayoutFile(
+                path: path, found: "not an HDF5 file; a checkpoint is converted with `ldvc-convert \(path)` first")
         } catch {
-            throw .hdf5(error)
+            throw .read(error)
         }
         guard root.hasAttribute("format"), let format = try? root.stringAttribute("format") else {
-            throw .notALayoutFile(path: path, found: "no 'format' attribute on /")
+            throw .notALayoutFile(path: path, found: "an HDF5 file without the layout's 'format' attribute")
         }
         guard format == schema.format else { throw .notALayoutFile(path: path, found: "format is '\(format)'") }
-        let version = try Self.int(root, "format_version", path: path)
+        guard let version = try? root.intAttribute("format_version") else {
+            throw .missingAttribute(path: path, object: "/", attribute: "format_version")
+        }
         guard version <= schema.version else {
-            throw .newerVersion(path: path, version: version, supported: schema.version)
+            throw .newerVersion(path: path, version: Int(version), supported: schema.version)
         }
-        for (name, spec) in schema.rootAttributes where spec.required && !root.hasAttribute(name) {
-            throw .missingAttribute(path: path, object: "/", attribute: name)
-        }
-        let root = self.root
-        func json<T: Decodable>(_ name: String, as type: T.Type) throws(LayoutError) -> T {
-            try Self.jsonAttribute(root, name, as: type, path: path)
-        }
-        metadata = LayoutMetadata(
-            formatVersion: version,
-            producer: try Self.string(root, "producer", path: path),
-            sourceFile: try Self.string(root, "source_file", path: path),
-            sourceSize: try Self.int(root, "source_size", path: path),
-            sourceSHA256: try Self.string(root, "source_sha256", path: path),
-            sourceFormat: try Self.string(root, "source_format", path: path),
-            sourceConvention: try Self.string(root, "source_convention", path: path),
-            sourceWrapper: try Self.string(root, "source_wrapper", path: path),
-            dtypePolicy: try Self.string(root, "dtype_policy", path: path),
-            architectureSources: try json("architecture_sources", as: [String: String].self),
-            droppedTensors: try json("dropped_tensors", as: [LayoutMetadata.DroppedTensor].self),
-            tiedTensors: try json("tied_tensors", as: [[String]].self))
-        let embedDim = try Self.int(root, "embed_dim", path: path)
-        var vision: VisionArchitecture?
-        var text: TextArchitecture?
-        var ldvc: LDVCArchitecture?
+        var values: [String: HDF5AttributeValue] = [:]
+        var groupCount = 0
         do {
-            if root.contains("vision") {
-                let group = try root.group("vision")
-                vision = VisionArchitecture(
-                    width: try Self.int(group, "width", path: path), layers: try Self.int(group, "layers", path: path),
-                    heads: try Self.int(group, "heads", path: path),
-                    patchSize: try Self.int(group, "patch_size", path: path),
-                    imageSize: try Self.int(group, "image_size", path: path),
-                    gridSize: try Self.int(group, "grid_size", path: path),
-                    mlpWidth: try Self.int(group, "mlp_width", path: path),
-                    layerNormEps: try Self.double(group, "layer_norm_eps", path: path),
-                    activation: try Self.activation(group, path: path))
-            }
-            if root.contains("text") {
-                let group = try root.group("text")
-                text = TextArchitecture(
-                    width: try Self.int(group, "width", path: path), layers: try Self.int(group, "layers", path: path),
-                    heads: try Self.int(group, "heads", path: path),
-                    contextLength: try Self.int(group, "context_length", path: path),
-                    vocabSize: try Self.int(group, "vocab_size", path: path),
-                    mlpWidth: try Self.int(group, "mlp_width", path: path),
-                    layerNormEps: try Self.double(group, "layer_norm_eps", path: path),
-                    activation: try Self.activation(group, path: path))
-            }
-            ldvc = try LDVCArchitecture.read(from: root, path: path)
-        } catch let error as LayoutError {
-            throw error
-        } catch let error as HDF5Error {
-            throw .hdf5(error)
+            try Self.collectAttributes(of: root, prefix: "", depth: 0, groupCount: &groupCount, into: &values)
         } catch {
-            throw .notALayoutFile(path: path, found: "\(error)")
+            throw .read(error)
         }
-        architecture = CLIPArchitecture(embedDim: embedDim, vision: vision, text: text, ldvc: ldvc)
+        attributes = try AttributeDecoder(path: path).decode(LayoutAttributes.self, from: values)
+        try attributes.architecture.checkBounds(path: path)
+    }
+
+    /// How the prompts of `/prompts/<group>` (`vision` or `text`) were made, if the file says.
+    public func promptInitialization(_ group: String) -> PromptInitialization? {
+        attributes.promptInitializations[group]
     }
 
     /// True when the file stores the canonical tensor `name`.
@@ -94,7 +64,7 @@ public final class LayoutReader: @unchecked Sendable {
     /// The stored tensor, in its stored dtype.
     public func tensor(_ name: String) throws(LayoutError) -> Tensor {
         let data = try dataset(name)
-        do { return try data.readTensor() } catch { throw .hdf5(error) }
+        do { return try data.readTensor() } catch { throw .read(error) }
     }
 
     /// The stored tensor widened to f32, after checking its shape.
@@ -103,7 +73,7 @@ public final class LayoutReader: @unchecked Sendable {
         guard data.shape == shape else {
             throw .tensorShape(path: path, name: name, expected: shape, actual: data.shape)
         }
-        do { return try data.readFloats() } catch { throw .hdf5(error) }
+        do { return try data.readFloats() } catch { throw .read(error) }
     }
 
     /// Shape of a stored tensor.
@@ -124,96 +94,117 @@ public final class LayoutReader: @unchecked Sendable {
                 sourceDType: try data.stringAttribute("source_dtype"), extra: extra)
             return (provenance, data.dtype)
         } catch {
-            throw .hdf5(error)
+            throw .read(error)
         }
     }
 
     /// Canonical names of every stored tensor, in the order they were written.
     public func tensorNames() throws(LayoutError) -> [String] {
         var names: [String] = []
-        do { try collect(root, prefix: "", into: &names) } catch { throw .hdf5(error) }
+        do { try collect(root, prefix: "", depth: 0, into: &names) } catch { throw .read(error) }
         return names
     }
 
-    private func collect(_ group: HDF5Group, prefix: String, into names: inout [String]) throws(HDF5Error) {
+    private func collect(_ group: HDF5Group, prefix: String, depth: Int, into names: inout [String]) throws(HDF5Error) {
+        guard depth < Self.maxDepth, names.count < Self.maxGroups else {
+            throw .unexpectedObject(path: path, object: group.fullName, expected: "a layout group (nested too deep)")
+        }
         for child in try group.childNames() {
             let name = prefix.isEmpty ? child : prefix + "." + child
             switch try group.kind(of: child) {
-            case .group: try collect(try group.group(child), prefix: name, into: &names)
+            case .group: try collect(try group.group(child), prefix: name, depth: depth + 1, into: &names)
             case .dataset: names.append(name)
             case .other: continue
             }
         }
     }
 
-    func dataset(_ name: String) throws(LayoutError) -> HDF5Dataset {
+    /// The dataset of canonical tensor `name` (its `fileOffset` lets writers copy it in the kernel).
+    public func dataset(_ name: String) throws(LayoutError) -> HDF5Dataset {
         let components = name.split(separator: ".").map(String.init)
         guard !components.isEmpty else { throw .missingTensor(path: path, name: name) }
-        do {
+        do throws(HDF5Error) {
             var group = root
             for component in components.dropLast() {
                 guard group.contains(component), try group.kind(of: component) == .group else {
-                    throw LayoutError.missingTensor(path: path, name: name)
+                    throw HDF5Error.missingObject(path: path, object: name)
                 }
                 group = try group.group(component)
             }
             let leaf = components[components.count - 1]
             guard group.contains(leaf), try group.kind(of: leaf) == .dataset else {
-                throw LayoutError.missingTensor(path: path, name: name)
+                throw HDF5Error.missingObject(path: path, object: name)
             }
             return try group.dataset(leaf)
-        } catch let error as LayoutError {
-            throw error
-        } catch let error as HDF5Error {
-            throw .hdf5(error)
-        } catch {
+        } catch .missingObject {
             throw .missingTensor(path: path, name: name)
+        } catch {
+            throw .read(error)
         }
     }
 
-    static func jsonAttribute<T: Decodable>(_ object: any HDF5Object, _ name: String, as type: T.Type, path: String)
-        throws(LayoutError) -> T
-    {
-        let text = try string(object, name, path: path)
-        guard let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
-            throw .badAttribute(path: path, object: object.fullName, attribute: name, reason: "not the expected JSON")
+    /// Attributes of `group` and every group below it, keyed by dotted path; datasets' attributes
+    /// (provenance) are not included.
+    private static func collectAttributes(
+        of group: HDF5Group, prefix: String, depth: Int, groupCount: inout Int,
+        into values: inout [String: HDF5AttributeValue]
+    ) throws(HDF5Error) {
+        groupCount += 1
+        guard depth < maxDepth, groupCount <= maxGroups else {
+            throw .unexpectedObject(
+                path: group.file.path, object: group.fullName, expected: "a layout group (too deep or too many)")
         }
-        return value
-    }
-
-    static func string(_ object: any HDF5Object, _ name: String, path: String) throws(LayoutError) -> String {
-        guard object.hasAttribute(name) else {
-            throw .missingAttribute(path: path, object: object.fullName, attribute: name)
+        for name in try group.attributeNames() {
+            values[prefix.isEmpty ? name : prefix + "." + name] = try group.attribute(name)
         }
-        do { return try object.stringAttribute(name) } catch {
-            throw .badAttribute(path: path, object: object.fullName, attribute: name, reason: "not a string")
-        }
-    }
-
-    static func int(_ object: any HDF5Object, _ name: String, path: String) throws(LayoutError) -> Int {
-        guard object.hasAttribute(name) else {
-            throw .missingAttribute(path: path, object: object.fullName, attribute: name)
-        }
-        do { return Int(try object.intAttribute(name)) } catch {
-            throw .badAttribute(path: path, object: object.fullName, attribute: name, reason: "not an integer")
+        for child in try group.childNames() where try group.kind(of: child) == .group {
+            try collectAttributes(
+                of: try group.group(child), prefix: prefix.isEmpty ? child : prefix + "." + child, depth: depth + 1,
+                groupCount: &groupCount, into: &values)
         }
     }
+}
 
-    static func double(_ object: any HDF5Object, _ name: String, path: String) throws(LayoutError) -> Double {
-        guard object.hasAttribute(name) else {
-            throw .missingAttribute(path: path, object: object.fullName, attribute: name)
-        }
-        do { return try object.doubleAttribute(name) } catch {
-            throw .badAttribute(path: path, object: object.fullName, attribute: name, reason: "not a number")
-        }
-    }
+extension CLIPArchitecture {
+    /// The largest value any integer setting may have: far beyond every real model, small enough
+    /// that no shape built from the settings can overflow or ask for an absurd allocation.
+    static let largestSetting = 1 << 20
 
-    static func activation(_ object: any HDF5Object, path: String) throws(LayoutError) -> Activation {
-        let value = try string(object, "activation", path: path)
-        guard let activation = Activation(rawValue: value) else {
-            throw .badAttribute(
-                path: path, object: object.fullName, attribute: "activation", reason: "unknown activation '\(value)'")
+    /// Refuses settings no model has (negative, absurd, or inconsistent), which a hostile file could
+    /// otherwise turn into traps or huge allocations further on.
+    func checkBounds(path: String) throws(LayoutError) {
+        for (key, value) in try symbols() {
+            let object = "/" + key.split(separator: ".").dropLast().joined(separator: "/")
+            let attribute = String(key.split(separator: ".").last ?? "")
+            let numbers: [Int64]
+            switch value {
+            case .int(let number): numbers = [number]
+            case .intArray(let array): numbers = array
+            default: continue
+            }
+            for number in numbers where number < 0 || number > Int64(Self.largestSetting) {
+                throw .badAttribute(
+                    path: path, object: object, attribute: attribute,
+                    reason: "\(number) is outside 0 … \(Self.largestSetting)")
+            }
         }
-        return activation
+        func refuse(_ object: String, _ attribute: String, _ reason: String) -> LayoutError {
+            .badAttribute(path: path, object: object, attribute: attribute, reason: reason)
+        }
+        if let vision {
+            guard vision.heads > 0, vision.width % vision.heads == 0 else {
+                throw refuse("/vision", "heads", "\(vision.heads) heads do not divide width \(vision.width)")
+            }
+            guard vision.gridSize * vision.patchSize == vision.imageSize else {
+                throw refuse(
+                    "/vision", "grid_size",
+                    "grid \(vision.gridSize) × patch \(vision.patchSize) ≠ image \(vision.imageSize)")
+            }
+        }
+        if let text {
+            guard text.heads > 0, text.width % text.heads == 0 else {
+                throw refuse("/text", "heads", "\(text.heads) heads do not divide width \(text.width)")
+            }
+        }
     }
 }

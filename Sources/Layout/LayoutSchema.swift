@@ -109,21 +109,26 @@ public struct LayoutSchema: Sendable {
     /// Every tensor the schema lists for `architecture`, in schema order, with `{i}` expanded and
     /// shapes evaluated. Towers the architecture lacks are skipped.
     public func expectedTensors(for architecture: CLIPArchitecture) throws(LayoutError) -> [ExpectedTensor] {
+        let symbols = try architecture.symbols()
+        func integer(_ symbol: String) -> Int? {
+            if case .int(let value) = symbols[symbol] { return Int(value) }
+            return nil
+        }
         var result: [ExpectedTensor] = []
         for spec in tensors {
             if !spec.when.isEmpty {
-                guard spec.when.allSatisfy(architecture.satisfies) else { continue }
-            } else if let group = spec.group, architecture.value(ofSymbol: "\(group).width") == nil {
+                guard spec.when.allSatisfy({ CLIPArchitecture.satisfies($0, symbols: symbols) }) else { continue }
+            } else if let group = spec.group, integer("\(group).width") == nil {
                 continue
             }
             let shape = try spec.shape.map { term throws(LayoutError) in
-                try Self.evaluate(term, architecture: architecture, tensor: spec.name)
+                try Self.evaluate(term, symbols: integer, tensor: spec.name)
             }
             if let repeatSymbol = spec.repeatCount {
-                guard let count = architecture.value(ofSymbol: repeatSymbol) else {
+                guard let count = integer(repeatSymbol) else {
                     throw .schema(reason: "unknown repeat symbol '\(repeatSymbol)' for \(spec.name)")
                 }
-                for index in 0..<count {
+                for index in 0..<max(0, count) {
                     result.append(
                         ExpectedTensor(
                             name: spec.name.replacingOccurrences(of: "{i}", with: String(index)),
@@ -136,8 +141,9 @@ public struct LayoutSchema: Sendable {
         return result
     }
 
-    /// Evaluates `a*b+c` style expressions over integers and architecture symbols.
-    static func evaluate(_ term: ShapeTerm, architecture: CLIPArchitecture, tensor: String) throws(LayoutError) -> Int {
+    /// Evaluates `a*b+c` style expressions over integers and architecture symbols; a result that
+    /// overflows is refused (the symbols may come from an untrusted file).
+    static func evaluate(_ term: ShapeTerm, symbols: (String) -> Int?, tensor: String) throws(LayoutError) -> Int {
         switch term {
         case .literal(let value):
             return value
@@ -147,15 +153,16 @@ public struct LayoutSchema: Sendable {
                 var product = 1
                 for factor in addend.split(separator: "*") {
                     let token = factor.trimmingCharacters(in: .whitespaces)
-                    if let number = Int(token) {
-                        product *= number
-                    } else if let value = architecture.value(ofSymbol: token) {
-                        product *= value
-                    } else {
+                    guard let value = Int(token) ?? symbols(token) else {
                         throw .schema(reason: "tensor \(tensor): unknown symbol '\(token)' in shape '\(text)'")
                     }
+                    let (next, overflow) = product.multipliedReportingOverflow(by: value)
+                    guard !overflow else { throw .schema(reason: "tensor \(tensor): shape '\(text)' overflows") }
+                    product = next
                 }
-                sum += product
+                let (next, overflow) = sum.addingReportingOverflow(product)
+                guard !overflow else { throw .schema(reason: "tensor \(tensor): shape '\(text)' overflows") }
+                sum = next
             }
             return sum
         }

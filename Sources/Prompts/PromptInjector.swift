@@ -1,5 +1,6 @@
+import Checkpoint
+public import Conversion
 import Foundation
-import HDF5
 public import Layout
 import TensorCore
 
@@ -29,17 +30,28 @@ public struct PromptRequest: Sendable, Equatable {
     public init() {}
 }
 
-/// What `PromptInjector.inject` wrote.
-public struct PromptInjectionReport: Sendable {
-    public let output: String
-    public let visual: VisualPrompts?
-    public let text: TextPrompts?
-    public let warnings: [String]
+/// Prompts made for a model, before they are written.
+public struct InitialisedPrompts: Sendable {
+    public var visual: VisualPrompts?
+    public var text: TextPrompts?
+    /// Things the caller should tell the user (a template that does not give exactly N_t tokens).
+    public var warnings: [String] { text?.warnings ?? [] }
 }
 
-/// Writes a copy of a layout file with freshly initialised deep prompts added: every tensor and
-/// attribute of the input, unchanged, plus `/prompts/vision` and/or `/prompts/text` with their
-/// tensors and `init_*` attributes. The input is never modified; the output appears atomically.
+/// What `PromptInjector` wrote.
+public struct PromptInjectionReport: Sendable {
+    public let output: String
+    public let prompts: InitialisedPrompts
+    public let build: LayoutBuildReport
+    public var visual: VisualPrompts? { prompts.visual }
+    public var text: TextPrompts? { prompts.text }
+    public var warnings: [String] { prompts.warnings }
+}
+
+/// Adds freshly initialised deep prompts to a model: to a converted layout file (`init-prompts`,
+/// every tensor copied file to file, the input never modified), or to a checkpoint while it is
+/// converted (`convert --init-prompts`: one plan, written once). Either way the prompts join the
+/// plan as computed tensors and `LayoutBuilder` writes it.
 public enum PromptInjector {
     /// The default output of `init-prompts`: `<input without extension>-prompts.h5` beside it.
     public static func defaultOutput(for input: String) -> String {
@@ -48,41 +60,116 @@ public enum PromptInjector {
         return url.deletingLastPathComponent().appendingPathComponent(stem + "-prompts.h5").path
     }
 
+    /// A copy of the layout file `input` with the requested prompts added.
     public static func inject(
-        input: String, output: String?, request: PromptRequest, overwrite: Bool,
-        producer: String
+        input: String, output: String?, request: PromptRequest, overwrite: Bool, producer: String,
+        reporter: Reporter = .silent
     ) throws(PromptsError) -> PromptInjectionReport {
-        let destination = output ?? defaultOutput(for: input)
         // Refuse a bad destination before computing anything.
         let atomic: AtomicOutput
-        do { atomic = try AtomicOutput(destination: destination, overwrite: overwrite, inputs: [input]) } catch {
+        do {
+            atomic = try AtomicOutput(
+                destination: output ?? defaultOutput(for: input), overwrite: overwrite, inputs: [input])
+        } catch {
             throw .layout(error)
         }
-        do throws(PromptsError) {
-            let reader: LayoutReader
-            do { reader = try LayoutReader(path: input) } catch { throw PromptsError.layout(error) }
-            let (visual, text) = try makePrompts(reader: reader, request: request)
-            try write(reader: reader, output: atomic, visual: visual, text: text, producer: producer)
-            return PromptInjectionReport(
-                output: destination, visual: visual, text: text, warnings: text?.warnings ?? [])
+        let reader: LayoutReader
+        do { reader = try LayoutReader(path: input) } catch { throw .layout(error) }
+        let prompts = try makePrompts(request: request, architecture: reader.architecture, weights: reader)
+        var items: [LayoutPlan<StoredTensor>.Item] = []
+        do {
+            for name in try reader.tensorNames() {
+                items.append(
+                    .init(
+                        canonical: name, source: try StoredTensor(reader: reader, name: name),
+                        provenance: try reader.provenance(of: name).provenance))
+            }
         } catch {
-            atomic.discard()
-            throw error
+            throw .layout(error)
         }
+        var attributes = reader.attributes
+        attributes.metadata.producer = producer
+        let plan = adding(prompts, to: LayoutPlan(items: items, attributes: attributes, inputs: [input]).withComputed())
+        let build: LayoutBuildReport
+        do {
+            build = try LayoutBuilder.write(plan, to: atomic, reporter: reporter)
+        } catch {
+            switch error {
+            case .layout(let error), .source(let error): throw .layout(error)
+            }
+        }
+        return PromptInjectionReport(output: atomic.destination, prompts: prompts, build: build)
+    }
+
+    /// Converts the checkpoint `input` with the requested prompts added, in one pass: the prompts are
+    /// computed from the plan's tensors before anything is written.
+    public static func convert(
+        input: String, output: String?, options: ConversionOptions, request: PromptRequest, reporter: Reporter = .silent
+    ) throws(PromptsError) -> (conversion: ConversionPlan, injection: PromptInjectionReport) {
+        let atomic: AtomicOutput
+        let digest: FileDigest
+        let conversion: ConversionPlan
+        do throws(ConversionError) {
+            atomic = try Converter.prepareOutput(
+                output ?? Converter.defaultOutput(for: input), input: input, options: options, reporter: reporter)
+            let reader: any CheckpointReader
+            do { reader = try CheckpointOpener.open(path: input) } catch { throw ConversionError.checkpoint(error) }
+            digest = FileDigest(path: input)
+            conversion = try ConversionPlanner.plan(reader: reader, options: options, reporter: reporter)
+        } catch {
+            throw .conversion(error)
+        }
+        let prompts = try makePrompts(
+            request: request, architecture: conversion.architecture,
+            weights: PlannedWeights(conversion.layout, path: input))
+        let plan = adding(prompts, to: conversion.layout.withComputed())
+        let build: LayoutBuildReport
+        do {
+            (build, _) = try Converter.write(plan, digest: digest, to: atomic, options: options, reporter: reporter)
+        } catch {
+            throw .conversion(error)
+        }
+        return (conversion, PromptInjectionReport(output: atomic.destination, prompts: prompts, build: build))
+    }
+
+    /// The plan with the prompts' tensors and architecture added.
+    static func adding<Primary>(_ prompts: InitialisedPrompts, to plan: LayoutPlan<WithComputed<Primary>>)
+        -> LayoutPlan<WithComputed<Primary>>
+    {
+        var plan = plan
+        var ldvc = plan.attributes.architecture.ldvc ?? LDVCArchitecture()
+        func add(_ name: String, _ tensor: Tensor, method: PromptInitialization.Method) {
+            plan.items.append(
+                .init(
+                    canonical: name,
+                    source: .computed(MemoryTensor(name: "(initialised: \(method.rawValue))", tensor: tensor))))
+        }
+        if let visual = prompts.visual {
+            for (name, tensor) in visual.tensors { add(name, tensor, method: visual.initialization.method) }
+            ldvc.visionPrompts = visual.architecture
+            plan.attributes.promptInitializations["vision"] = visual.initialization
+        }
+        if let text = prompts.text {
+            add("prompts.text.embeddings", text.embeddings, method: text.initialization.method)
+            ldvc.textPrompts = text.architecture
+            plan.attributes.promptInitializations["text"] = text.initialization
+        }
+        plan.attributes.architecture.ldvc = ldvc
+        return plan
     }
 
     /// Validates the request against the model and computes the prompt tensors.
-    static func makePrompts(reader: LayoutReader, request: PromptRequest) throws(PromptsError) -> (
-        VisualPrompts?, TextPrompts?
-    ) {
-        let path = reader.path
-        let existing = reader.architecture.ldvc
+    static func makePrompts(request: PromptRequest, architecture: CLIPArchitecture, weights: any WeightStore)
+        throws(PromptsError) -> InitialisedPrompts
+    {
+        let path = weights.path
+        let existing = architecture.ldvc
         guard request.visualTokens > 0 || request.textTokens > 0 else {
             throw .promptCount(path: path, reason: "no prompts requested (0 visual and 0 language tokens)")
         }
         var visual: VisualPrompts?
         if request.visualTokens != 0 {
-            guard let vision = reader.architecture.vision else { throw .missingTower(path: path, tower: "vision") }
+            guard let vision = architecture.vision else { throw .missingTower(path: path, tower: "vision") }
             guard existing?.visionPrompts == nil else { throw .alreadyHasPrompts(path: path, group: "vision") }
             let deep = request.visualDeepLayers ?? vision.layers - 1
             guard request.visualTokens > 0, request.visualTokens <= 65_536 else {
@@ -97,19 +184,17 @@ public enum PromptInjector {
                 )
             }
             visual = VisualPromptInitializer.initialize(
-                tokens: request.visualTokens, deepLayers: deep, width: vision.width,
-                patchSize: vision.patchSize, seed: request.seed)
+                tokens: request.visualTokens, deepLayers: deep, width: vision.width, patchSize: vision.patchSize,
+                seed: request.seed)
         }
         var text: TextPrompts?
         if request.textTokens != 0 {
-            guard let textArchitecture = reader.architecture.text else {
-                throw .missingTower(path: path, tower: "text")
-            }
+            guard let textArchitecture = architecture.text else { throw .missingTower(path: path, tower: "text") }
             guard existing?.textPrompts == nil else { throw .alreadyHasPrompts(path: path, group: "text") }
             switch request.textInitialization {
             case .template(let template):
                 text = try TextPromptInitializer.pretrain(
-                    reader: reader, template: template, tokens: request.textTokens,
+                    weights: weights, architecture: architecture, template: template, tokens: request.textTokens,
                     layers: request.textLayers, positions: request.positions)
             case .random:
                 guard request.positions == nil else {
@@ -125,64 +210,6 @@ public enum PromptInjector {
                 path: path,
                 reason: "a template initialises language prompts, but 0 language prompt tokens were requested")
         }
-        return (visual, text)
-    }
-
-    static func write(
-        reader: LayoutReader, output: AtomicOutput, visual: VisualPrompts?, text: TextPrompts?,
-        producer: String
-    ) throws(PromptsError) {
-        var architecture = reader.architecture
-        var ldvc = architecture.ldvc ?? LDVCArchitecture()
-        if let visual { ldvc.visionPrompts = visual.architecture }
-        if let text { ldvc.textPrompts = text.architecture }
-        architecture.ldvc = ldvc
-        var metadata = reader.metadata
-        metadata.producer = producer
-        let writer: LayoutWriter
-        do { writer = try LayoutWriter(output: output) } catch { throw .layout(error) }
-        do {
-            try LayoutCopy.copyTensors(from: reader, to: writer)
-            let provenance = { (method: PromptInitialization.Method) in
-                TensorProvenance(
-                    sourceName: "(initialised: \(method.rawValue))", transform: "identity",
-                    sourceDType: DType.f32.rawValue)
-            }
-            if let visual {
-                for (name, tensor) in visual.tensors {
-                    try writer.write(name, tensor: tensor, provenance: provenance(visual.initialization.method))
-                }
-                try writer.setAttributes(visual.initialization.attributes, onGroup: "prompts.vision")
-            }
-            if let text {
-                try writer.write(
-                    "prompts.text.embeddings", tensor: text.embeddings,
-                    provenance: provenance(text.initialization.method))
-                try writer.setAttributes(text.initialization.attributes, onGroup: "prompts.text")
-            }
-            try writer.writeMetadata(metadata, architecture: architecture)
-            try writer.finish()
-        } catch {
-            writer.discard()
-            throw .layout(error)
-        }
-    }
-}
-
-/// Copies every tensor of a layout file, with its stored dtype and provenance attributes.
-public enum LayoutCopy {
-    public static func copyTensors(
-        from reader: LayoutReader, to writer: LayoutWriter, skipping skipped: Set<String> = []
-    ) throws(LayoutError) {
-        for name in try reader.tensorNames() where !skipped.contains(name) {
-            let (provenance, _) = try reader.provenance(of: name)
-            try writer.write(name, tensor: try reader.tensor(name), provenance: provenance)
-        }
-        // Group attributes other than the architecture's (e.g. `init_*`) travel with their prompts.
-        for group in ["vision", "text"] {
-            if let initialization = try reader.promptInitialization(group) {
-                try writer.setAttributes(initialization.attributes, onGroup: "prompts.\(group)")
-            }
-        }
+        return InitialisedPrompts(visual: visual, text: text)
     }
 }

@@ -1,14 +1,16 @@
-public import HDF5
+public import Conversion
 public import Layout
 public import Runtime
+public import TensorCore
 public import Tokenizer
 
 /// Errors from initialising deep prompts and writing them into a layout file. Every message is one
 /// line that starts with the file it is about.
-public enum PromptsError: Error, Equatable, CustomStringConvertible, Sendable {
+public enum PromptsError: ClassifiedError, Equatable, Sendable {
     case layout(LayoutError)
-    case hdf5(HDF5Error)
     case runtime(RuntimeError)
+    /// Converting the checkpoint the prompts are added to (`convert --init-prompts`) failed.
+    case conversion(ConversionError)
     case tokenizer(path: String, TokenizerError)
     /// The template has no text to tokenise.
     case emptyTemplate(path: String)
@@ -23,11 +25,23 @@ public enum PromptsError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The model already has prompts of this kind; initialising would silently replace them.
     case alreadyHasPrompts(path: String, group: String)
 
+    /// Templates, counts and positions that do not fit the model are usage errors; a model that
+    /// cannot take prompts is refused input.
+    public var kind: FailureKind {
+        switch self {
+        case .layout(let error): return error.kind
+        case .runtime(let error): return error.kind
+        case .conversion(let error): return error.kind
+        case .emptyTemplate, .templateTooLong, .promptCount, .positions, .tokenizer: return .usage
+        case .missingTower, .alreadyHasPrompts: return .inputRefused
+        }
+    }
+
     public var description: String {
         switch self {
         case .layout(let error): return error.description
-        case .hdf5(let error): return error.description
         case .runtime(let error): return error.description
+        case .conversion(let error): return error.description
         case .tokenizer(let path, let error): return "\(path): \(error)"
         case .emptyTemplate(let path):
             return

@@ -19,11 +19,11 @@ public struct TextPrompts: Sendable, Equatable {
 /// **Position rule** ("pretrain"): the template is tokenised as CLIP does, `[SOT, template tokens,
 /// EOT]` zero-padded to the context, and prompt row k of every layer is the hidden state entering
 /// that layer at position k, for k = 0 … N_t−1. For "a photo of a" and the default N_t = 6 these are
-/// exactly SOT, a, photo, of, a, EOT (notes §(d), choice A). When the template gives a different
+/// exactly SOT, a, photo, of, a, EOT. When the template gives a different
 /// count the rule still takes positions 0 … N_t−1 (dropping the tail, EOT included, or running into
 /// the padding) and says so in a warning; explicit positions can be given instead.
 public enum TextPromptInitializer {
-    /// Default N_t [PAPER].
+    /// Default N_t (the paper's).
     public static let defaultTokens = 6
     /// Standard deviation of the "Random" initialisation (IVLP/MaPLe's `nn.init.normal_(std=0.02)`).
     public static let randomStd = 0.02
@@ -31,13 +31,23 @@ public enum TextPromptInitializer {
     /// The default rule: positions 0 … tokens−1.
     public static func defaultPositions(tokens: Int) -> [Int] { Array(0..<tokens) }
 
-    /// Hidden states of the pretrained text encoder in `reader` for `template`.
+    /// Hidden states of the text encoder stored in the layout file of `reader`, for `template`.
     public static func pretrain(
-        reader: LayoutReader, template: String, tokens: Int, layers: Int? = nil,
+        reader: LayoutReader, template: String, tokens: Int, layers: Int? = nil, positions: [Int]? = nil
+    ) throws(PromptsError) -> TextPrompts {
+        try pretrain(
+            weights: reader, architecture: reader.architecture, template: template, tokens: tokens, layers: layers,
+            positions: positions)
+    }
+
+    /// Hidden states of the pretrained text encoder of `architecture`, loaded from `weights` (a layout
+    /// file, or a conversion plan not yet written), for `template`.
+    public static func pretrain(
+        weights: any WeightStore, architecture: CLIPArchitecture, template: String, tokens: Int, layers: Int? = nil,
         positions: [Int]? = nil
     ) throws(PromptsError) -> TextPrompts {
-        let path = reader.path
-        guard let text = reader.architecture.text else { throw .missingTower(path: path, tower: "text") }
+        let path = weights.path
+        guard let text = architecture.text else { throw .missingTower(path: path, tower: "text") }
         let layerCount = try checkCounts(path: path, text: text, tokens: tokens, layers: layers)
         guard !template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw .emptyTemplate(path: path)
@@ -86,7 +96,8 @@ public enum TextPromptInitializer {
         let rows: [[Float]]
         do {
             rows = try TextTransformer.layerInputs(
-                reader: reader, tokenIDs: sequence, positions: chosen, layers: layerCount)
+                weights: weights, architecture: text, embedDim: architecture.embedDim, tokenIDs: sequence,
+                positions: chosen, layers: layerCount)
         } catch {
             throw .runtime(error)
         }
@@ -109,7 +120,7 @@ public enum TextPromptInitializer {
         return TextPrompts(
             embeddings: Tensor.packedFloats([layerCount, tokens, text.width], values),
             architecture: TextPromptArchitecture(tokens: tokens, layers: layerCount),
-            initialization: PromptInitialization(method: .random, seed: Int(seed), scale: std), warnings: [])
+            initialization: PromptInitialization(method: .random, seed: seed, scale: std), warnings: [])
     }
 
     /// N_t must leave room for SOT before the prompt rows and EOT after them (rows 1 … N_t of the

@@ -41,8 +41,7 @@ public enum VisualPromptInitializer {
     /// 1. `prompt_embeddings` [1, N, W] ~ U(−a, a), a = `bound(patchSize:width:)`;
     /// 2. `deep_prompt_embeddings` [D, N, W] ~ U(−a, a) when D > 0;
     /// 3. `nn.Linear(W, W)`'s own `reset_parameters`: weight ~ U(±1/√W) (Kaiming-uniform with
-    ///    a = √5), bias ~ U(±1/√W); the bias is kept, which is what ZegCLIP's code does (the notes'
-    ///    "zero bias" is not in it);
+    ///    a = √5), bias ~ U(±1/√W); the bias is kept, which is what ZegCLIP's code does;
     /// 4. `kaiming_normal_(weight, a=0, mode='fan_out')`: weight ~ N(0, 2/W), overwriting step 3's;
     /// 5. `prompt_norm` starts as the identity: weight 1, bias 0.
     public static func initialize(tokens: Int, deepLayers: Int, width: Int, patchSize: Int, seed: UInt64)
@@ -69,6 +68,6 @@ public enum VisualPromptInitializer {
             normWeight: tensor([width], [Float](repeating: 1, count: width)),
             normBias: tensor([width], [Float](repeating: 0, count: width)),
             architecture: VisionPromptArchitecture(tokens: tokens, deepLayers: deepLayers),
-            initialization: PromptInitialization(method: .vptUniform, seed: Int(seed), scale: a))
+            initialization: PromptInitialization(method: .vptUniform, seed: seed, scale: a))
     }
 }

@@ -40,7 +40,7 @@ public final class LDVCRuntime: @unchecked Sendable {
         do { reader = try LayoutReader(path: path) } catch { throw .layout(error) }
         self.path = path
         architecture = reader.architecture
-        let weights = WeightScope(reader: reader)
+        let weights = WeightScope(store: reader)
         let ldvc = architecture.ldvc
         if let visionArchitecture = architecture.vision {
             vision = try VisionTransformer(

@@ -1,13 +1,13 @@
-public import BLAS
 public import HDF5
 public import Layout
+public import TensorCore
 
 /// Errors of the Swift runtime: loading a model, running it, and checking it against goldens.
 /// Every message is one line that starts with the file it is about.
-public enum RuntimeError: Error, Equatable, CustomStringConvertible, Sendable {
+public enum RuntimeError: ClassifiedError, Equatable, Sendable {
     case layout(LayoutError)
+    /// Reading a golden file failed in libhdf5 (or the file is missing or not HDF5).
     case hdf5(HDF5Error)
-    case blas(BLASError)
     /// The model file lacks a whole part the call needs (`vision`, `text`, `head`).
     case missingPart(path: String, part: String)
     /// The model's architecture attributes describe something this runtime cannot run.
@@ -19,11 +19,18 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A golden tap's shape differs from what the model produces for the golden inputs.
     case goldenShape(path: String, tap: String, expected: [Int], actual: [Int])
 
+    public var kind: FailureKind {
+        switch self {
+        case .layout(let error): return error.kind
+        case .hdf5(let error): return error.kind
+        default: return .inputRefused
+        }
+    }
+
     public var description: String {
         switch self {
         case .layout(let error): return error.description
         case .hdf5(let error): return error.description
-        case .blas(let error): return error.description
         case .missingPart(let path, let part):
             return "\(path): the model has no \(part) part, which this call needs"
         case .unsupportedArchitecture(let path, let reason):

@@ -33,6 +33,16 @@ public enum HalfPrecision {
         Float(bitPattern: UInt32(bits) << 16)
     }
 
+    /// binary32 → bfloat16 with round-to-nearest-even (PyTorch's `.bfloat16()`); NaN stays a quiet
+    /// NaN. `overflowed` reports a finite value that rounded to ±inf.
+    @inlinable
+    public static func bfloat16Bits(from value: Float) -> (bits: UInt16, overflowed: Bool) {
+        let bits = value.bitPattern
+        if value.isNaN { return (UInt16(truncatingIfNeeded: (bits >> 16) | 0x40), false) }
+        let rounded = UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+        return (rounded, value.isFinite && rounded & 0x7FFF == 0x7F80)
+    }
+
     /// binary32 → binary16 with round-to-nearest-even (the rounding PyTorch's `.half()` uses).
     /// Values beyond the half range become ±inf; `overflowed` reports that so callers can count it.
     @inlinable

@@ -108,19 +108,25 @@ public struct Tensor: Sendable, Equatable {
         TensorBytes.floats(from: contiguousBytes, dtype: dtype)
     }
 
-    /// A copy with elements converted to `target`. Only float targets f32 and f16 are supported;
-    /// `overflowCount` is the number of finite values that became ±inf (f16 range is ±65504).
+    /// A copy with elements converted to `target`. Only float targets f32, f16 and bf16 are
+    /// supported (round to nearest even); `overflowCount` is the number of finite values that became
+    /// ±inf (the f16 range is ±65504).
     public func converted(to target: DType) throws(TensorError) -> (tensor: Tensor, overflowCount: Int) {
         if target == dtype { return (contiguous(), 0) }
-        guard dtype.isFloatingPoint, target == .f32 || target == .f16 else {
+        guard dtype.isFloatingPoint, target == .f32 || target == .f16 || target == .bf16 else {
             throw .unsupportedConversion(from: dtype, to: target)
         }
         let values = floats()
-        if target == .f32 {
+        switch target {
+        case .f32:
             return (Tensor(unchecked: .f32, shape: shape, bytes: TensorBytes.bytes(fromFloats: values)), 0)
+        case .f16:
+            let (bytes, overflows) = TensorBytes.halfBytes(fromFloats: values)
+            return (Tensor(unchecked: .f16, shape: shape, bytes: bytes), overflows)
+        default:
+            let (bytes, overflows) = TensorBytes.bfloat16Bytes(fromFloats: values)
+            return (Tensor(unchecked: .bf16, shape: shape, bytes: bytes), overflows)
         }
-        let (bytes, overflows) = TensorBytes.halfBytes(fromFloats: values)
-        return (Tensor(unchecked: .f16, shape: shape, bytes: bytes), overflows)
     }
 
     /// Element-wise bit equality of two views (same dtype and shape, same bytes once packed).

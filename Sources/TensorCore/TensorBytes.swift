@@ -60,6 +60,19 @@ public enum TensorBytes {
         values.withUnsafeBytes { Array($0) }
     }
 
+    /// Little-endian bytes of `values` as bf16, and how many finite values overflowed to inf.
+    public static func bfloat16Bytes(fromFloats values: [Float]) -> (bytes: [UInt8], overflowCount: Int) {
+        var overflows = 0
+        var bytes = [UInt8](repeating: 0, count: values.count * 2)
+        for (index, value) in values.enumerated() {
+            let (bits, overflowed) = HalfPrecision.bfloat16Bits(from: value)
+            if overflowed { overflows += 1 }
+            bytes[index * 2] = UInt8(truncatingIfNeeded: bits)
+            bytes[index * 2 + 1] = UInt8(truncatingIfNeeded: bits >> 8)
+        }
+        return (bytes, overflows)
+    }
+
     /// Little-endian bytes of `values` as f16, and how many finite values overflowed to inf.
     public static func halfBytes(fromFloats values: [Float]) -> (bytes: [UInt8], overflowCount: Int) {
         var overflows = 0

@@ -6,6 +6,10 @@ public enum TensorError: Error, Equatable, CustomStringConvertible, Sendable {
     case byteCountMismatch(expected: Int, actual: Int)
     case viewOutOfBounds(shape: [Int], strides: [Int], storageOffset: Int, storageElements: Int)
     case unsupportedConversion(from: DType, to: DType)
+    /// Joining the parts of a split tensor with no parts.
+    case emptyJoin
+    /// Parts that cannot be joined (count, dtype or shape differ).
+    case joinMismatch(reason: String)
 
     public var description: String {
         switch self {
@@ -22,6 +26,10 @@ public enum TensorError: Error, Equatable, CustomStringConvertible, Sendable {
                 "view (shape \(shape), strides \(strides), offset \(offset)) reaches past its storage of \(storageElements) elements"
         case .unsupportedConversion(let from, let to):
             return "cannot convert \(from.rawValue) to \(to.rawValue)"
+        case .emptyJoin:
+            return "no parts to join"
+        case .joinMismatch(let reason):
+            return "cannot join the parts: \(reason)"
         }
     }
 }

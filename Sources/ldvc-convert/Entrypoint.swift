@@ -2,5 +2,5 @@ import LDVCCommands
 
 @main
 enum Entrypoint {
-    static func main() async { await LDVCConvert.main() }
+    static func main() { LDVCConvert.main() }
 }

@@ -1,3 +1,4 @@
+import Conventions
 import Foundation
 import HDF5
 import Layout
@@ -19,17 +20,17 @@ struct ConversionFixtureTests {
     }
 
     static let cases: [Case] = [
-        Case(file: "torch/openai_fp32.pt", reference: "openai_fp32", convention: .openai),
-        Case(file: "torch/openai_fp16.pt", reference: "openai_fp16", convention: .openai),
-        Case(file: "torch/openai_bf16.pt", reference: "openai_bf16", convention: .openai),
-        Case(file: "torch/openai_jit.pt", reference: "openai_jit", convention: .openai),
-        Case(file: "torch/openai_legacy.pt", reference: "openai_legacy", convention: .openai),
-        Case(file: "torch/openai_wrapped.pth", reference: "openai_wrapped", convention: .openai),
-        Case(file: "torch/openai_views.pt", reference: "openai_views", convention: .openai),
-        Case(file: "torch/openai_protocol4.pt", reference: "openai_protocol4", convention: .openai),
-        Case(file: "torch/open_clip/open_clip_model.pt", reference: "open_clip_model", convention: .openClip),
-        Case(file: "hf/model.safetensors", reference: "hf_safetensors", convention: .hf),
-        Case(file: "hf/pytorch_model.bin", reference: "hf_bin", convention: .hf),
+        Case(file: "torch/openai_fp32.pt", reference: "openai_fp32", convention: .openAI),
+        Case(file: "torch/openai_fp16.pt", reference: "openai_fp16", convention: .openAI),
+        Case(file: "torch/openai_bf16.pt", reference: "openai_bf16", convention: .openAI),
+        Case(file: "torch/openai_jit.pt", reference: "openai_jit", convention: .openAI),
+        Case(file: "torch/openai_legacy.pt", reference: "openai_legacy", convention: .openAI),
+        Case(file: "torch/openai_wrapped.pth", reference: "openai_wrapped", convention: .openAI),
+        Case(file: "torch/openai_views.pt", reference: "openai_views", convention: .openAI),
+        Case(file: "torch/openai_protocol4.pt", reference: "openai_protocol4", convention: .openAI),
+        Case(file: "torch/open_clip/open_clip_model.pt", reference: "open_clip_model", convention: .openCLIP),
+        Case(file: "hf/model.safetensors", reference: "hf_safetensors", convention: .huggingFace),
+        Case(file: "hf/pytorch_model.bin", reference: "hf_bin", convention: .huggingFace),
     ]
 
     @Test("every canonical tensor is bit-exact and the architecture is the reference's", arguments: cases)
@@ -57,11 +58,8 @@ struct ConversionFixtureTests {
         let vision = try #require(architecture.vision)
         let text = try #require(architecture.text)
         #expect(architecture.embedDim == (try dump.intAttribute("embed_dim")))
-        for (name, value) in vision.integerAttributes {
-            #expect(value == (try dump.intAttribute("vision.\(name)")), "vision.\(name)")
-        }
-        for (name, value) in text.integerAttributes {
-            #expect(value == (try dump.intAttribute("text.\(name)")), "text.\(name)")
+        for (name, value) in try architecture.symbols() where name.hasPrefix("vision.") || name.hasPrefix("text.") {
+            if case .int(let number) = value { #expect(number == (try dump.intAttribute(name)), "\(name)") }
         }
         #expect(vision.activation.rawValue == (try dump.stringAttribute("vision.activation")))
         #expect(text.activation.rawValue == (try dump.stringAttribute("text.activation")))
@@ -69,7 +67,7 @@ struct ConversionFixtureTests {
         let expectedDropped = try JSONDecoder().decode(
             [String].self, from: Data(try dump.stringAttribute("dropped").utf8))
         #expect(Set(layout.metadata.droppedTensors.map(\.name)) == Set(expectedDropped))
-        #expect(layout.metadata.sourceConvention == testCase.convention.rawValue)
+        #expect(layout.metadata.sourceConvention == testCase.convention.name)
         #expect(layout.metadata.sourceFile == URL(fileURLWithPath: testCase.file).lastPathComponent)
     }
 

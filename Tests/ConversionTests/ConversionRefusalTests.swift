@@ -79,9 +79,9 @@ struct ConversionRefusalTests {
         try SafetensorsFile.copy(
             FixturePath.fixture("hf/model.safetensors"), to: input, renaming: ("logit_scale", "decoder.extra"))
         let warnings = Warnings()
-        let observer = ConversionObserver(diagnostic: { warnings.append($0) })
+        let reporter = Reporter(diagnostic: { warnings.append($0) })
         _ = try Converter.convert(
-            input: input, output: folder.file("out.h5"), options: ConversionOptions(), observer: observer)
+            input: input, output: folder.file("out.h5"), options: ConversionOptions(), reporter: reporter)
         #expect(warnings.messages.contains { $0.contains("decoder.extra") })
         let layout = try LayoutReader(path: folder.file("out.h5"))
         #expect(layout.metadata.droppedTensors.contains { $0.name == "decoder.extra" })

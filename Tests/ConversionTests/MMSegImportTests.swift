@@ -86,25 +86,36 @@ struct MMSegImportTests {
         }
     }
 
+    /// The integer settings of one attribute group (`vision`, `prompts.text`, `head`), by attribute name.
+    static func integers(_ architecture: CLIPArchitecture, _ group: String) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for (key, value) in try architecture.symbols() where key.hasPrefix(group + ".") {
+            let name = String(key.dropFirst(group.count + 1))
+            if !name.contains("."), case .int(let number) = value { result[name] = Int(number) }
+        }
+        return result
+    }
+
     @Test("LDVC: tensors bit-exact, every setting from meta.config or the shapes, trained prompts marked imported")
     func ldvc() throws {
         let (layout, report, _) = try Self.importFixture("ldvc_mmseg")
         let reference = try Reference("ldvc_mmseg")
         try Self.expectTensors(layout, reference)
         let architecture = layout.architecture
-        Self.expectIntegers(try #require(architecture.vision).integerAttributes, reference.section("vision"), "vision")
-        Self.expectIntegers(try #require(architecture.text).integerAttributes, reference.section("text"), "text")
+        for group in ["vision", "text", "prompts.vision", "prompts.text"] {
+            Self.expectIntegers(try Self.integers(architecture, group), reference.section(group), group)
+        }
         let ldvc = try #require(architecture.ldvc)
-        Self.expectIntegers(
-            try #require(ldvc.visionPrompts).integerAttributes, reference.section("prompts.vision"), "prompts.vision")
         let text = try #require(ldvc.textPrompts)
-        Self.expectIntegers(text.integerAttributes, reference.section("prompts.text"), "prompts.text")
         #expect(text.template == reference.section("prompts.text")["template"] as? String)
         let head = try #require(ldvc.head)
         let lctd = try #require(head.lctd)
-        Self.expectIntegers(head.integerAttributes, reference.section("head"), "head")
-        for (key, value) in head.stringAttributes {
-            if let expected = reference.section("head")[key] as? String { #expect(value == expected, "head.\(key)") }
+        Self.expectIntegers(try Self.integers(architecture, "head"), reference.section("head"), "head")
+        for (key, value) in try architecture.symbols() where key.hasPrefix("head.") {
+            let name = String(key.dropFirst("head.".count))
+            if case .string(let text) = value, let expected = reference.section("head")[name] as? String {
+                #expect(text == expected, "\(key)")
+            }
         }
         #expect(lctd.tapLayers == reference.section("head")["tap_layers"] as? [Int])
         #expect(lctd.normEps == 1e-6 && lctd.tapNormEps == 1e-5)
@@ -128,7 +139,7 @@ struct MMSegImportTests {
         try Self.expectTensors(layout, reference)
         let head = try #require(layout.architecture.ldvc?.head)
         #expect(head.kind == .zegclip)
-        Self.expectIntegers(head.integerAttributes, reference.section("head"), "head")
+        Self.expectIntegers(try Self.integers(layout.architecture, "head"), reference.section("head"), "head")
         #expect(head.pixelMean == [123.675, 116.28, 103.53] && head.pixelStd == [58.395, 57.12, 57.375])
         #expect(report.sources["head.stride"] == "meta.config: model.test_cfg.stride")
         #expect(layout.architecture.ldvc?.textPrompts == nil)

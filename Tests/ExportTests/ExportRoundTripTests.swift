@@ -19,9 +19,9 @@ struct ExportRoundTripTests {
         let naming: ExportNaming
         var options: ConversionOptions {
             var options = ConversionOptions()
-            if naming == .openClip {
+            if naming == ExportNaming(.openCLIP) {
                 // The open_clip fixture's sidecar is beside it; conversion finds it by itself.
-                options.convention = .openClip
+                options.convention = "open_clip"
             }
             return options
         }
@@ -29,12 +29,16 @@ struct ExportRoundTripTests {
     }
 
     static let cases: [Case] = [
-        Case(file: "torch/openai_fp32.pt", naming: .openai), Case(file: "torch/openai_fp16.pt", naming: .openai),
-        Case(file: "torch/openai_bf16.pt", naming: .openai), Case(file: "torch/openai_jit.pt", naming: .openai),
-        Case(file: "torch/openai_legacy.pt", naming: .openai), Case(file: "torch/openai_views.pt", naming: .openai),
-        Case(file: "torch/openai_wrapped.pth", naming: .openai),
-        Case(file: "torch/open_clip/open_clip_model.pt", naming: .openClip),
-        Case(file: "hf/model.safetensors", naming: .hf), Case(file: "hf/pytorch_model.bin", naming: .hf),
+        Case(file: "torch/openai_fp32.pt", naming: ExportNaming(.openAI)),
+        Case(file: "torch/openai_fp16.pt", naming: ExportNaming(.openAI)),
+        Case(file: "torch/openai_bf16.pt", naming: ExportNaming(.openAI)),
+        Case(file: "torch/openai_jit.pt", naming: ExportNaming(.openAI)),
+        Case(file: "torch/openai_legacy.pt", naming: ExportNaming(.openAI)),
+        Case(file: "torch/openai_views.pt", naming: ExportNaming(.openAI)),
+        Case(file: "torch/openai_wrapped.pth", naming: ExportNaming(.openAI)),
+        Case(file: "torch/open_clip/open_clip_model.pt", naming: ExportNaming(.openCLIP)),
+        Case(file: "hf/model.safetensors", naming: ExportNaming(.huggingFace)),
+        Case(file: "hf/pytorch_model.bin", naming: ExportNaming(.huggingFace)),
     ]
 
     /// Every tensor of a checkpoint by name, read by our own readers.
@@ -100,10 +104,12 @@ struct ExportRoundTripTests {
         options.dtype = .f32
         _ = try Converter.convert(input: FixturePath.fixture(file), output: folder.file("wide.h5"), options: options)
         _ = try Exporter.exportModel(
-            input: folder.file("wide.h5"), output: folder.file("back.pt"), naming: .openai, overwrite: false)
+            input: folder.file("wide.h5"), output: folder.file("back.pt"), naming: ExportNaming(.openAI),
+            overwrite: false)
         Self.expectSame(try Self.tensors(folder.file("back.pt")), try Self.tensors(FixturePath.fixture(file)), file)
         _ = try Exporter.exportModel(
-            input: folder.file("wide.h5"), output: folder.file("stored.safetensors"), naming: .openai, dtype: .stored,
+            input: folder.file("wide.h5"), output: folder.file("stored.safetensors"), naming: ExportNaming(.openAI),
+            dtype: .stored,
             overwrite: false)
         #expect(try Self.tensors(folder.file("stored.safetensors")).values.allSatisfy { $0.dtype == .f32 })
     }
@@ -115,7 +121,8 @@ struct ExportRoundTripTests {
         _ = try MMSegImporter.importCheckpoint(
             input: source, output: folder.file("ldvc.h5"), options: ConversionOptions())
         let report = try Exporter.exportModel(
-            input: folder.file("ldvc.h5"), output: folder.file("ldvc.pt"), naming: .mmseg, overwrite: false)
+            input: folder.file("ldvc.h5"), output: folder.file("ldvc.pt"), naming: ExportNaming(.mmseg),
+            overwrite: false)
         #expect(report.skipped.isEmpty)
         let original = try Self.tensors(source).filter { !$0.key.hasSuffix("criterion.empty_weight") }
         Self.expectSame(try Self.tensors(folder.file("ldvc.pt")), original, "mmseg export")
@@ -129,7 +136,8 @@ struct ExportRoundTripTests {
             "re-imported")
         // Under a CLIP naming, the prompts and the head have no names: skipped and reported.
         let clip = try Exporter.exportModel(
-            input: folder.file("ldvc.h5"), output: folder.file("clip.pt"), naming: .openai, overwrite: false)
+            input: folder.file("ldvc.h5"), output: folder.file("clip.pt"), naming: ExportNaming(.openAI),
+            overwrite: false)
         #expect(clip.skipped.contains("prompts.text.embeddings") && clip.skipped.contains("head.adapter.weight"))
         #expect(clip.keys.allSatisfy { !$0.contains("prompt") } && clip.keys.contains("visual.proj"))
     }

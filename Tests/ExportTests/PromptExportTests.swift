@@ -86,26 +86,30 @@ struct PromptExportTests {
             "\(error)" == "\(plain): nothing to export: the model has no prompts (/prompts)"
         }
         #expect {
-            try Exporter.exportModel(input: plain, output: folder.file("m.npz"), naming: .openai, overwrite: false)
+            try Exporter.exportModel(
+                input: plain, output: folder.file("m.npz"), naming: ExportNaming(.openAI), overwrite: false)
         } throws: { error in
             "\(error)".contains("bfloat16, which numpy has no type for; pass --dtype f32")
         }
         #expect {
-            try Exporter.exportModel(input: plain, output: folder.file("m.onnx"), naming: .openai, overwrite: false)
+            try Exporter.exportModel(
+                input: plain, output: folder.file("m.onnx"), naming: ExportNaming(.openAI), overwrite: false)
         } throws: { error in
             "\(error)".contains("cannot tell the format from the extension")
         }
         #expect {
-            try Exporter.exportPrompts(input: plain, output: folder.file("p.pt"), naming: .hf, overwrite: false)
+            try Exporter.exportPrompts(
+                input: plain, output: folder.file("p.pt"), naming: ExportNaming(.huggingFace), overwrite: false)
         } throws: { error in
             "\(error)".contains("no names for prompts")
         }
         #expect(folder.contents() == ["plain.h5"])
         _ = try Exporter.exportModel(
-            input: plain, output: folder.file("m.npz"), naming: .openai, dtype: .f32, overwrite: false)
+            input: plain, output: folder.file("m.npz"), naming: ExportNaming(.openAI), dtype: .f32, overwrite: false)
         #expect(throws: ExportError.layout(.outputExists(path: folder.file("m.npz")))) {
             try Exporter.exportModel(
-                input: plain, output: folder.file("m.npz"), naming: .openai, dtype: .f32, overwrite: false)
+                input: plain, output: folder.file("m.npz"), naming: ExportNaming(.openAI), dtype: .f32, overwrite: false
+            )
         }
     }
 

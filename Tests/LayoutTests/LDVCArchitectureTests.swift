@@ -28,7 +28,7 @@ struct LDVCArchitectureTests {
     }
 
     static let defaults = LCTDArchitecture(
-        tapLayers: LCTDArchitecture.recommendedTapLayers(visionLayers: 3), mlpWidth: 16, routeWindows: 2, routeTopK: 2)
+        tapLayers: LCTDArchitecture.Defaults.tapLayers(visionLayers: 3), mlpWidth: 16, routeWindows: 2, routeTopK: 2)
 
     static func names(_ architecture: CLIPArchitecture) throws -> [String: [Int]] {
         Dictionary(
@@ -36,10 +36,10 @@ struct LDVCArchitectureTests {
                 .map { ($0.name, $0.shape) })
     }
 
-    @Test("The notes' recommended choices are the defaults")
+    @Test("The recommended choices are the defaults")
     func defaultsAreTheRecommendation() {
         let d = Self.defaults
-        #expect(LCTDArchitecture.recommendedTapLayers(visionLayers: 12) == [7, 11])
+        #expect(LCTDArchitecture.Defaults.tapLayers(visionLayers: 12) == [7, 11])
         #expect(d.tapProjection == .learned && d.conv == .depthwise && d.convKernel == 3 && d.fusion == .addThenConv)
         #expect(d.normPosition == .pre && d.normEps == 1e-6 && d.activation == .gelu && d.routeScale == .qkDim)
         #expect(d.routeLePEKernel == 0 && d.routeOutputProjection && !d.classNorm && !d.finalNorm)
@@ -102,7 +102,6 @@ struct LDVCArchitectureTests {
         let folder = TemporaryFolder()
         let path = folder.file("ldvc.h5")
         let writer = try LayoutWriter(output: try AtomicOutput(destination: path, overwrite: false, inputs: []))
-        try writer.writeMetadata(LayoutReaderTests.metadata(), architecture: architecture)
         for tensor in try LayoutSchema.current.expectedTensors(for: architecture) where !tensor.optional {
             try writer.write(
                 tensor.name,
@@ -110,7 +109,7 @@ struct LDVCArchitectureTests {
                     shape: tensor.shape, floats: [Float](repeating: 0.5, count: tensor.shape.reduce(1, *))),
                 provenance: TensorProvenance(sourceName: tensor.name, transform: "identity", sourceDType: "f32"))
         }
-        try writer.finish()
+        try writer.finish(LayoutAttributes(metadata: LayoutReaderTests.metadata(), architecture: architecture))
         #expect(try LayoutReader(path: path).architecture == architecture)
 
         // The same tensors under an architecture without LePE: the writer refuses the extra ones.
@@ -118,8 +117,6 @@ struct LDVCArchitectureTests {
         without.routeLePEKernel = 0
         let refused = folder.file("refused.h5")
         let second = try LayoutWriter(output: try AtomicOutput(destination: refused, overwrite: false, inputs: []))
-        try second.writeMetadata(
-            LayoutReaderTests.metadata(), architecture: Self.architecture(head: Self.ldvcHead(without)))
         for tensor in try LayoutSchema.current.expectedTensors(for: architecture) where !tensor.optional {
             try second.write(
                 tensor.name,
@@ -127,7 +124,12 @@ struct LDVCArchitectureTests {
                     shape: tensor.shape, floats: [Float](repeating: 0, count: tensor.shape.reduce(1, *))),
                 provenance: TensorProvenance(sourceName: tensor.name, transform: "identity", sourceDType: "f32"))
         }
-        #expect(throws: LayoutError.self) { try second.finish() }
+        #expect(throws: LayoutError.self) {
+            try second.finish(
+                LayoutAttributes(
+                    metadata: LayoutReaderTests.metadata(),
+                    architecture: Self.architecture(head: Self.ldvcHead(without))))
+        }
         #expect(folder.contents() == ["ldvc.h5"])
     }
 }

@@ -24,7 +24,6 @@ struct LayoutReaderTests {
     /// Writes every tensor the schema asks for, filled with its index.
     static func writeTiny(to path: String, skipping: String? = nil) throws {
         let writer = try LayoutWriter(output: try AtomicOutput(destination: path, overwrite: false, inputs: []))
-        try writer.writeMetadata(metadata(), architecture: tinyText)
         for (index, tensor) in try LayoutSchema.current.expectedTensors(for: tinyText).enumerated()
         where tensor.name != skipping {
             let count = tensor.shape.reduce(1, *)
@@ -33,7 +32,7 @@ struct LayoutReaderTests {
                 tensor: try Tensor(shape: tensor.shape, floats: [Float](repeating: Float(index), count: count)),
                 provenance: TensorProvenance(sourceName: "s\(index)", transform: "identity", sourceDType: "f32"))
         }
-        try writer.finish()
+        try writer.finish(LayoutAttributes(metadata: metadata(), architecture: tinyText))
     }
 
     @Test("a written file reads back with its architecture, tensors and provenance")
@@ -80,8 +79,41 @@ struct LayoutReaderTests {
     @Test("an HDF5 file of another kind is refused")
     func foreignFile() throws {
         let path = FixturePath.fixture("reference/openai_fp32.h5")
-        #expect(throws: LayoutError.notALayoutFile(path: path, found: "no 'format' attribute on /")) {
+        #expect(
+            throws: LayoutError.notALayoutFile(
+                path: path, found: "an HDF5 file without the layout's 'format' attribute")
+        ) {
             _ = try LayoutReader(path: path)
         }
+    }
+
+    @Test("a checkpoint or a missing file given where a converted file is expected says what to do")
+    func notConverted() throws {
+        let checkpoint = FixturePath.fixture("torch/openai_fp32.pt")
+        #expect(
+            throws: LayoutError.notALayoutFile(
+                path: checkpoint,
+                found: "not an HDF5 file; a checkpoint is converted with `ldvc-convert \(checkpoint)` first")
+        ) {
+            _ = try LayoutReader(path: checkpoint)
+        }
+        let missing = TemporaryFolder().file("missing.h5")
+        #expect(throws: LayoutError.read(.cannotOpen(path: missing, reason: "No such file or directory"))) {
+            _ = try LayoutReader(path: missing)
+        }
+        #expect(LayoutError.read(.cannotOpen(path: missing, reason: "")).kind == .inputMissing)
+    }
+
+    @Test("architecture values no model has are refused before anything is built from them")
+    func implausibleSettings() throws {
+        var absurd = Self.tinyText
+        absurd.text?.layers = 1 << 40
+        #expect(throws: LayoutError.self) { try absurd.checkBounds(path: "x.h5") }
+        var indivisible = Self.tinyText
+        indivisible.text?.heads = 3
+        #expect(
+            throws: LayoutError.badAttribute(
+                path: "x.h5", object: "/text", attribute: "heads", reason: "3 heads do not divide width 4")
+        ) { try indivisible.checkBounds(path: "x.h5") }
     }
 }

@@ -193,7 +193,8 @@ struct PromptTowerTests {
             // A one-tower copy: export the other tower's tensors only, convert that back.
             let checkpoint = model.folder.file("no-\(tower).pt")
             _ = try Exporter.export(
-                input: model.path, output: checkpoint, naming: .openai, dtype: .source, format: nil, overwrite: false,
+                input: model.path, output: checkpoint, naming: ExportNaming(.openAI), dtype: .source, format: nil,
+                overwrite: false,
                 include: { !$0.hasPrefix(prefix) }, what: "")
             let oneTower = model.folder.file("no-\(tower).h5")
             _ = try Converter.convert(input: checkpoint, output: oneTower, options: FullVocabularyModel.options)

@@ -72,12 +72,6 @@ struct SchemaConsistencyTests {
         let folder = TemporaryFolder()
         let path = folder.file("model.h5")
         let writer = try LayoutWriter(output: try AtomicOutput(destination: path, overwrite: false, inputs: []))
-        try writer.writeMetadata(
-            LayoutMetadata(
-                producer: "test", sourceFile: "none", sourceSize: 0, sourceSHA256: String(repeating: "0", count: 64),
-                sourceFormat: "torch-zip", sourceConvention: "openai", sourceWrapper: "", dtypePolicy: "keep",
-                architectureSources: [:], droppedTensors: [], tiedTensors: []),
-            architecture: architecture)
         var seed: UInt64 = 12345
         for tensor in try LayoutSchema.current.expectedTensors(for: architecture) where !tensor.optional {
             let values = (0..<tensor.shape.reduce(1, *)).map { _ -> Float in
@@ -88,7 +82,14 @@ struct SchemaConsistencyTests {
                 tensor.name, tensor: try Tensor(shape: tensor.shape, floats: values),
                 provenance: TensorProvenance(sourceName: tensor.name, transform: "identity", sourceDType: "f32"))
         }
-        try writer.finish()
+        try writer.finish(
+            LayoutAttributes(
+                metadata: LayoutMetadata(
+                    producer: "test", sourceFile: "none", sourceSize: 0,
+                    sourceSHA256: String(repeating: "0", count: 64),
+                    sourceFormat: "torch-zip", sourceConvention: "openai", sourceWrapper: "", dtypePolicy: "keep",
+                    architectureSources: [:], droppedTensors: [], tiedTensors: []),
+                architecture: architecture))
         let runtime = try LDVCRuntime(path: path)
         #expect(runtime.unusedTensors == [])
         let tokens = [[18, 3, 4, 5, 19, 0, 0, 0], [18, 6, 7, 8, 9, 19, 0, 0], [18, 1, 1, 2, 19, 0, 0, 0]]

@@ -1,3 +1,5 @@
+import Conventions
+
 /// The two towers of CLIP.
 enum CLIPTower: String, Sendable {
     case vision, text
@@ -31,86 +33,68 @@ enum CLIPRole: Hashable, Sendable {
     }
 }
 
-/// The state-dict keys of the two checkpoint families whose models are exported to ONNX. The
-/// reader recovers these keys so the ordinary name tables (Layout/NameTables) then map them; this
-/// is the inverse of nothing but the module structure: which parameter of which module a graph
-/// position uses. Spellings are verbatim (`pre_layrnorm` is HF's).
-enum CLIPSourceKeys {
-    enum Family: String, Sendable {
-        /// OpenAI `clip.model.CLIP` and open_clip `CLIP` (fused `in_proj` attention).
-        case openAI = "OpenAI/open_clip"
-        /// HuggingFace `CLIPModel`, `CLIPVisionModelWithProjection`, `CLIPTextModelWithProjection`.
-        case huggingFace = "HuggingFace"
+/// The state-dict key of each role, spelled by a registered convention's name table: roles become
+/// canonical names here, and only the tables know how a checkpoint spells those.
+struct CLIPKeySpelling {
+    /// The convention whose checkpoints the exported model had: the first registered CLIP convention
+    /// that fuses q/k/v exactly when the graph does and needs no config to be recognised.
+    let convention: Convention
+
+    init?(fusedAttention: Bool, conventions: ConventionRegistry) {
+        guard
+            let convention = conventions.conventions(of: .clip).first(where: {
+                $0.table.fusesAttention == fusedAttention && !$0.detectedByConfig
+            })
+        else { return nil }
+        self.convention = convention
     }
 
-    /// The key of `role`, and whether the parameter is a `[in, out]` matrix used as `x @ W`
-    /// (OpenAI's `proj` and `text_projection`) rather than a `[out, in]` Linear weight.
-    static func key(_ role: CLIPRole, tower: CLIPTower, family: Family) -> (key: String, isInOut: Bool) {
+    /// The key of `role`, and whether the parameter is stored `[in, out]` and used as `x @ W` (OpenAI's
+    /// `proj`, `text_projection`) rather than as a `[out, in]` Linear weight. A role the convention
+    /// has no key for (a bias CLIP does not have) keeps its canonical name, which no table maps.
+    func key(_ role: CLIPRole, tower: CLIPTower) -> (key: String, isInOut: Bool) {
+        let canonical = role.canonicalName(tower: tower)
+        guard let source = convention.map.source(ofCanonical: canonical) else { return (canonical, false) }
+        return (source.key, source.transform == .transpose)
+    }
+}
+
+extension CLIPRole {
+    /// The layout's name for this role (the q part stands for a fused q/k/v tensor, whose rule in a
+    /// fusing table is the split of `in_proj`).
+    func canonicalName(tower: CLIPTower) -> String {
+        let t = tower.rawValue
         let suffix = { (bias: Bool) in bias ? "bias" : "weight" }
-        switch family {
-        case .openAI:
-            let root = tower == .vision ? "visual." : ""
-            switch role {
-            case .patchEmbedding(let bias): return (root + "conv1." + suffix(bias), false)
-            case .classEmbedding: return (root + "class_embedding", false)
-            case .positionEmbedding: return (root + "positional_embedding", false)
-            case .tokenEmbedding: return ("token_embedding.weight", false)
-            case .preNorm(let bias): return (root + "ln_pre." + suffix(bias), false)
-            case .finalNorm(let bias):
-                return (root + (tower == .vision ? "ln_post." : "ln_final.") + suffix(bias), false)
-            case .projection(let bias):
-                return (
-                    tower == .vision
-                        ? "visual.proj" + (bias ? "_bias" : "") : "text_projection" + (bias ? "_bias" : ""), !bias
-                )
-            case .logitScale: return ("logit_scale", false)
-            case .block(let index, let part, let bias):
-                let block = root + "transformer.resblocks.\(index)."
-                switch part {
-                case .norm1: return (block + "ln_1." + suffix(bias), false)
-                case .qkv: return (block + "attn.in_proj_" + suffix(bias), false)
-                case .query, .key, .value: return (block + "attn.\(part.rawValue)_proj." + suffix(bias), false)  // not produced: OpenAI fuses them
-                case .output: return (block + "attn.out_proj." + suffix(bias), false)
-                case .norm2: return (block + "ln_2." + suffix(bias), false)
-                case .fc1: return (block + "mlp.c_fc." + suffix(bias), false)
-                case .fc2: return (block + "mlp.c_proj." + suffix(bias), false)
-                }
+        switch self {
+        case .patchEmbedding(let bias): return "\(t).patch_embed.\(suffix(bias))"
+        case .classEmbedding: return "\(t).class_embedding"
+        case .positionEmbedding: return "\(t).position_embedding"
+        case .tokenEmbedding: return "\(t).token_embedding"
+        case .preNorm(let bias): return "\(t).ln_pre.\(suffix(bias))"
+        case .finalNorm(let bias): return "\(t).\(tower == .vision ? "ln_post" : "ln_final").\(suffix(bias))"
+        case .projection(let bias): return "\(t).proj.\(suffix(bias))"
+        case .logitScale: return "logit_scale"
+        case .block(let index, let part, let bias):
+            let module: String
+            switch part {
+            case .norm1: module = "ln_1"
+            case .qkv, .query: module = "attn.q_proj"
+            case .key: module = "attn.k_proj"
+            case .value: module = "attn.v_proj"
+            case .output: module = "attn.out_proj"
+            case .norm2: module = "ln_2"
+            case .fc1: module = "mlp.fc1"
+            case .fc2: module = "mlp.fc2"
             }
-        case .huggingFace:
-            let root = tower == .vision ? "vision_model." : "text_model."
-            switch role {
-            case .patchEmbedding(let bias): return (root + "embeddings.patch_embedding." + suffix(bias), false)
-            case .classEmbedding: return (root + "embeddings.class_embedding", false)
-            case .positionEmbedding: return (root + "embeddings.position_embedding.weight", false)
-            case .tokenEmbedding: return (root + "embeddings.token_embedding.weight", false)
-            case .preNorm(let bias): return (root + "pre_layrnorm." + suffix(bias), false)
-            case .finalNorm(let bias):
-                return (root + (tower == .vision ? "post_layernorm." : "final_layer_norm.") + suffix(bias), false)
-            case .projection(let bias):
-                return ((tower == .vision ? "visual_projection." : "text_projection.") + suffix(bias), false)
-            case .logitScale: return ("logit_scale", false)
-            case .block(let index, let part, let bias):
-                let block = root + "encoder.layers.\(index)."
-                switch part {
-                case .norm1: return (block + "layer_norm1." + suffix(bias), false)
-                case .qkv: return (block + "self_attn.qkv_proj." + suffix(bias), false)  // not produced: HF keeps q, k, v apart
-                case .query: return (block + "self_attn.q_proj." + suffix(bias), false)
-                case .key: return (block + "self_attn.k_proj." + suffix(bias), false)
-                case .value: return (block + "self_attn.v_proj." + suffix(bias), false)
-                case .output: return (block + "self_attn.out_proj." + suffix(bias), false)
-                case .norm2: return (block + "layer_norm2." + suffix(bias), false)
-                case .fc1: return (block + "mlp.fc1." + suffix(bias), false)
-                case .fc2: return (block + "mlp.fc2." + suffix(bias), false)
-                }
-            }
+            return "\(t).blocks.\(index).\(module).\(suffix(bias))"
         }
     }
 
     /// A human description of a role, for provenance.
-    static func describe(_ role: CLIPRole, tower: CLIPTower) -> String {
+    func describe(tower: CLIPTower) -> String {
         let t = tower.rawValue
         let part = { (bias: Bool) in bias ? "bias" : "weight" }
-        switch role {
+        switch self {
         case .patchEmbedding(let bias): return "\(t) patch embedding \(part(bias)) (the Conv fed by the image input)"
         case .classEmbedding: return "\(t) class token (joined before the patch tokens)"
         case .positionEmbedding: return "\(t) position embedding (added to the token sequence)"

@@ -1,3 +1,4 @@
+import Conventions
 import ONNXProto
 import TensorCore
 
@@ -31,11 +32,14 @@ struct RecoveredTensor {
 struct ONNXNameRecovery {
     let path: String
     let graph: ONNXGraph
+    /// The conventions whose tables spell the recovered keys.
+    var conventions: ConventionRegistry = .builtIn
 
     struct Result {
         var tensors: [RecoveredTensor] = []
         var notes: [String] = []
-        var family: CLIPSourceKeys.Family?
+        /// The convention the keys are spelled in; nil when no graph pattern was recognised.
+        var convention: Convention?
     }
 
     func recover(read: @escaping (ONNXTensor) -> [UInt8]?) throws(CheckpointError) -> Result {
@@ -45,16 +49,19 @@ struct ONNXNameRecovery {
         } catch {
             return try namesOnly(because: error.reason)
         }
-        var result = Result(family: match.family)
+        guard let spelling = CLIPKeySpelling(fusedAttention: match.isFused, conventions: conventions) else {
+            throw .unrecoverableNames(
+                path: path,
+                reason: "no registered convention \(match.isFused ? "fuses" : "separates") q/k/v as this graph does")
+        }
+        var result = Result(convention: spelling.convention)
         result.notes += match.notes
         let towers = match.towers.sorted { $0.key.rawValue > $1.key.rawValue }
             .map { "\($0.key.rawValue) (\($0.value) block\($0.value == 1 ? "" : "s"))" }.joined(separator: " and ")
-        result.notes.append("graph pattern: \(match.family.rawValue) CLIP, \(towers)")
+        result.notes.append("graph pattern: \(spelling.convention.summary), \(towers)")
 
         // Keys first: the set of all keys is needed to recognise a name that points elsewhere.
-        let keyed = match.roles.map { role in
-            (role, CLIPSourceKeys.key(role.role, tower: role.tower, family: match.family))
-        }
+        let keyed = match.roles.map { role in (role, spelling.key(role.role, tower: role.tower)) }
         var owner: [String: Int] = [:]
         for (role, spelled) in keyed {
             if let other = owner[spelled.key], other != role.tensor {
@@ -272,12 +279,12 @@ struct ONNXNameRecovery {
                     throw .unrecoverableNames(
                         path: path,
                         reason:
-                            "\(named) is used where the graph has the \(CLIPSourceKeys.describe(role.role, tower: role.tower)) ('\(key)'); the names contradict the graph"
+                            "\(named) is used where the graph has the \(role.role.describe(tower: role.tower)) ('\(key)'); the names contradict the graph"
                     )
                 }
             }
         }
-        let description = CLIPSourceKeys.describe(role.role, tower: role.tower)
+        let description = role.role.describe(tower: role.tower)
         var scopeNode: (node: ONNXNode, module: [String])?
         for nodeIndex in role.nodes {
             let node = graph.nodes[nodeIndex]

@@ -30,7 +30,8 @@ struct RoleMatch {
 /// The result of matching the CLIP structure.
 struct CLIPMatch {
     var roles: [RoleMatch] = []
-    var family: CLIPSourceKeys.Family = .openAI
+    /// True when each block's q, k and v come from one fused projection (OpenAI's `in_proj`).
+    var isFused = true
     var towers: [CLIPTower: Int] = [:]  // tower → block count
     var notes: [String] = []
 }
@@ -115,7 +116,7 @@ struct ONNXViTPattern {
                     "the vision tower fuses q/k/v and the text tower does not (or the reverse); no CLIP checkpoint family does that"
             )
         }
-        result.family = isFused ? .openAI : .huggingFace
+        result.isFused = isFused
         try logitScale(into: &result)
         return result
     }

@@ -1,13 +1,13 @@
+import Conventions
 import Layout
 
 /// The transformer MLP `fc2(act(fc1(x)))` (OpenAI `c_fc`/`c_proj`, HF `fc1`/`fc2`).
 struct MLP: Sendable {
-    enum Kind: Sendable { case quickGELU, gelu, relu }
     let fc1: Linear
     let fc2: Linear
-    let activation: Kind
+    let activation: Activation
 
-    init(_ weights: WeightScope, width: Int, hidden: Int, activation: Kind) throws(RuntimeError) {
+    init(_ weights: WeightScope, width: Int, hidden: Int, activation: Activation) throws(RuntimeError) {
         fc1 = try Linear(weights.scoped("fc1"), inFeatures: width, outFeatures: hidden)
         fc2 = try Linear(weights.scoped("fc2"), inFeatures: hidden, outFeatures: width)
         self.activation = activation
@@ -21,15 +21,6 @@ struct MLP: Sendable {
         case .relu: Activations.relu(&hidden)
         }
         return fc2(hidden)
-    }
-}
-
-extension MLP.Kind {
-    init(_ activation: Activation) {
-        switch activation {
-        case .quickGELU: self = .quickGELU
-        case .gelu: self = .gelu
-        }
     }
 }
 
@@ -47,7 +38,7 @@ struct ResidualBlock: Sendable {
         norm1 = try LayerNorm(weights.scoped("ln_1"), width: width, eps: eps)
         attention = try MultiHeadSelfAttention(weights.scoped("attn"), width: width, heads: heads)
         norm2 = try LayerNorm(weights.scoped("ln_2"), width: width, eps: eps)
-        mlp = try MLP(weights.scoped("mlp"), width: width, hidden: mlpWidth, activation: MLP.Kind(activation))
+        mlp = try MLP(weights.scoped("mlp"), width: width, hidden: mlpWidth, activation: activation)
     }
 
     /// The blocks `blocks.0 ..< blocks.<layers>` of a tower, all of one shape.

@@ -5,18 +5,16 @@ extension TextTransformer {
     /// token sequence `tokenIDs`: `[layers][positions.count × width]`, row-major.
     ///
     /// Layer 0's input is token + position embedding; layer i's is block i−1's output. This is what
-    /// LDVC's "pretrain" prompt initialisation copies (paper §3.3, notes §(d)). Prompts stored in the
-    /// file are not inserted: the initialisation reads the pretrained encoder. Under the causal mask
-    /// position p depends on positions ≤ p only, so running up to the last requested position gives
-    /// exactly what the full-context run gives there (padding positions included).
-    /// Added for issue 6 (prompt initialisation); it reuses the blocks the runtime loads.
-    public static func layerInputs(reader: LayoutReader, tokenIDs: [Int], positions: [Int], layers: Int)
-        throws(RuntimeError) -> [[Float]]
-    {
-        guard let architecture = reader.architecture.text else { throw .missingPart(path: reader.path, part: "text") }
+    /// LDVC's "pretrain" prompt initialisation copies (paper §3.3). Prompts stored in the file are not
+    /// inserted: the initialisation reads the pretrained encoder. Under the causal mask position p
+    /// depends on positions ≤ p only, so running up to the last requested position gives exactly what
+    /// the full-context run gives there (padding positions included).
+    public static func layerInputs(
+        weights: any WeightStore, architecture: TextArchitecture, embedDim: Int, tokenIDs: [Int], positions: [Int],
+        layers: Int
+    ) throws(RuntimeError) -> [[Float]] {
         let encoder = try TextTransformer(
-            WeightScope(reader: reader), architecture: architecture,
-            embedDim: reader.architecture.embedDim, prompts: nil)
+            WeightScope(store: weights), architecture: architecture, embedDim: embedDim, prompts: nil)
         return try encoder.layerInputs(tokenIDs: tokenIDs, positions: positions, layers: layers)
     }
 

@@ -79,7 +79,7 @@ struct LocalConsensusDecoder: Sendable {
                     try scope.take("conv.bias", shape: [width]), lctd.convKernel, lctd.conv == .dense
                 )
             }
-            let activation: MLP.Kind = lctd.activation == .gelu ? .gelu : .relu
+            let activation = lctd.activation
             blocks.append(
                 Block(
                     conv: conv,

@@ -1,21 +1,22 @@
 import Foundation
 public import Layout
 
-/// Pulls a model part's tensors out of a layout file by canonical name, checking each shape.
+/// Pulls a model part's tensors out of a weight store (a layout file) by canonical name, checking
+/// each shape.
 ///
 /// A part descends with `scoped("blocks.3")` and asks for `take("attn.q_proj.weight", shape: [W, W])`;
 /// the full dotted name is the canonical name. A missing tensor or a shape mismatch fails the load
 /// with the layout's own error naming the file and the tensor (candle's `VarBuilder` idea).
 public struct WeightScope: Sendable {
-    let reader: LayoutReader
+    let reader: any WeightStore
     let prefix: String
     let log: ConsumptionLog
 
-    public init(reader: LayoutReader) {
-        self.init(reader: reader, prefix: "", log: ConsumptionLog())
+    public init(store: any WeightStore) {
+        self.init(reader: store, prefix: "", log: ConsumptionLog())
     }
 
-    private init(reader: LayoutReader, prefix: String, log: ConsumptionLog) {
+    private init(reader: any WeightStore, prefix: String, log: ConsumptionLog) {
         self.reader = reader
         self.prefix = prefix
         self.log = log

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Layout
+@testable import Conventions
 
 @Suite("The MMSegmentation (ZegCLIP/LDVC) name table")
 struct MMSegNamesTests {
@@ -31,7 +31,7 @@ struct MMSegNamesTests {
         }
     }
 
-    @Test("spot checks against the notes' key list (§c.3, §c.4)")
+    @Test("spot checks against ZegCLIP's and the reconstruction's key names")
     func spotChecks() {
         let map = NameMap(.mmseg)
         #expect(map.source(ofCanonical: "head.tap_proj.1.weight")?.key == "decode_head.input_proj_2.weight")

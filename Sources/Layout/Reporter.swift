@@ -10,8 +10,8 @@ public struct Diagnostic: Sendable, Equatable {
     }
 }
 
-/// Receives diagnostics and progress. The library never prints.
-public struct ConversionObserver: Sendable {
+/// Receives diagnostics and progress from every command's library code. The library never prints.
+public struct Reporter: Sendable {
     public var diagnostic: @Sendable (Diagnostic) -> Void
     /// Bytes written so far and the total, after each piece.
     public var progress: @Sendable (_ done: Int, _ total: Int, _ tensor: String) -> Void
@@ -24,5 +24,8 @@ public struct ConversionObserver: Sendable {
         self.progress = progress
     }
 
-    public static let silent = ConversionObserver()
+    public func note(_ message: String) { diagnostic(Diagnostic(.note, message)) }
+    public func warning(_ message: String) { diagnostic(Diagnostic(.warning, message)) }
+
+    public static let silent = Reporter()
 }

@@ -34,19 +34,14 @@ extension NameTable {
             DropRule("vision_model.embeddings.position_ids", reason: "index buffer 0..<tokens; recomputed"),
             DropRule("text_model.embeddings.position_ids", reason: "index buffer 0..<context; recomputed"),
         ]
-        return NameTable(convention: .hf, rules: rules, dropped: dropped)
+        return NameTable(rules: rules, dropped: dropped)
     }()
 }
 
-extension NameTable {
-    /// Every table, in detection order.
-    public static let all: [NameTable] = [.openAI, .openCLIP, .huggingFace]
-
-    public static func table(for convention: Convention) -> NameTable {
-        switch convention {
-        case .openai: return .openAI
-        case .openClip: return .openCLIP
-        case .hf: return .huggingFace
-        }
-    }
+extension Convention {
+    /// HuggingFace transformers' `CLIPModel` / `CLIPVisionModelWithProjection` /
+    /// `CLIPTextModelWithProjection`; `CLIPConfig`'s default activation is QuickGELU.
+    public static let huggingFace = Convention(
+        name: "hf", summary: "HuggingFace transformers (CLIPModel)", table: .huggingFace, config: .huggingFace,
+        defaultActivation: .quickGELU)
 }

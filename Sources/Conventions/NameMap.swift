@@ -1,3 +1,5 @@
+import Foundation
+
 /// Applies one `NameTable` in either direction: source key → canonical name(s), and back.
 ///
 /// Keys are matched by turning their numeric path component into `{i}` (so

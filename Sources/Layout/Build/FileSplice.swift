@@ -1,29 +1,26 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// Copies byte ranges from the input file into the output file inside the kernel (`sendfile`), the
-/// way `cp` does: no user-space buffer, no extra memory, page cache to page cache.
+/// Copies byte ranges from one file into another inside the kernel (`sendfile`), the way `cp`
+/// does: no user-space buffer, no extra memory, page cache to page cache.
 final class FileSplice {
     private let source: Int32
     private let destination: Int32
     private let sourcePath: String
     private let destinationPath: String
 
-    init(from sourcePath: String, to destinationPath: String) throws(ConversionError) {
+    /// `displayPath` is the output named in messages (the temporary file is an implementation detail).
+    init(from sourcePath: String, to destinationPath: String, displayPath: String) throws(LayoutError) {
         self.sourcePath = sourcePath
-        self.destinationPath = destinationPath
+        self.destinationPath = displayPath
         source = open(sourcePath, O_RDONLY | O_CLOEXEC)
         guard source >= 0 else {
-            throw .checkpoint(.unreadable(path: sourcePath, reason: String(cString: strerror(errno))))
+            throw .read(.cannotOpen(path: sourcePath, reason: String(cString: strerror(errno))))
         }
         destination = open(destinationPath, O_WRONLY | O_CLOEXEC)
         guard destination >= 0 else {
             let reason = String(cString: strerror(errno))
             close(source)
-            throw .layout(.commitFailed(path: destinationPath, reason: reason))
+            throw .outputIO(path: displayPath, operation: "opening the output to copy into it", reason: reason)
         }
     }
 
@@ -34,9 +31,10 @@ final class FileSplice {
 
     /// Copies `count` bytes from `sourceOffset` to `destinationOffset`, calling `progress` with the
     /// bytes moved by each system call.
-    func copy(sourceOffset: Int, destinationOffset: Int, count: Int, progress: (Int) -> Void) throws(ConversionError) {
+    func copy(sourceOffset: Int, destinationOffset: Int, count: Int, progress: (Int) -> Void) throws(LayoutError) {
         guard lseek(destination, off_t(destinationOffset), SEEK_SET) == off_t(destinationOffset) else {
-            throw .layout(.commitFailed(path: destinationPath, reason: String(cString: strerror(errno))))
+            throw .outputIO(
+                path: destinationPath, operation: "seeking in the output", reason: String(cString: strerror(errno)))
         }
         var offset = off_t(sourceOffset)
         var remaining = count
@@ -44,13 +42,13 @@ final class FileSplice {
             let moved = sendfile(destination, source, &offset, min(remaining, 1 << 30))
             if moved < 0 {
                 if errno == EINTR { continue }
-                throw .layout(
-                    .commitFailed(
-                        path: destinationPath,
-                        reason: "copy from \(sourcePath) failed: \(String(cString: strerror(errno)))"))
+                throw .outputIO(
+                    path: destinationPath, operation: "copying from \(sourcePath)",
+                    reason: String(cString: strerror(errno)))
             }
             if moved == 0 {
-                throw .checkpoint(.truncated(path: sourcePath, detail: "ended while copying byte \(offset)"))
+                throw .read(
+                    .callFailed(path: sourcePath, operation: "read bytes", detail: "the file ended at byte \(offset)"))
             }
             remaining -= moved
             progress(moved)

@@ -2,9 +2,8 @@
 /// the CLIP towers under `backbone.` and `text_encoder.` with OpenAI's module names, the prompts
 /// beside them, and the segmentation head under `decode_head.`.
 ///
-/// Sources: notes §c.3 (ZegCLIP, [CODE]) and §c.4 (LDVC, hypothesised names), as
-/// `Fixtures/scripts/ldvc_reference.py` spells them. The importer records `source_convention`
-/// `mmseg`; `convention` is OpenAI's because that is how the CLIP modules inside are named.
+/// ZegCLIP's names are its code's; LDVC's decoder names are hypothesised (no LDVC code is public),
+/// as `Fixtures/scripts/ldvc_reference.py` spells them. The CLIP modules inside use OpenAI's names.
 extension NameTable {
     /// Per LDVC decoder block, the 1-based `input_proj_{l+1}` / `proj_norm_{l+1}` of ZegCLIP's
     /// multi-stage path cannot be a `{i}` template, so rules are spelled out for this many blocks.
@@ -57,7 +56,7 @@ extension NameTable {
             }
             rules.append(NameRule("head.layers.{i}.self_attn.out_proj.\(suffix)", atm + "self_attn.out_proj.\(suffix)"))
         }
-        // LDVC's local consensus decoder, BiFormer names inside each block (notes §c.4, ldvc_reference.py).
+        // LDVC's local consensus decoder, BiFormer names inside each block (as ldvc_reference.py spells them).
         let block = "decode_head.decoder.{i}."
         for suffix in ["weight", "bias"] {
             for index in 0..<mmsegTapProjectionBlocks {
@@ -83,6 +82,13 @@ extension NameTable {
                 "decode_head.loss_decode.criterion.empty_weight", reason: "ZegCLIP's loss class weights (training only)"
             )
         ]
-        return NameTable(convention: .openai, rules: rules, dropped: dropped)
+        return NameTable(rules: rules, dropped: dropped)
     }()
+}
+
+extension Convention {
+    /// A ZegCLIP/LDVC segmentor as MMSegmentation saves it; imported, not converted.
+    public static let mmseg = Convention(
+        name: "mmseg", summary: "ZegCLIP/LDVC MMSegmentation checkpoint", kind: .segmentor, table: .mmseg,
+        defaultActivation: .quickGELU)
 }

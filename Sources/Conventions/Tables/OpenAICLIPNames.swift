@@ -1,9 +1,10 @@
-/// OpenAI `clip/model.py` key names (shared by open_clip's `CLIP`). Source spellings are verbatim.
+/// OpenAI `clip/model.py` key names, shared by open_clip's `CLIP`. Source spellings are verbatim.
 extension NameTable {
     static let openAIBlock = BlockSpelling(
         norm1: "ln_1", attention: "attn", norm2: "ln_2", fc1: "mlp.c_fc", fc2: "mlp.c_proj")
 
-    static func openAIStyle(_ convention: Convention) -> NameTable {
+    /// OpenAI's and open_clip's `CLIP` state dicts (and OpenAI's TorchScript releases such as `ViT-B-16.pt`).
+    public static let openAI: NameTable = {
         var rules: [NameRule] = [
             NameRule("vision.patch_embed.weight", "visual.conv1.weight"),  // Conv2d, no bias
             NameRule("vision.class_embedding", "visual.class_embedding"),
@@ -41,9 +42,19 @@ extension NameTable {
                 "transformer.resblocks.{i}.attn_mask",
                 reason: "causal attention mask; the runtime rebuilds it from text.context_length"),
         ]
-        return NameTable(convention: convention, rules: rules, dropped: dropped)
-    }
+        return NameTable(rules: rules, dropped: dropped)
+    }()
+}
 
-    public static let openAI = openAIStyle(.openai)
-    public static let openCLIP = openAIStyle(.openClip)
+extension Convention {
+    /// OpenAI's `clip.model.CLIP` (and its TorchScript releases such as `ViT-B-16.pt`).
+    public static let openAI = Convention(
+        name: "openai", summary: "OpenAI CLIP (clip.model.CLIP, TorchScript releases)", table: .openAI,
+        defaultActivation: .quickGELU)
+
+    /// open_clip's `CLIP`: OpenAI's key names, told apart by `open_clip_config.json`. Its own configs
+    /// use the exact GELU unless their name ends in `-quickgelu`.
+    public static let openCLIP = Convention(
+        name: "open_clip", summary: "open_clip (open_clip.CLIP)", table: .openAI, config: .openCLIP,
+        detectedByConfig: true, defaultActivation: .gelu)
 }

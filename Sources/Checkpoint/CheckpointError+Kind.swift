@@ -1,0 +1,11 @@
+public import TensorCore
+
+extension CheckpointError: ClassifiedError {
+    /// A file that cannot be opened or read is missing input; everything else was read and refused.
+    public var kind: FailureKind {
+        switch self {
+        case .unreadable: return .inputMissing
+        default: return .inputRefused
+        }
+    }
+}

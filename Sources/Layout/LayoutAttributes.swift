@@ -1,0 +1,57 @@
+public import HDF5
+
+/// Everything a layout file stores as attributes rather than per tensor: where it came from
+/// (`LayoutMetadata`, on `/`), the model (`CLIPArchitecture`, on `/` and its groups), and how each
+/// prompt group was initialised (`init_*` on `/prompts/vision` and `/prompts/text`). One
+/// `Codable` value, written by `AttributeEncoder` and read back by `AttributeDecoder`.
+public struct LayoutAttributes: Sendable, Equatable, Codable {
+    public var metadata: LayoutMetadata
+    public var architecture: CLIPArchitecture
+    /// Prompt group (`vision`, `text`) → how its values were made.
+    public var promptInitializations: [String: PromptInitialization]
+
+    public init(
+        metadata: LayoutMetadata, architecture: CLIPArchitecture,
+        promptInitializations: [String: PromptInitialization] = [:]
+    ) {
+        self.metadata = metadata
+        self.architecture = architecture
+        self.promptInitializations = promptInitializations
+    }
+
+    enum CodingKeys: String, CodingKey { case format, prompts }
+    enum PromptKeys: String, CodingKey, CaseIterable { case vision, text }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(LayoutSchema.current.format, forKey: .format)
+        try metadata.encode(to: encoder)
+        try architecture.encode(to: encoder)
+        var prompts = container.nestedContainer(keyedBy: PromptKeys.self, forKey: .prompts)
+        for key in PromptKeys.allCases {
+            try promptInitializations[key.rawValue]?.encode(to: prompts.superEncoder(forKey: key))
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        metadata = try LayoutMetadata(from: decoder)
+        architecture = try CLIPArchitecture(from: decoder)
+        promptInitializations = [:]
+        if container.contains(.prompts) {
+            let prompts = try container.nestedContainer(keyedBy: PromptKeys.self, forKey: .prompts)
+            for key in PromptKeys.allCases {
+                let group = try prompts.superDecoder(forKey: key)
+                let fields = try group.container(keyedBy: PromptInitialization.CodingKeys.self)
+                if fields.contains(.method) {
+                    promptInitializations[key.rawValue] = try PromptInitialization(from: group)
+                }
+            }
+        }
+    }
+
+    /// The attributes keyed by dotted path (`vision.width` is `width` on `/vision`).
+    public func encoded() throws(LayoutError) -> [String: HDF5AttributeValue] {
+        try AttributeEncoder().encode(self)
+    }
+}
