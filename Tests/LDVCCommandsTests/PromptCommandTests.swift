@@ -47,7 +47,7 @@ struct PromptCommandTests {
         let layout = try LayoutReader(path: output)
         #expect(
             layout.architecture.ldvc?.visionPrompts?.tokens == 8 && layout.architecture.ldvc?.textPrompts?.tokens == 6)
-        #expect(try layout.promptInitialization("text")?.tokenIDs == [49406, 320, 1125, 539, 320, 49407])
+        #expect(layout.promptInitialization("text")?.tokenIDs == [49406, 320, 1125, 539, 320, 49407])
         #expect(layout.metadata.sourceFile == "clip_fullvocab.pt")
     }
 
@@ -67,13 +67,13 @@ struct PromptCommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == before)
         let layout = try LayoutReader(path: folder.file("clip-prompts.h5"))
         #expect(
-            try layout.promptInitialization("vision")
+            layout.promptInitialization("vision")
                 == PromptInitialization(method: .vptUniform, seed: 3, scale: (6.0 / (3 * 64 + 16)).squareRoot()))
         let random = try RunTool.run([
             "init-prompts", model, "--text-init", "random", "--visual-tokens", "0", "-o", folder.file("r.h5"),
         ])
         #expect(random.exitCode == 0, "\(random.stderr)")
-        #expect(try LayoutReader(path: folder.file("r.h5")).promptInitialization("text")?.method == .random)
+        #expect((try LayoutReader(path: folder.file("r.h5"))).promptInitialization("text")?.method == .random)
     }
 
     @Test(

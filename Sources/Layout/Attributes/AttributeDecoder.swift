@@ -15,14 +15,9 @@ public struct AttributeDecoder {
         let source = AttributeSource(values: values)
         do {
             return try T(from: AttributeDecoding(source: source, path: []))
-        } catch let failure as AttributeDecodingFailure {
-            throw failure.layoutError(file: path)
-        } catch let error as DecodingError {
-            throw AttributeDecodingFailure(error).layoutError(file: path)
-        } catch let error as LayoutError {
-            throw error
         } catch {
-            throw .badAttribute(path: path, object: "/", attribute: "", reason: "\(error)")
+            // `Decodable` is untyped: this is the one place its errors become ours.
+            throw AttributeDecodingFailure(error).layoutError(file: path)
         }
     }
 }
@@ -45,8 +40,17 @@ struct AttributeDecodingFailure: Error {
         self.kind = kind
     }
 
-    /// Failures that `Decodable` implementations raise themselves (`DecodingError.dataCorrupted`).
-    init(_ error: DecodingError) {
+    /// Any error a decoding raised: ours, or one a `Decodable` implementation raised itself
+    /// (`DecodingError.dataCorrupted`).
+    init(_ error: any Error) {
+        if let failure = error as? AttributeDecodingFailure {
+            self = failure
+            return
+        }
+        guard let error = error as? DecodingError else {
+            self.init(path: [], kind: .bad("\(error)"))
+            return
+        }
         switch error {
         case .keyNotFound(let key, let context):
             self.init(path: context.codingPath.map(\.stringValue) + [key.stringValue], kind: .missing)

@@ -6,6 +6,9 @@ import TensorCore
 public struct GoldenFile: Sendable {
     public static let format = "ldvc-swift.golden"
     public static let version = 1
+    /// Elements any one input or tap may hold (a quarter of a billion floats, 1 GiB): far beyond the
+    /// goldens of a full-size model, small enough that a hostile size fails before allocating.
+    public static let maxElements = 1 << 28
 
     /// One reference tap, in the order the reference computed it.
     public struct Tap: Sendable {
@@ -36,125 +39,177 @@ public struct GoldenFile: Sendable {
 
     public init(path: String) throws(RuntimeError) {
         self.path = path
-        do {
-            let file = try HDF5File.open(path: path)
-            let root = try file.root()
-            guard root.hasAttribute("format"), (try? root.stringAttribute("format")) == Self.format else {
-                throw RuntimeError.golden(
+        let file = GoldenReader(path: path)
+        let root = try file.root()
+        guard (try? root.stringAttribute("format")) == Self.format else {
+            throw .golden(
+                path: path, reason: "not an ldvc-swift golden file (root attribute 'format' is not '\(Self.format)')")
+        }
+        let version = try file.integer(root, "format_version")
+        guard version <= Self.version else {
+            throw .golden(
+                path: path,
+                reason: "golden format version \(version) is newer than this tool understands (\(Self.version))")
+        }
+        producer = try file.string(root, "producer", default: "")
+        reference = try file.string(root, "reference", default: "")
+        model = try file.string(root, "model", default: "")
+        let weights = try file.string(root, "weights_dtype", default: "f32")
+        guard let dtype = DType(rawValue: weights), [.f32, .f16, .bf16].contains(dtype) else {
+            throw .golden(path: path, reason: "weights_dtype '\(weights)' is not f32, f16 or bf16")
+        }
+        weightsDType = dtype
+        guard root.contains("inputs"), root.contains("taps") else {
+            throw .golden(path: path, reason: "needs the groups /inputs and /taps")
+        }
+        let inputs = try file.group(root, "inputs")
+        images = []
+        if inputs.contains("image") {
+            images = try file.images(try file.dataset(inputs, "image"))
+        }
+        if inputs.contains("text_tokens") {
+            let data = try file.dataset(inputs, "text_tokens")
+            guard data.shape.count == 2, !data.dtype.isFloatingPoint else {
+                throw .golden(
                     path: path,
-                    reason: "not an ldvc-swift golden file (root attribute 'format' is not '\(Self.format)')")
+                    reason:
+                        "inputs/text_tokens must be an integer [prompts, length] array, not \(data.dtype.rawValue) \(data.shape)"
+                )
             }
-            let version = Int(try root.intAttribute("format_version"))
-            guard version <= Self.version else {
-                throw RuntimeError.golden(
-                    path: path,
-                    reason: "golden format version \(version) is newer than this tool understands (\(Self.version))")
+            let ids = try file.integers(data)
+            textTokens = (0..<data.shape[0]).map { Array(ids[($0 * data.shape[1])..<(($0 + 1) * data.shape[1])]) }
+        }
+        if inputs.contains("class_embeddings") {
+            let data = try file.dataset(inputs, "class_embeddings")
+            guard data.shape.count == 2 else {
+                throw .golden(
+                    path: path, reason: "inputs/class_embeddings must be [classes, embed_dim], not \(data.shape)")
             }
-            producer = root.hasAttribute("producer") ? try root.stringAttribute("producer") : ""
-            reference = root.hasAttribute("reference") ? try root.stringAttribute("reference") : ""
-            model = root.hasAttribute("model") ? try root.stringAttribute("model") : ""
-            let weights = root.hasAttribute("weights_dtype") ? try root.stringAttribute("weights_dtype") : "f32"
-            guard let dtype = DType(rawValue: weights), [.f32, .f16, .bf16].contains(dtype) else {
-                throw RuntimeError.golden(path: path, reason: "weights_dtype '\(weights)' is not f32, f16 or bf16")
+            classEmbeddings = Matrix(rows: data.shape[0], columns: data.shape[1], values: try file.floats(data))
+        }
+        seenClasses = []
+        if inputs.contains("seen_classes") {
+            seenClasses = Set(try file.integers(try file.dataset(inputs, "seen_classes")))
+        }
+        if inputs.contains("slide_image") {
+            let slides = try file.images(try file.dataset(inputs, "slide_image"))
+            guard slides.count == 1 else { throw .golden(path: path, reason: "inputs/slide_image must hold one image") }
+            slideImage = slides[0]
+            let size = try file.integers(try file.dataset(inputs, "slide_output_size"))
+            guard size.count == 2, size.allSatisfy({ (1...(1 << 16)).contains($0) }) else {
+                throw .golden(
+                    path: path, reason: "inputs/slide_output_size must be two integers in 1 … 65536 (height, width)")
             }
-            weightsDType = dtype
-            guard root.contains("inputs"), root.contains("taps") else {
-                throw RuntimeError.golden(path: path, reason: "needs the groups /inputs and /taps")
-            }
-            let inputs = try root.group("inputs")
-            images = []
-            if inputs.contains("image") {
-                images = try Self.images(try inputs.dataset("image"), path: path)
-            }
-            if inputs.contains("text_tokens") {
-                let data = try inputs.dataset("text_tokens")
-                guard data.shape.count == 2, !data.dtype.isFloatingPoint else {
-                    throw RuntimeError.golden(
+            slideOutputSize = (size[0], size[1])
+        }
+        let group = try file.group(root, "taps")
+        var taps: [Tap] = []
+        for (index, name) in try file.childNames(group).enumerated() {
+            let data = try file.dataset(group, name)
+            let order = data.hasAttribute("order") ? try file.integer(data, "order") : index
+            var validRows: [Int]?
+            if data.hasAttribute("valid_rows") {
+                let rows = try file.integerArray(data, "valid_rows")
+                guard data.shape.count >= 2, rows.count == data.shape[0],
+                    rows.allSatisfy({ (0...data.shape[1]).contains($0) })
+                else {
+                    throw .golden(
                         path: path,
-                        reason:
-                            "inputs/text_tokens must be an integer [prompts, length] array, not \(data.dtype.rawValue) \(data.shape)"
-                    )
+                        reason: "tap '\(name)': valid_rows must give one row count per batch item within axis 1")
                 }
-                let ids = TensorBytes.integers(from: try data.readBytes(), dtype: data.dtype).map { Int($0) }
-                textTokens = (0..<data.shape[0]).map { Array(ids[($0 * data.shape[1])..<(($0 + 1) * data.shape[1])]) }
+                validRows = rows
             }
-            if inputs.contains("class_embeddings") {
-                let data = try inputs.dataset("class_embeddings")
-                guard data.shape.count == 2 else {
-                    throw RuntimeError.golden(
-                        path: path, reason: "inputs/class_embeddings must be [classes, embed_dim], not \(data.shape)")
-                }
-                classEmbeddings = Matrix(rows: data.shape[0], columns: data.shape[1], values: try data.readFloats())
+            taps.append(
+                Tap(
+                    name: name, shape: data.shape, values: try file.floats(data),
+                    isInteger: !data.dtype.isFloatingPoint,
+                    validRows: validRows, order: order))
+        }
+        guard !taps.isEmpty else { throw .golden(path: path, reason: "/taps holds no tap") }
+        self.taps = taps.sorted { $0.order < $1.order }
+    }
+}
+
+/// The HDF5 reads of a golden file, each failure a `RuntimeError` naming the file, and every
+/// array's size checked against `GoldenFile.maxElements` before it is read.
+private struct GoldenReader {
+    let path: String
+
+    private func hdf5<T>(_ body: () throws(HDF5Error) -> T) throws(RuntimeError) -> T {
+        do { return try body() } catch { throw .hdf5(error) }
+    }
+
+    func root() throws(RuntimeError) -> HDF5Group {
+        try hdf5 { () throws(HDF5Error) in try HDF5File.open(path: path).root() }
+    }
+
+    func group(_ parent: HDF5Group, _ name: String) throws(RuntimeError) -> HDF5Group {
+        try hdf5 { () throws(HDF5Error) in try parent.group(name) }
+    }
+
+    func childNames(_ group: HDF5Group) throws(RuntimeError) -> [String] {
+        try hdf5 { () throws(HDF5Error) in try group.childNames() }
+    }
+
+    func dataset(_ group: HDF5Group, _ name: String) throws(RuntimeError) -> HDF5Dataset {
+        let data = try hdf5 { () throws(HDF5Error) in try group.dataset(name) }
+        var count = 1
+        for dimension in data.shape {
+            let (next, overflow) = count.multipliedReportingOverflow(by: max(dimension, 0))
+            guard !overflow, next <= GoldenFile.maxElements else {
+                throw .golden(
+                    path: path,
+                    reason: "\(data.fullName) claims shape \(data.shape), beyond \(GoldenFile.maxElements) elements")
             }
-            seenClasses = []
-            if inputs.contains("seen_classes") {
-                let data = try inputs.dataset("seen_classes")
-                seenClasses = Set(TensorBytes.integers(from: try data.readBytes(), dtype: data.dtype).map { Int($0) })
-            }
-            if inputs.contains("slide_image") {
-                let slides = try Self.images(try inputs.dataset("slide_image"), path: path)
-                guard slides.count == 1 else {
-                    throw RuntimeError.golden(path: path, reason: "inputs/slide_image must hold one image")
-                }
-                slideImage = slides[0]
-                let data = try inputs.dataset("slide_output_size")
-                let size = TensorBytes.integers(from: try data.readBytes(), dtype: data.dtype)
-                guard size.count == 2, size.allSatisfy({ $0 > 0 }) else {
-                    throw RuntimeError.golden(
-                        path: path, reason: "inputs/slide_output_size must be two positive integers")
-                }
-                slideOutputSize = (Int(size[0]), Int(size[1]))
-            }
-            let group = try root.group("taps")
-            var taps: [Tap] = []
-            for (index, name) in try group.childNames().enumerated() {
-                let data = try group.dataset(name)
-                let order = data.hasAttribute("order") ? Int(try data.intAttribute("order")) : index
-                var validRows: [Int]?
-                if data.hasAttribute("valid_rows") {
-                    switch try data.attribute("valid_rows") {
-                    case .intArray(let rows): validRows = rows.map { Int($0) }
-                    case .int(let rows): validRows = [Int(rows)]
-                    default: throw RuntimeError.golden(path: path, reason: "tap '\(name)': valid_rows must be integers")
-                    }
-                    guard data.shape.count >= 2, validRows?.count == data.shape[0],
-                        validRows?.allSatisfy({ (0...data.shape[1]).contains($0) }) == true
-                    else {
-                        throw RuntimeError.golden(
-                            path: path,
-                            reason: "tap '\(name)': valid_rows must give one row count per batch item within axis 1")
-                    }
-                }
-                taps.append(
-                    Tap(
-                        name: name, shape: data.shape, values: try data.readFloats(),
-                        isInteger: !data.dtype.isFloatingPoint,
-                        validRows: validRows, order: order))
-            }
-            guard !taps.isEmpty else { throw RuntimeError.golden(path: path, reason: "/taps holds no tap") }
-            self.taps = taps.sorted { $0.order < $1.order }
-        } catch let error as RuntimeError {
-            throw error
-        } catch let error as HDF5Error {
-            throw .hdf5(error)
-        } catch {
-            throw .golden(path: path, reason: "\(error)")
+            count = next
+        }
+        return data
+    }
+
+    func floats(_ data: HDF5Dataset) throws(RuntimeError) -> [Float] {
+        try hdf5 { () throws(HDF5Error) in try data.readFloats() }
+    }
+
+    func integers(_ data: HDF5Dataset) throws(RuntimeError) -> [Int] {
+        let bytes = try hdf5 { () throws(HDF5Error) in try data.readBytes() }
+        return TensorBytes.integers(from: bytes, dtype: data.dtype).map { Int(truncatingIfNeeded: $0) }
+    }
+
+    func string(_ object: any HDF5Object, _ name: String, default fallback: String) throws(RuntimeError) -> String {
+        guard object.hasAttribute(name) else { return fallback }
+        return try hdf5 { () throws(HDF5Error) in try object.stringAttribute(name) }
+    }
+
+    func integer(_ object: any HDF5Object, _ name: String) throws(RuntimeError) -> Int {
+        Int(truncatingIfNeeded: try hdf5 { () throws(HDF5Error) in try object.intAttribute(name) })
+    }
+
+    func integerArray(_ object: any HDF5Object, _ name: String) throws(RuntimeError) -> [Int] {
+        switch try hdf5({ () throws(HDF5Error) in try object.attribute(name) }) {
+        case .intArray(let values): return values.map { Int(truncatingIfNeeded: $0) }
+        case .int(let value): return [Int(truncatingIfNeeded: value)]
+        default: throw .golden(path: path, reason: "\(object.fullName): '\(name)' must be integers")
         }
     }
 
-    private static func images(_ data: HDF5Dataset, path: String) throws -> [Image] {
-        guard data.shape.count == 4, data.shape[1] == 3, data.dtype.isFloatingPoint else {
-            throw RuntimeError.golden(
+    /// `[batch, 3, height, width]` normalised images.
+    func images(_ data: HDF5Dataset) throws(RuntimeError) -> [Image] {
+        guard data.shape.count == 4, data.shape[1] == 3, data.dtype.isFloatingPoint, data.shape.allSatisfy({ $0 > 0 })
+        else {
+            throw .golden(
                 path: path,
                 reason:
                     "\(data.fullName) must be a float [batch, 3, height, width] array, not \(data.dtype.rawValue) \(data.shape)"
             )
         }
-        let values = try data.readFloats()
+        let values = try floats(data)
         let (count, height, width) = (data.shape[0], data.shape[2], data.shape[3])
         let size = 3 * height * width
-        return try (0..<count).map { index in
-            try Image(height: height, width: width, pixels: Array(values[(index * size)..<((index + 1) * size)]))
+        var result: [Image] = []
+        for index in 0..<count {
+            result.append(
+                try Image(height: height, width: width, pixels: Array(values[(index * size)..<((index + 1) * size)])))
         }
+        return result
     }
 }
