@@ -13,6 +13,7 @@ let package = Package(
         // Pinned to the versions this project is built and tested with (see README).
         .package(url: "https://github.com/apple/swift-argument-parser", .upToNextMinor(from: "1.8.2")),
         .package(url: "https://github.com/apple/swift-crypto", .upToNextMinor(from: "3.12.3")),
+        .package(url: "https://github.com/x-sheep/swift-property-based", .upToNextMinor(from: "2.0.1")),
     ],
     targets: [
         // C layer: system libraries through pkg-config; only the bridge targets below import them.
@@ -46,6 +47,8 @@ let package = Package(
             name: "Prompts",
             dependencies: ["TensorCore", "Checkpoint", "Conventions", "Layout", "Conversion", "Runtime", "Tokenizer"]),
         .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Conventions", "Layout"]),
+        // Segmentation metrics as MMSeg computes them, shard files and their exact merge (pure Swift).
+        .target(name: "Evaluation"),
 
         // Command line: a library that tests call in-process, and a five-line executable.
         .target(name: "LDVCCommands", dependencies: [
@@ -81,6 +84,9 @@ let package = Package(
         .testTarget(
             name: "ExportTests",
             dependencies: ["Export", "Conversion", "Checkpoint", "Conventions", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
+        .testTarget(
+            name: "EvaluationTests",
+            dependencies: ["Evaluation", "_TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "LDVCCommandsTests", dependencies: ["LDVCCommands", "ldvc-convert", "Layout", "HDF5", "_TestSupport"]),
     ]
 )

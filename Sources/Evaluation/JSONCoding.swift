@@ -1,0 +1,98 @@
+import Foundation
+
+/// JSON in and out for evaluation documents: one deterministic encoder, a size-bounded reader, and one-line
+/// descriptions of decoding failures.
+enum JSONCoding {
+    /// Pretty-printed with sorted keys, so equal documents are equal bytes.
+    static func encode<Document: Encodable>(_ document: Document) throws(EvaluationError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            var data = try encoder.encode(document)
+            data.append(UInt8(ascii: "\n"))
+            return data
+        } catch {
+            throw .encodingFailed(reason: "\(error)")
+        }
+    }
+
+    /// The bytes of `path`, refusing files larger than `limit` before reading past it.
+    static func read(path: String, limit: Int) throws(EvaluationError) -> Data {
+        let handle: FileHandle
+        do {
+            handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadable(path: path, reason: Self.reason(of: error))
+        }
+        defer { try? handle.close() }
+        do {
+            // One byte past the limit tells a file of exactly `limit` bytes from a larger one.
+            let data = try handle.read(upToCount: limit < Int.max ? max(limit, 0) + 1 : limit) ?? Data()
+            guard data.count <= limit else { throw EvaluationError.fileTooLarge(path: path, limit: limit) }
+            return data
+        } catch let error as EvaluationError {
+            throw error
+        } catch {
+            throw .unreadable(path: path, reason: Self.reason(of: error))
+        }
+    }
+
+    /// Decodes `type` from `data`, describing a failure in one line for `source`.
+    static func decode<Document: Decodable>(_ type: Document.Type, from data: Data, source: String)
+        throws(EvaluationError) -> Document
+    {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch let error as DecodingError {
+            throw .malformed(path: source, reason: describe(error))
+        } catch {
+            throw .malformed(path: source, reason: "not JSON (\(Self.reason(of: error)))")
+        }
+    }
+
+    /// A one-line reason: where in the document (`confusion_matrix[2][5]`) and what was wrong.
+    static func describe(_ error: DecodingError) -> String {
+        func location(_ path: [CodingKey]) -> String {
+            var text = ""
+            for key in path {
+                if let index = key.intValue {
+                    text += "[\(index)]"
+                } else {
+                    text += (text.isEmpty ? "" : ".") + key.stringValue
+                }
+            }
+            return text.isEmpty ? "the document" : QuotedText.quoted(text)
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "\(location(context.codingPath)): expected \(Self.typeName(type))"
+        case .valueNotFound(let type, let context):
+            return "\(location(context.codingPath)): expected \(Self.typeName(type)), found null"
+        case .keyNotFound(let key, let context):
+            return "\(location(context.codingPath + [key])): missing"
+        case .dataCorrupted(let context):
+            // Foundation reports a non-integer, negative or too large count where an integer is expected as
+            // "not valid JSON"; say what the schema needs.
+            let detail = QuotedText.quoted(context.debugDescription, limit: 120)
+            return context.codingPath.isEmpty
+                ? "not valid JSON, or a count that is not an integer in 0...2^64-1 (\(detail))"
+                : "\(location(context.codingPath)): \(detail)"
+        @unknown default:
+            return QuotedText.quoted("\(error)", limit: 120)
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is UInt64.Type: return "a non-negative integer"
+        case is Int.Type: return "an integer"
+        case is String.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        default: return QuotedText.quoted("\(type)")
+        }
+    }
+
+    static func reason(of error: Error) -> String {
+        QuotedText.escaped((error as NSError).localizedDescription, limit: 160)
+    }
+}
