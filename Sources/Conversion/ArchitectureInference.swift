@@ -43,7 +43,10 @@ struct ArchitectureInference {
         }
         guard let embedDim = visionEmbed ?? textEmbed else {
             throw .architecture(
-                path: path, reason: "no projection into the joint embedding (visual.proj / text_projection) was found")
+                path: path,
+                reason:
+                    "no projection into the joint embedding (\(spelling("vision.proj.weight")) / \(spelling("text.proj.weight"))) was found"
+            )
         }
         sources["embed_dim"] = "shape of the projection"
         return CLIPArchitecture(embedDim: embedDim, vision: vision, text: text)
@@ -97,9 +100,14 @@ struct ArchitectureInference {
             mlpWidth: mlp, layerNormEps: eps, activation: activation)
     }
 
+    /// How the convention spells a canonical tensor, for messages.
+    private func spelling(_ canonical: String) -> String {
+        convention.map.source(ofCanonical: canonical)?.key ?? canonical
+    }
+
     private func shape(_ name: String, rank: Int) throws(ConversionError) -> [Int] {
         guard let shape = shapes[name] else {
-            throw .architecture(path: path, reason: "missing '\(name)', needed to infer the architecture")
+            throw .architecture(path: path, reason: "missing '\(spelling(name))', needed to infer the architecture")
         }
         guard shape.count == rank, shape.allSatisfy({ $0 > 0 }) else {
             throw .architecture(

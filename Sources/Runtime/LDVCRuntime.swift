@@ -31,8 +31,9 @@ public final class LDVCRuntime: @unchecked Sendable {
     private var textCache: [[Int]: [Float]] = [:]
 
     /// Loads every part the file describes, checking each tensor's presence and shape.
-    /// `threads` sets the runtime's worker count (process-wide); OpenBLAS runs single-threaded inside
-    /// each worker so that only one thread pool is ever active (see `MatMul`).
+    /// `threads` is this runtime's worker count, bound to each of its calls (never process-wide);
+    /// OpenBLAS runs single-threaded inside each worker so that only one thread pool is ever active
+    /// (see `MatMul`).
     public init(path: String, threads: Int = 1) throws(RuntimeError) {
         BLASThreads.set(1)
         self.threads = max(1, threads)

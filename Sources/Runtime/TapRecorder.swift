@@ -1,9 +1,12 @@
+import Foundation
+
 /// Collects named intermediate outputs ("taps") of one run, for comparison with golden files.
 ///
 /// Layers record one batch item at a time; calling `record` again for the same name appends another
 /// item along a leading batch axis, so a tap of an image batch ends up `[B, …]` like the reference's.
 /// Passing no recorder costs nothing: every `record` site is behind an optional.
 public final class TapRecorder: @unchecked Sendable {
+    private let lock = NSLock()
     public struct Tap: Sendable, Equatable {
         /// Shape including the leading batch axis.
         public var shape: [Int]
@@ -13,9 +16,13 @@ public final class TapRecorder: @unchecked Sendable {
         public var validRows: [Int]?
     }
 
-    public private(set) var taps: [String: Tap] = [:]
+    private var recorded: [String: Tap] = [:]
+    private var names: [String] = []
+
+    /// Every tap by name.
+    public var taps: [String: Tap] { lock.withLock { recorded } }
     /// Names in the order they were first recorded: the order of the forward pass.
-    public private(set) var order: [String] = []
+    public var order: [String] { lock.withLock { names } }
 
     public init() {}
 
@@ -23,15 +30,17 @@ public final class TapRecorder: @unchecked Sendable {
     /// item's first axis are meaningful (nil: all).
     public func record(_ name: String, itemShape: [Int], values: [Float], validRows: Int? = nil) {
         precondition(values.count == itemShape.reduce(1, *), "tap \(name): \(values.count) values for \(itemShape)")
-        if var tap = taps[name] {
-            precondition(Array(tap.shape.dropFirst()) == itemShape, "tap \(name): item shape changed")
-            tap.shape[0] += 1
-            tap.values += values
-            if let validRows { tap.validRows = (tap.validRows ?? []) + [validRows] }
-            taps[name] = tap
-        } else {
-            taps[name] = Tap(shape: [1] + itemShape, values: values, validRows: validRows.map { [$0] })
-            order.append(name)
+        lock.withLock {
+            guard recorded[name] != nil else {
+                recorded[name] = Tap(shape: [1] + itemShape, values: values, validRows: validRows.map { [$0] })
+                names.append(name)
+                return
+            }
+            precondition(Array(recorded[name]!.shape.dropFirst()) == itemShape, "tap \(name): item shape changed")
+            // Appended in place: copying the tap out and back would copy every earlier item again.
+            recorded[name]!.shape[0] += 1
+            recorded[name]!.values.append(contentsOf: values)
+            if let validRows { recorded[name]!.validRows = (recorded[name]!.validRows ?? []) + [validRows] }
         }
     }
 
