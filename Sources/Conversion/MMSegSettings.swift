@@ -4,7 +4,7 @@
 /// - `model.*` paths are MMSegmentation config names: ZegCLIP's real ones for what ZegCLIP has
 ///   (`configs/_base_/models/zegclip.py`, `configs/voc12/vpt_seg_zero_vit-b_512x512_20k_12_10.py`),
 ///   BiFormer's for route attention (`n_win`, `topk`, `side_dwconv`), and for LDVC's other
-///   reconstructed choices the layout's own attribute names under `model.decode_head` [RECON].
+///   reconstructed choices the layout's own attribute names under `model.decode_head` (reconstructed).
 /// - Top-level `visual_prompts.*`, `text_prompts.*`, `head.*`, `decoder.*`, `clip.*` are the JSON
 ///   configuration `Fixtures/scripts/make_goldens.py` stores in its tiny checkpoints.
 enum MMSegSettings {
@@ -23,7 +23,7 @@ enum MMSegSettings {
         Setting(
             attribute: "prompts.vision.deep_layers",
             paths: ["model.backbone.total_d_layer", "visual_prompts.total_d_layer"]),
-        // Language prompts' layout [RECON].
+        // Language prompts' layout (reconstructed).
         Setting(attribute: "prompts.text.tokens", paths: ["model.text_encoder.num_tokens", "text_prompts.tokens"]),
         Setting(attribute: "prompts.text.layers", paths: ["model.text_encoder.prompt_layers", "text_prompts.layers"]),
         Setting(attribute: "prompts.text.start", paths: ["model.text_encoder.prompt_start", "text_prompts.start"]),
@@ -46,7 +46,7 @@ enum MMSegSettings {
             attribute: "head.pixel_std", paths: ["img_norm_cfg.std", "model.data_preprocessor.std", "head.pixel_std"]),
         // ZegCLIP's decoder depth (shapes give it; cross-checked).
         Setting(attribute: "head.layers", paths: ["model.decode_head.num_layers"]),
-        // LDVC's decoder [RECON]: shapes give blocks, conv, kernels, widths and which optional parts exist.
+        // LDVC's decoder (reconstructed): shapes give blocks, conv, kernels, widths and which optional parts exist.
         Setting(attribute: "head.blocks", paths: ["model.decode_head.num_layers", "decoder.blocks"]),
         Setting(attribute: "head.tap_layers", paths: ["model.decode_head.tap_layers", "decoder.tap_layers"]),
         Setting(
@@ -79,6 +79,6 @@ enum MMSegSettings {
     ]
 
     /// When no tap layers are configured, the tail of the backbone's `out_indices` (ZegCLIP's
-    /// multi-stage outputs), if it has one index per decoder block (notes §(e) Q2).
+    /// multi-stage outputs), if it has one index per decoder block.
     static let tapLayerFallbackPath = "model.backbone.out_indices"
 }

@@ -1,4 +1,4 @@
-// ldvc-bench: times the Swift runtime for scripts/bench/runtime_bench.py (issue 5 benchmark).
+// ldvc-bench: times the Swift runtime for scripts/bench/runtime_bench.py.
 // Prints one JSON object: OpenBLAS sgemm peak, image encoder time and GFLOP/s, text encoder times.
 // Usage: ldvc-bench MODEL.h5 [--threads 2] [--repeat 5] [--classes FILE] [--template "a photo of a {}."]
 import BLAS

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// One lane of `aten/src/ATen/native/cpu/avx_mathfun.h` (`log256_ps`, `sincos256_ps`: Cephes
 /// single-precision polynomials, via Julien Pommier's sse_mathfun), the functions torch's vector

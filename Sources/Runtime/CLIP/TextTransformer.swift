@@ -1,7 +1,7 @@
 import Layout
 
 /// CLIP's text tower (OpenAI `clip/model.py::CLIP.encode_text`), optionally with LDVC's deep language
-/// prompts (notes B2, [RECON] layout from `prompts.text`).
+/// prompts (where they sit is reconstructed; `prompts.text` says).
 ///
 /// Only positions up to each sequence's end token are computed. Under the causal mask position p
 /// attends to positions ≤ p only, so the end token's row — the only one pooled — is exactly what

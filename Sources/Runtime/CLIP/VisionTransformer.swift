@@ -119,7 +119,7 @@ public struct VisionTransformer: Sendable {
                 gridHeight: gridHeight, gridWidth: gridWidth, embedding: embedding.values, dense: nil,
                 intermediates: intermediates)
         }
-        // ZegCLIP head: prompt_norm and ln_post back to back on every row, then proj [CODE, §(f)].
+        // ZegCLIP head: prompt_norm and ln_post back to back on every row, then proj (ZegCLIP's code).
         let normed = prompts.norm(x)
         taps?.record("vision.prompt_norm", normed)
         var projected = projection(postNorm(normed))

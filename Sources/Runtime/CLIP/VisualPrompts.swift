@@ -9,7 +9,7 @@ struct VisualPrompts: Sendable {
     /// `prompt_proj(prompt_embeddings[0])`, then `prompt_proj(deep_prompt_embeddings[i])`.
     let perLayer: [Matrix]
     let tokens: Int
-    /// `prompt_norm`, applied to every row after the last block (before `ln_post`) [CODE, §(f)].
+    /// `prompt_norm`, applied to every row after the last block (before `ln_post`) (ZegCLIP's code).
     let norm: LayerNorm
     let classEmbeddingTwice: Bool
 

@@ -1,11 +1,11 @@
 import Layout
 
 /// ZegCLIP's decoder (`decode_seg.py::ATMSingleHeadSeg` with `TPN_DecoderLayer`), released config
-/// `use_stages=1`, `use_proj=False` [CODE].
+/// `use_stages=1`, `use_proj=False` (ZegCLIP's code).
 ///
 /// Each layer is post-norm and skips its self-attention (whose weights exist but are unused):
 /// `Q = norm2(Q + CA(Q, M)); Q = norm3(Q + linear2(ReLU(linear1(Q))))`. The mask is the head-averaged
-/// pre-softmax cross-attention logits of the queries entering the last layer (§(f)).
+/// pre-softmax cross-attention logits of the queries entering the last layer.
 struct ATMDecoder: Sendable {
     struct Layer: Sendable {
         let attention: CrossAttention

@@ -1,6 +1,6 @@
 import Layout
 
-/// LDVC's local consensus transformer decoder (paper Eq. 4–7, 13), reconstructed per notes B5; every
+/// LDVC's local consensus transformer decoder (paper Eq. 4–7, 13), reconstructed; every
 /// choice the paper leaves open comes from the file's `LCTDArchitecture` options.
 ///
 /// Block l: fuse the tap V_l into X (Eq. 4), then LCSA (Eq. 5), cross-attention with image features as
@@ -18,7 +18,7 @@ struct LocalConsensusDecoder: Sendable {
         let mlp: MLP
     }
 
-    /// How the raw CLIP taps become D-wide (§(e) Q3).
+    /// How the raw CLIP taps become D-wide.
     enum TapProjection: Sendable {
         case learned([(projection: Linear, norm: LayerNorm)])
         /// CLIP's own `ln_post` and `proj`, then per-position L2 normalisation.

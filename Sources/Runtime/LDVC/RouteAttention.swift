@@ -41,7 +41,7 @@ struct RouteAttention: Sendable {
         self.heads = heads
         windows = lctd.routeWindows
         topK = lctd.routeTopK
-        // BiFormer scales by qk_dim^-0.5 (the whole width), "to be consistent with old models" (§(e) Q7).
+        // BiFormer scales by qk_dim^-0.5 (the whole width), "to be consistent with old models".
         scale = 1 / Float(lctd.routeScale == .qkDim ? width : width / heads).squareRoot()
         path = weights.path
     }

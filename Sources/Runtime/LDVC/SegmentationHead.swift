@@ -3,7 +3,7 @@ import Layout
 /// The segmentation head of a ZegCLIP or LDVC model: text adapter, decoder, and ZegCLIP's test-time
 /// mask path (`decode_seg.py::forward` + `semantic_inference`, `zegclip.py::encode_decode`): logits at
 /// the patch grid → bilinear to `image_size` → sigmoid, minus `seen_offset` on seen classes → bilinear
-/// to the crop size. LDVC reuses that path [RECON, notes B5].
+/// to the crop size. LDVC reuses that path (reconstructed).
 struct SegmentationHead: Sendable {
     enum Decoder: Sendable {
         case atm(ATMDecoder)

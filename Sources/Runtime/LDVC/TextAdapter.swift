@@ -25,7 +25,7 @@ struct TextAdapter: Sendable {
 
 /// ZegCLIP's `Attention` (`decode_seg.py`): q, k, v and `proj` linears, `heads` heads, scale
 /// `1/√head_width`. ZegCLIP uses it with class queries over image keys; LDVC's decoder with image
-/// queries over class keys and values (notes B5 Eq. 6).
+/// queries over class keys and values (the paper's Eq. 6).
 struct CrossAttention: Sendable {
     let query: Linear
     let key: Linear
