@@ -2,9 +2,10 @@
 """Checks Fixtures/scripts/ldvc_reference.py's ZegCLIP against ZegCLIP's own model code.
 
 ZegCLIP's classes (VPTCLIPVisionTransformer, CLIPTextEncoder, ATMSingleHeadSeg, ZegCLIP.slide_inference)
-are imported from a checkout of https://github.com/ZiqinZhou66/ZegCLIP (commit 9ba4bb5); nothing of it
-is copied here. MMSegmentation, mmcv, timm and matplotlib are replaced by minimal stand-ins for the
-names those files import (registries, base classes, decorators), which their forward math never uses.
+are imported from a checkout of https://github.com/ZiqinZhou66/ZegCLIP (commit 9ba4bb5) by
+scripts/ldvc_golden/zegclip_checkout.py; nothing of it is copied here. Names of MMSegmentation 0.x,
+mmcv 1.x, timm and matplotlib that this Python lacks are replaced by minimal stand-ins (registries,
+base classes, decorators), which their forward math never uses.
 The tiny ZegCLIP checkpoint (Fixtures/runtime/checkpoints/zegclip_tiny.pth) must load *strictly* into
 ZegCLIP's modules, and their outputs must equal the golden's taps.
 
@@ -23,64 +24,22 @@ sys.modules["torchvision._meta_registrations"] = types.ModuleType("torchvision._
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1]
-
-
-def install_stand_ins():
-    def module(name, **names):
-        m = types.ModuleType(name)
-        m.__dict__.update(names)
-        sys.modules[name] = m
-        return m
-
-    class Registry:
-        def register_module(self, *args, **kwargs):
-            return lambda cls: cls
-
-    class BaseDecodeHead(nn.Module):
-        def __init__(self, in_channels, channels=32, num_classes=1, align_corners=False, ignore_index=255, **kwargs):
-            super().__init__()
-            self.in_channels, self.channels, self.num_classes = in_channels, channels, num_classes
-            self.align_corners, self.ignore_index = align_corners, ignore_index
-            self.conv_seg = nn.Conv2d(channels, num_classes, 1)  # ZegCLIP deletes it
-
-    def resize(input, size=None, mode="nearest", align_corners=None, warning=True, **kwargs):
-        return F.interpolate(input, size=size, mode=mode, align_corners=align_corners)
-
-    placeholder = type("Placeholder", (), {})
-    for name in ("mmseg", "mmseg.models", "mmseg.models.decode_heads", "mmcv", "timm", "timm.models", "matplotlib"):
-        module(name)
-    registry = Registry()
-    module("mmseg.models.builder", BACKBONES=registry, HEADS=registry, SEGMENTORS=registry, build_backbone=None, build_head=None)
-    module("mmseg.models.backbones", ResNet=placeholder, VisionTransformer=placeholder)
-    module("mmseg.models.decode_heads.decode_head", BaseDecodeHead=BaseDecodeHead)
-    module("mmseg.models.losses", accuracy=lambda *a, **k: 0)
-    module("mmseg.ops", Upsample=placeholder, resize=resize)
-    module("mmcv.cnn", ConvModule=placeholder)
-    module("mmcv.runner", auto_fp16=lambda *a, **k: (lambda f: f), force_fp32=lambda *a, **k: (lambda f: f))
-    module("timm.models.layers", drop=None, drop_path=lambda x, p=0.0, training=False: x, trunc_normal_=lambda t, *a, **k: t)
-    module("timm.models.resnet", ResNet=placeholder, Bottleneck=placeholder)
-    module("timm.models.vision_transformer", VisionTransformer=placeholder)
-    module("matplotlib.pyplot")
-    return resize
+sys.path.insert(0, str(FIXTURES.parent / "scripts"))
+# ZegCLIP's classes and stand-ins for the MMSegmentation/mmcv/timm names they import, shared with
+# scripts/make_golden.py.
+from ldvc_golden.zegclip_checkout import import_zegclip  # noqa: E402
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--zegclip", required=True, help="a checkout of ZiqinZhou66/ZegCLIP")
     args = parser.parse_args()
-    resize = install_stand_ins()
-    # Register `models` as a bare package over the checkout's folder: its __init__.py also imports the
-    # datasets, losses and segmentor (all of MMSegmentation), which the forward code needs none of.
-    package = types.ModuleType("models")
-    package.__path__ = [str(Path(args.zegclip) / "models")]
-    sys.modules["models"] = package
-    from models.backbone.img_encoder import VPTCLIPVisionTransformer
-    from models.backbone.text_encoder import CLIPTextEncoder
-    from models.decode_heads.decode_seg import ATMSingleHeadSeg
+    code = import_zegclip(args.zegclip)
+    VPTCLIPVisionTransformer, CLIPTextEncoder, ATMSingleHeadSeg = (
+        code.VPTCLIPVisionTransformer, code.CLIPTextEncoder, code.ATMSingleHeadSeg)
 
     torch.set_num_threads(1)
     checkpoint = torch.load(FIXTURES / "runtime/checkpoints/zegclip_tiny.pth", weights_only=False)
@@ -111,15 +70,12 @@ def main():
         results["head.scores"] = (head.forward([outputs, classes]), golden["taps/head.scores"][()])
 
         # zegclip.py's own slide_inference, called on a minimal segmentor object.
-        source = (Path(args.zegclip) / "models/segmentor/zegclip.py").read_text()
-        method = source[source.index("    def slide_inference"):]
-        namespace = {"torch": torch, "F": F, "resize": resize}
-        exec("class Segmentor:\n" + method, namespace)
-        segmentor = namespace["Segmentor"]()
+        segmentor = code.SlidingWindow()
         segmentor.test_cfg = types.SimpleNamespace(stride=(27, 27), crop_size=(32, 32))
         segmentor.both_class, segmentor.align_corners = np.arange(4), False
-        segmentor.encode_decode = lambda crop, meta: resize(head.forward([backbone(crop), classes]), size=crop.shape[2:],
-                                                             mode="bilinear", align_corners=False)
+        segmentor.encode_decode = lambda crop, meta: F.interpolate(head.forward([backbone(crop), classes]),
+                                                                   size=crop.shape[2:], mode="bilinear",
+                                                                   align_corners=False)
         size = tuple(int(v) for v in golden["inputs/slide_output_size"][()])
         slide = segmentor.slide_inference(torch.from_numpy(golden["inputs/slide_image"][()]), [{"ori_shape": size}], True)
         results["slide.output_scores"] = (slide, golden["taps/slide.output_scores"][()])

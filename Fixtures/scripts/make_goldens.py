@@ -17,7 +17,9 @@ What it makes (under Fixtures/runtime/):
                       decoder layers/blocks, logits, calibrated scores, per-crop label maps, sliding-window
                       scores and the final label map.
 
-The golden format is documented in Schemas/golden/ldvc-golden-v1.md. Run from the repository root:
+The golden format is documented in Schemas/golden/ldvc-golden-v1.md. Tap recording, writing and the
+segmentation test path are scripts/ldvc_golden/, shared with scripts/make_golden.py (goldens of a user's
+own model). Run from the repository root:
 
     python3 Fixtures/scripts/make_goldens.py
 
@@ -51,7 +53,13 @@ import safetensors.torch  # noqa: E402
 from transformers import CLIPConfig, CLIPModel  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import ldvc_reference as ref  # noqa: E402
+# Tap recording, golden writing and the segmentation test path are shared with scripts/make_golden.py.
+from ldvc_golden.segmentation import (LABEL_MARGIN, ROUTING_GAP, Segmentor, label_margin,  # noqa: E402
+                                      reset_routing_gaps, routing_gap)
+from ldvc_golden.taps import TapLog, hook_clip_taps, remove_hooks  # noqa: E402
+from ldvc_golden.writer import write_golden  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "Fixtures"
@@ -62,52 +70,6 @@ VERSIONS = (f"torch {torch.__version__}, openai-clip 1.0.1, open_clip_torch {ope
 
 torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
-
-
-# ---------------------------------------------------------------------------------------------
-# Golden files (Schemas/golden/ldvc-golden-v1.md)
-# ---------------------------------------------------------------------------------------------
-
-class TapLog:
-    """Collects taps in forward order. Tensors are stored as float32 (int64 for label maps)."""
-
-    def __init__(self):
-        self.items = []
-        self.names = set()
-
-    def __call__(self, name, tensor, valid_rows=None):
-        assert name not in self.names, f"tap {name} recorded twice"
-        self.names.add(name)
-        t = tensor.detach()
-        array = t.numpy().astype(np.int64) if not t.dtype.is_floating_point else t.float().numpy().astype(np.float32)
-        self.items.append((name, np.ascontiguousarray(array), valid_rows))
-
-
-# Goldens are read once per test, never mapped, so they are stored compressed (any HDF5 reader with
-# the standard deflate filter reads them; libhdf5 and h5py ship it).
-COMPRESSION = dict(compression="gzip", compression_opts=9, shuffle=True)
-
-
-def write_golden(path, *, inputs, taps, reference, model, weights_dtype):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        path.unlink()
-    with h5py.File(path, "w", track_order=True) as f:
-        f.attrs["format"] = "ldvc-swift.golden"
-        f.attrs["format_version"] = np.int64(1)
-        f.attrs["producer"] = PRODUCER
-        f.attrs["reference"] = reference
-        f.attrs["model"] = model
-        f.attrs["weights_dtype"] = weights_dtype
-        group = f.create_group("inputs", track_order=True)
-        for name, value in inputs.items():
-            group.create_dataset(name, data=value, **COMPRESSION)
-        group = f.create_group("taps", track_order=True)
-        for order, (name, array, valid_rows) in enumerate(taps.items):
-            ds = group.create_dataset(name, data=array, **COMPRESSION)
-            ds.attrs["order"] = np.int64(order)
-            if valid_rows is not None:
-                ds.attrs["valid_rows"] = np.asarray(valid_rows, dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,49 +85,6 @@ def clip_inputs(seed):
         tokens[row, 1:end] = torch.randint(1, 998, (end - 1,), generator=gen)
         tokens[row, end] = 999
     return image, tokens
-
-
-def hook_taps(modules, taps, ends):
-    """Forward hooks that record the CLIP taps from a model's own modules.
-
-    `modules` maps tap roles to modules: patch (conv), embeddings (module whose *input* is the
-    embedding sum), ln_pre, vision_blocks, pooled, text_embed (module whose input is token+pos),
-    text_blocks, ln_final; `seq_first` says whether blocks run LND (OpenAI) or NLD.
-    """
-    handles = []
-    seq_first = modules["seq_first"]
-
-    def nld(t):
-        t = t[0] if isinstance(t, tuple) else t
-        return t.permute(1, 0, 2) if seq_first else t
-
-    def add(module, fn, pre=False):
-        if pre:
-            handles.append(module.register_forward_pre_hook(lambda m, i: fn(i[0])))
-        else:
-            handles.append(module.register_forward_hook(lambda m, i, o: fn(o)))
-
-    def patch(o):
-        taps("vision.patch_embed", o.flatten(2).transpose(1, 2))
-
-    add(modules["patch"], patch)
-    if modules.get("embeddings_out") is not None:
-        add(modules["embeddings_out"], lambda o: taps("vision.embeddings", o))
-    else:
-        add(modules["ln_pre"], lambda i: taps("vision.embeddings", i), pre=True)
-    add(modules["ln_pre"], lambda o: taps("vision.ln_pre", o))
-    for index, block in enumerate(modules["vision_blocks"]):
-        add(block, lambda o, index=index: taps(f"vision.blocks.{index}", nld(o)))
-    add(modules["ln_post"], lambda o: taps("vision.pooled", o if o.dim() == 2 else o[:, 0]))
-    valid = (ends + 1).tolist()
-    if modules.get("text_embeddings_out") is not None:
-        add(modules["text_embeddings_out"], lambda o: taps("text.embeddings", o, valid))
-    else:
-        add(modules["text_transformer"], lambda i: taps("text.embeddings", nld(i), valid), pre=True)
-    for index, block in enumerate(modules["text_blocks"]):
-        add(block, lambda o, index=index: taps(f"text.blocks.{index}", nld(o), valid))
-    add(modules["ln_final"], lambda o: taps("text.pooled", o[torch.arange(o.shape[0]), ends]))
-    return handles
 
 
 def clip_golden(name, convention, checkpoint, weights_dtype, seed):
@@ -191,7 +110,7 @@ def clip_golden(name, convention, checkpoint, weights_dtype, seed):
                        vision_blocks=model.visual.transformer.resblocks, ln_post=model.visual.ln_post,
                        text_transformer=model.transformer, text_blocks=model.transformer.resblocks,
                        ln_final=model.ln_final)
-        handles = hook_taps(modules, taps, ends)
+        handles = hook_clip_taps(modules, taps, ends)
         with torch.no_grad():
             image_features = model.encode_image(image)
             taps("vision.embeds", image_features)
@@ -206,17 +125,17 @@ def clip_golden(name, convention, checkpoint, weights_dtype, seed):
         modules = dict(seq_first=False, patch=vm.embeddings.patch_embedding, embeddings_out=vm.embeddings,
                        ln_pre=vm.pre_layrnorm, vision_blocks=vm.encoder.layers, ln_post=vm.post_layernorm,
                        text_embeddings_out=tm.embeddings, text_blocks=tm.encoder.layers, ln_final=tm.final_layer_norm)
-        handles = hook_taps(modules, taps, ends)
+        handles = hook_clip_taps(modules, taps, ends)
         with torch.no_grad():
             out = model.get_image_features(pixel_values=image)
             taps("vision.embeds", getattr(out, "pooler_output", out))
             out = model.get_text_features(input_ids=tokens)
             taps("text.embeds", getattr(out, "pooler_output", out))
-    for handle in handles:
-        handle.remove()
+    remove_hooks(handles)
     # Text taps first recorded during encode_text; keep forward order per tower as recorded.
     write_golden(OUT / "goldens" / f"{name}.h5", inputs={"image": image.numpy(), "text_tokens": tokens.numpy()},
-                 taps=taps, reference=f"{reference}; {VERSIONS}", model=checkpoint, weights_dtype=weights_dtype)
+                 taps=taps, producer=PRODUCER, reference=f"{reference}; {VERSIONS}", model=checkpoint,
+                 weights_dtype=weights_dtype)
     return taps
 
 
@@ -257,51 +176,32 @@ def build_clip(seed):
     return model.eval()
 
 
-class Segmentor(torch.nn.Module):
-    """backbone + text_encoder + decode_head, MMSeg names."""
-
-    def __init__(self, kind, seed, options=None, text_prompts=None):
-        super().__init__()
-        clip_model = build_clip(seed)
-        self.kind = kind
-        self.backbone = ref.VPTVisionEncoder(clip_model.visual, num_tokens=5, deep_layers=2)
-        tp = text_prompts or {}
-        self.text_encoder = ref.PromptedTextEncoder(clip_model, num_tokens=tp.get("tokens", 0), layers=tp.get("layers", 0),
-                                                    start=tp.get("start", 1),
-                                                    add_position_at_first_layer=tp.get("add_position_at_first_layer", False))
-        self.options = options
-        if kind == "zegclip":
-            self.decode_head = ref.ZegCLIPHead(HEAD["width"], HEAD["heads"], layers=3, mlp=128)
-        else:
-            self.decode_head = ref.LDVCHead(HEAD["width"], HEAD["heads"], options, vision_width=32)
-        torch.manual_seed(seed + 7)
-        with torch.no_grad():
-            self.backbone.prompt_embeddings.uniform_(-0.5, 0.5)
-            if self.backbone.deep_prompt_embeddings is not None:
-                self.backbone.deep_prompt_embeddings.uniform_(-0.5, 0.5)
-            if self.text_encoder.prompt_embeddings is not None:
-                self.text_encoder.prompt_embeddings.normal_(0, 0.5)
-        perturb(self.backbone.prompt_proj, seed + 8)
-        perturb(self.backbone.prompt_norm, seed + 9)
-        perturb(self.decode_head, seed + 10)
-        self.eval()
-
-    def keep_layers(self):
-        return set(self.options["tap_layers"]) if self.kind == "ldvc" else set()
-
-    def text_features(self, tokens, taps=ref.no_taps):
-        features = self.text_encoder(tokens, taps)
-        features = features / features.norm(dim=-1, keepdim=True)
-        taps("text.features", features)
-        return features
-
-    def crop_scores(self, image, classes, taps=ref.no_taps):
-        g, dense, kept = self.backbone(image, taps, keep=self.keep_layers())
-        if self.kind == "zegclip":
-            logits = self.decode_head(dense, g, classes, taps)
-        else:
-            logits = self.decode_head(dense, g, classes, kept, self.backbone, taps)
-        return ref.head_scores(logits, HEAD["image_size"], SEEN, HEAD["seen_offset"], image.shape[-2:], taps)
+def tiny_segmentor(kind, seed, options=None, text_prompts=None):
+    """A seeded tiny ZegCLIP / LDVC model: OpenAI CLIP towers with the reference modules around them,
+    every parameter given seeded noise."""
+    clip_model = build_clip(seed)
+    backbone = ref.VPTVisionEncoder(clip_model.visual, num_tokens=5, deep_layers=2)
+    tp = text_prompts or {}
+    text_encoder = ref.PromptedTextEncoder(clip_model, num_tokens=tp.get("tokens", 0), layers=tp.get("layers", 0),
+                                           start=tp.get("start", 1),
+                                           add_position_at_first_layer=tp.get("add_position_at_first_layer", False))
+    if kind == "zegclip":
+        decode_head = ref.ZegCLIPHead(HEAD["width"], HEAD["heads"], layers=3, mlp=128)
+    else:
+        decode_head = ref.LDVCHead(HEAD["width"], HEAD["heads"], options, vision_width=32)
+    model = Segmentor(kind, backbone, text_encoder, decode_head, options=options, image_size=HEAD["image_size"],
+                      crop_size=HEAD["crop_size"], stride=HEAD["stride"], seen=SEEN, seen_offset=HEAD["seen_offset"])
+    torch.manual_seed(seed + 7)
+    with torch.no_grad():
+        model.backbone.prompt_embeddings.uniform_(-0.5, 0.5)
+        if model.backbone.deep_prompt_embeddings is not None:
+            model.backbone.deep_prompt_embeddings.uniform_(-0.5, 0.5)
+        if model.text_encoder.prompt_embeddings is not None:
+            model.text_encoder.prompt_embeddings.normal_(0, 0.5)
+    perturb(model.backbone.prompt_proj, seed + 8)
+    perturb(model.backbone.prompt_norm, seed + 9)
+    perturb(model.decode_head, seed + 10)
+    return model.eval()
 
 
 def class_tokens(prompted, gen):
@@ -312,21 +212,6 @@ def class_tokens(prompted, gen):
         ids = [SOT] + ([PLACEHOLDER] * 3 if prompted else []) + name + [EOT]
         tokens[row, :len(ids)] = torch.tensor(ids)
     return tokens
-
-
-LABEL_MARGIN = 2e-5   # smallest top-1/top-2 score gap allowed in a label-map tap (scores are O(1))
-ROUTING_GAP = 1e-4    # smallest gap between the k-th and (k+1)-th window affinity
-
-
-def label_margin(scores):
-    top2 = scores.topk(2, dim=1).values
-    return (top2[:, 0] - top2[:, 1]).min().item()
-
-
-def routing_gap(model):
-    """Smallest k-th/(k+1)-th affinity gap over every route attention call since the last reset."""
-    gaps = [g for block in getattr(model.decode_head, "decoder", []) for g in block.attn.gaps]
-    return min(gaps) if gaps else float("inf")
 
 
 def runtime_golden(name, model, seed, fp16_class_embeddings):
@@ -346,8 +231,7 @@ def runtime_golden_attempt(name, model, seed, fp16_class_embeddings):
     slide_image = torch.randn(1, 3, 40, 36, generator=gen)
     tokens = class_tokens(model.text_encoder.prompt_embeddings is not None, gen)
     taps = TapLog()
-    for block in getattr(model.decode_head, "decoder", []):
-        block.attn.gaps = []
+    reset_routing_gaps(model)
     with torch.no_grad():
         classes = model.text_features(tokens, taps)
         inputs = {"image": image.numpy(), "text_tokens": tokens.numpy()}
@@ -356,20 +240,14 @@ def runtime_golden_attempt(name, model, seed, fp16_class_embeddings):
             classes = classes.half().float()
             inputs["class_embeddings"] = classes.numpy()
         inputs["seen_classes"] = np.asarray(SEEN, dtype=np.int64)
-        scores = model.crop_scores(image, classes, taps)
-        slide = ref.slide_inference(slide_image, HEAD["crop_size"], HEAD["stride"], len(CLASSES),
-                                    lambda crop: model.crop_scores(crop, classes))
-        taps("slide.scores", slide)
         output_size = (30, 27)
-        resized = torch.nn.functional.interpolate(slide, size=output_size, mode="bilinear", align_corners=False)
-        taps("slide.output_scores", resized)
-        taps("slide.segmentation", resized.argmax(dim=1))
+        scores, resized = model.record_image_taps(taps, classes, image, slide_image, output_size)
     margins = (label_margin(scores), label_margin(resized), routing_gap(model))
     if margins[0] < LABEL_MARGIN or margins[1] < LABEL_MARGIN or margins[2] < ROUTING_GAP:
         return None
     inputs["slide_image"] = slide_image.numpy()
     inputs["slide_output_size"] = np.asarray(output_size, dtype=np.int64)
-    write_golden(OUT / "goldens" / f"{name}.h5", inputs=inputs, taps=taps,
+    write_golden(OUT / "goldens" / f"{name}.h5", inputs=inputs, taps=taps, producer=PRODUCER,
                  reference=f"Fixtures/scripts/ldvc_reference.py ({model.kind}) on openai-clip clip.model; {VERSIONS}",
                  model=f"runtime/models/{name}.h5", weights_dtype="f32")
     return {"seed": seed, "label_margin": margins[0], "slide_label_margin": margins[1], "routing_gap": margins[2]}
@@ -569,6 +447,7 @@ def save_runtime_model(name, model, kind, options, text_prompts, save_checkpoint
 
 def main():
     sys.path.insert(0, str(FIXTURES / "scripts"))
+    (OUT / "goldens").mkdir(parents=True, exist_ok=True)
     summary = {}
     for name, convention, checkpoint, dtype, seed in (
         ("clip_openai_fp32", "openai", "torch/openai_fp32.pt", "f32", 11),
@@ -586,7 +465,7 @@ def main():
         ("ldvc_tiny", "ldvc", LDVC_DEFAULT, text_prompts, 200, True),
         ("ldvc_alt_tiny", "ldvc", LDVC_ALT, alt_prompts, 300, False),
     ):
-        model = Segmentor(kind, seed, options, prompts)
+        model = tiny_segmentor(kind, seed, options, prompts)
         save_runtime_model(name, model, kind, options, prompts, save)
         margins = runtime_golden(name, model, seed + 50, fp16_class_embeddings=(kind == "zegclip"))
         summary[name] = margins

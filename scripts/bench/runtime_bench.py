@@ -36,8 +36,11 @@ import clip  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Fixtures" / "scripts"))
+sys.path.insert(0, str(ROOT / "scripts"))
 import ldvc_reference as ref  # noqa: E402
 import make_goldens  # noqa: E402
+from ldvc_golden.taps import TapLog  # noqa: E402
+from ldvc_golden.writer import write_golden  # noqa: E402
 
 
 def coco_stuff_classes():
@@ -98,14 +101,15 @@ def timed(function, repeat):
 def full_size_verify(segmentor, model_path, image, tokens, out):
     """Every vision and text tap of the full-size model from the reference modules, checked by
     `ldvc-convert verify` at the default fp32 bound: the tiny fixtures' accuracy holds at ViT-B/16 scale."""
-    taps = make_goldens.TapLog()
+    taps = TapLog()
     with torch.no_grad():
         segmentor.text_encoder(tokens, taps)
         segmentor.backbone(image, taps)
     golden = out / "vitb16_vpt100_golden.h5"
-    make_goldens.write_golden(golden, inputs={"image": image.numpy(), "text_tokens": tokens.numpy()}, taps=taps,
-                              reference="Fixtures/scripts/ldvc_reference.py on openai-clip clip.model (full size)",
-                              model=str(model_path), weights_dtype="f32")
+    write_golden(golden, inputs={"image": image.numpy(), "text_tokens": tokens.numpy()}, taps=taps,
+                 producer="scripts/bench/runtime_bench.py",
+                 reference="Fixtures/scripts/ldvc_reference.py on openai-clip clip.model (full size)",
+                 model=str(model_path), weights_dtype="f32")
     run = subprocess.run([str(ROOT / ".build-bench/release/ldvc-convert"), "verify", str(model_path), "--golden", str(golden),
                           "--json", "--threads", "2"], capture_output=True, text=True)
     report = json.loads(run.stdout)
