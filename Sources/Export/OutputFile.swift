@@ -27,9 +27,9 @@ final class OutputFile {
         offset += bytes.count
     }
 
+    /// Closes the file; `AtomicOutput.commit` flushes it to disk before the rename.
     func close() throws(ExportError) {
         do {
-            try handle.synchronize()
             try handle.close()
         } catch {
             throw .write(path: displayPath, reason: error.localizedDescription)

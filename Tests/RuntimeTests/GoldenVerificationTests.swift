@@ -26,6 +26,26 @@ struct GoldenVerificationTests {
         #expect(report.comparisons.count > 20)
     }
 
+    /// Goldens that `scripts/make_golden.py` made from a real picture (`Fixtures/images/scene.jpg`)
+    /// through each library's own preprocessing, as a user makes them for their model.
+    @Test("Goldens made by make_golden.py from a photo pass every tap")
+    func sceneGoldens() throws {
+        let folder = TemporaryFolder()
+        let clip = folder.file("clip.h5")
+        try ConverterShim.convert(FixturePath.fixture("torch/openai_fp32.pt"), to: clip)
+        for (model, golden) in [
+            (clip, "scene_openai_fp32"), (FixturePath.fixture("runtime/models/zegclip_tiny.h5"), "scene_zegclip_tiny"),
+        ] {
+            let report = try Verifier.verify(modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/\(golden).h5"))
+            #expect(report.policy == .fp32)
+            #expect(report.skipped.isEmpty, "\(golden): skipped \(report.skipped.map(\.tap))")
+            #expect(report.comparisons.count > 10)
+            for comparison in report.comparisons {
+                #expect(comparison.passed, "\(golden) \(comparison.name): max abs \(comparison.maxAbsError) > \(comparison.bound)")
+            }
+        }
+    }
+
     struct CLIPCase: Sendable, CustomTestStringConvertible {
         let checkpoint: String
         let golden: String
