@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
 
         // Bridges: the only Swift code that touches C pointers of those libraries.
         .target(name: "HDF5", dependencies: ["CHDF5", "TensorCore"]),
@@ -29,6 +31,8 @@ let package = Package(
         // ONNX schema subset compiled by protoc-c (Schemas/onnx/GENERATED.md), and its Swift bridge.
         .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
         .target(name: "ONNXProto", dependencies: ["CONNXProto", "CProtobufC"]),
+        // PNG and JPEG files ⇄ pixels, exactly as Pillow and OpenCV decode them.
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "ImageProcessing"]),
 
         // Core and formats.
         .target(name: "TensorCore"),
@@ -41,6 +45,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Tokenizer"),
+        // Pixels → model inputs (Pillow bicubic, OpenCV bilinear, CLIP and MMSeg pipelines) and overlays.
+        .target(name: "ImageProcessing"),
         .target(name: "Runtime", dependencies: ["TensorCore", "Conventions", "Layout", "HDF5", "BLAS", "Tokenizer"]),
         // Deep prompt initialisation (issue 6) and export to PyTorch/safetensors/HDF5/npz files.
         .target(
@@ -72,6 +78,8 @@ let package = Package(
             name: "ConversionTests",
             dependencies: ["Conversion", "Checkpoint", "Conventions", "Layout", "Export", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageProcessing", "HDF5", "_TestSupport"]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "HDF5", "_TestSupport"]),
         .testTarget(
             name: "RuntimeTests",
             dependencies: ["Runtime", "BLAS", "Conventions", "Layout", "TensorCore", "HDF5", "Conversion", "_TestSupport"]),
