@@ -77,7 +77,7 @@ import PIL  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
 from PIL import Image, ImageOps  # noqa: E402
-from transformers import CLIPImageProcessorPil  # noqa: E402
+from transformers import CLIPImageProcessor, CLIPImageProcessorPil  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1] / "images"
 SEED = 20261201
@@ -136,7 +136,7 @@ def filter_row(kind, row, previous, bpp):
 
 
 def png_bytes(pixels, color_type, bits, palette=None, trns=None, interlace=False, exif=None, exif_after=False,
-              filters=(0,), idat_parts=1):
+              filters=(0,), idat_parts=1, ancillary=b""):
     """A PNG of `pixels` ([H, W] or [H, W, C] samples) with full control over its chunks."""
     a = pixels if pixels.ndim == 3 else pixels[..., None]
     height, width, channels = a.shape
@@ -162,6 +162,7 @@ def png_bytes(pixels, color_type, bits, palette=None, trns=None, interlace=False
         out += chunk(b"tRNS", trns)
     if exif is not None and not exif_after:
         out += chunk(b"eXIf", exif)
+    out += ancillary
     data = zlib.compress(raw, 9)
     step = -(-len(data) // idat_parts)
     for start in range(0, len(data), step):
@@ -232,6 +233,13 @@ def make_pngs(rng, base):
         "palette2_interlaced": png_bytes(indices % 4, 3, 2, palette=palette[:4], interlace=True),
         "rgba16_tiny_interlaced": png_bytes(
             np.concatenate([rgb16[:2, :3], alpha16[:2, :3, None]], -1), 6, 16, interlace=True),
+        # Colour metadata neither Pillow nor OpenCV applies to the pixels: gamma 1.0, significant bits,
+        # chromaticities, an sRGB intent, text (plain and compressed).
+        "rgb8_colour_metadata": png_bytes(base, 2, 8, ancillary=(
+            chunk(b"gAMA", struct.pack(">I", 100000)) + chunk(b"sBIT", bytes([5, 6, 5]))
+            + chunk(b"cHRM", struct.pack(">8I", 31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000))
+            + chunk(b"sRGB", b"\x00") + chunk(b"tEXt", b"Comment\x00made by make_image_fixtures.py")
+            + chunk(b"zTXt", b"Title\x00\x00" + zlib.compress(b"fixture" * 20)))),
         "exif6": png_bytes(base, 2, 8, exif=tiff_orientation(6)),
         "exif3_after_data": png_bytes(base, 2, 8, exif=tiff_orientation(3), exif_after=True),
         "exif8_big_endian": png_bytes(base, 2, 8, exif=tiff_orientation(8, big_endian=True)),
@@ -535,9 +543,13 @@ def main():
         clip_group = f.create_group("clip")
         clip_inputs = {"photo_37x23": "png/rgb8.png", "photo_64x48": None, "grey16": "png/grey16.png",
                        "exif6": "jpeg/exif6.jpg", "cmyk": "jpeg/cmyk.jpg"}
+        torchvision_backend_difference = 0.0
         for size, names in ((224, ["photo_64x48"]), (32, list(clip_inputs))):
             transform = open_clip.image_transform(size, is_train=False, mean=OPENAI_MEAN, std=OPENAI_STD)
             processor = CLIPImageProcessorPil(size={"shortest_edge": size}, crop_size={"height": size, "width": size})
+            # transformers 5's default CLIPImageProcessor resizes tensors with torchvision; not reproduced,
+            # its distance from the Pillow backend is measured for the README.
+            fast = CLIPImageProcessor(size={"shortest_edge": size}, crop_size={"height": size, "width": size})
             for name in names:
                 path = clip_inputs[name]
                 if path is None:
@@ -547,6 +559,8 @@ def main():
                 write_dataset(clip_group, f"open_clip_{size}/{name}", transform(image).numpy(), compress=size > 32)
                 hf = processor(image, return_tensors="np")["pixel_values"][0].astype(np.float32)
                 write_dataset(clip_group, f"hf_{size}/{name}", hf, compress=size > 32)
+                fast_values = fast(image, return_tensors="pt")["pixel_values"][0].numpy()
+                torchvision_backend_difference = max(torchvision_backend_difference, float(np.abs(fast_values - hf).max()))
 
         mmseg = f.create_group("mmseg")
         mmseg_inputs = {"photo_37x23": "png/rgb8.png", "exif6": "jpeg/exif6.jpg", "progressive_420": "jpeg/progressive_420_64x48.jpg"}
@@ -598,9 +612,52 @@ def main():
                 opencv = f"refused ({type(error).__name__}: {str(error).strip()[:80]})"
             verdicts.attrs[name] = f"Pillow {pillow}; OpenCV {opencv}"
 
+    write_readme(folders, torchvision_backend_difference)
     for name, reason in sorted(refused_by_pillow.items()):
         print(f"Pillow refuses {name}: {reason}")
     print("wrote", ROOT)
+
+
+def write_readme(folders, torchvision_backend_difference):
+    with h5py.File(ROOT / "reference.h5", "r") as f:
+        verdicts = dict(f["hostile"].attrs)
+        versions = f.attrs["versions"]
+        same = {f"{folder}/{name}": f[f"decode/{folder}/{name}"].attrs["same_as_pillow"]
+                for folder in ("png", "jpeg") for name in folders[folder] if f"decode/{folder}/{name}" in f}
+    lines = [
+        "# Image fixtures (`Fixtures/scripts/make_image_fixtures.py`)",
+        "",
+        "Inputs and reference outputs for `Sources/Imaging` and `Sources/ImageProcessing`. Python only makes",
+        "these files; `swift test` reads them (`Tests/ImagingTests`, `Tests/ImageProcessingTests`). Rerun with",
+        "`python3 Fixtures/scripts/make_image_fixtures.py` (seeded; byte-identical with the versions below).",
+        "The layout of `reference.h5` is described at the top of the script. This file is generated.",
+        "",
+        f"Versions: {versions} (Python 3.11; `Fixtures/requirements.txt`).",
+        "",
+        "Images are 37×23 (odd sizes) unless their name says 64x48; photo-like content (gradients, texture,",
+        "noise and a hard red edge) so that chroma upsampling and resampling matter.",
+        "",
+        "transformers 5's default `CLIPImageProcessor` (torchvision backend, tensors resized by torchvision)",
+        f"differs from `CLIPImageProcessorPil` by up to {torchvision_backend_difference:.6f} (max |Δ| over the",
+        "`clip/hf_*` inputs); ldvc-swift reproduces the Pillow backend only.",
+        "",
+    ]
+    for folder in ("png", "jpeg", "labels", "hostile"):
+        lines += [f"## {folder}/", "", "| file | bytes | notes |", "|---|---|---|"]
+        for name, data in sorted(folders[folder].items()):
+            if folder == "hostile":
+                note = verdicts.get(name, "")
+            elif folder == "labels":
+                note = "annotation map"
+            else:
+                equal = same.get(f"{folder}/{name}", "")
+                note = "all profiles decode alike" if equal == "pillow_exif,opencv" else (
+                    "profiles differ: " + ", ".join(p for p in ("pillow_exif", "opencv") if p not in equal.split(",")))
+            lines.append(f"| `{name}` | {len(data)} | {note} |")
+        lines.append("")
+    size = (ROOT / "reference.h5").stat().st_size
+    lines += ["## reference.h5", "", f"{size} bytes; see the script's docstring for its datasets.", ""]
+    (ROOT / "README.md").write_text("\n".join(lines))
 
 
 if __name__ == "__main__":
