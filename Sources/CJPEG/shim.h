@@ -3,7 +3,7 @@
 // libjpeg reports fatal errors through `error_exit`, which must not return; here it longjmps. A longjmp
 // must never cross a Swift frame, so every step that can fail is one C function below that calls setjmp
 // and then every libjpeg call that may jump, and returns a code (0 ok, CJPEG_FAILED, CJPEG_TRUNCATED,
-// CJPEG_TOO_MANY_SCANS, CJPEG_NO_MEMORY) with libjpeg's message in `message`. Swift only ever sees return codes.
+// CJPEG_TOO_MANY_SCANS, CJPEG_NO_MEMORY, CJPEG_UNSUPPORTED) with libjpeg's message in `message`. Swift only ever sees return codes.
 #ifndef CJPEG_SHIM_H
 #define CJPEG_SHIM_H
 #include <setjmp.h>
@@ -13,7 +13,10 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
-enum { CJPEG_OK = 0, CJPEG_FAILED = 1, CJPEG_TRUNCATED = 2, CJPEG_TOO_MANY_SCANS = 3, CJPEG_NO_MEMORY = 4 };
+enum {
+    CJPEG_OK = 0, CJPEG_FAILED = 1, CJPEG_TRUNCATED = 2, CJPEG_TOO_MANY_SCANS = 3, CJPEG_NO_MEMORY = 4,
+    CJPEG_UNSUPPORTED = 5
+};
 
 typedef struct cjpeg_decoder {
     struct jpeg_decompress_struct cinfo;
@@ -24,6 +27,7 @@ typedef struct cjpeg_decoder {
     int truncated;
     int too_many_scans;
     int out_of_memory;
+    int unsupported;
     int max_scans;
     char message[JMSG_LENGTH_MAX + 64];
 } cjpeg_decoder;
@@ -33,6 +37,8 @@ static void cjpeg_error_exit(j_common_ptr common) {
     int code = common->err->msg_code;
     // With no backing store, a request beyond max_memory_to_use fails as "backing store not supported".
     if (code == JERR_OUT_OF_MEMORY || code == JERR_NO_BACKING_STORE || code == JERR_TFILE_CREATE) decoder->out_of_memory = 1;
+    // Valid JPEG this library build cannot decode: 12/16-bit samples, lossless or hierarchical processes.
+    if (code == JERR_BAD_PRECISION || code == JERR_SOF_UNSUPPORTED || code == JERR_NOT_COMPILED) decoder->unsupported = 1;
     (*common->err->format_message)(common, decoder->message);
     longjmp(decoder->jump, 1);
 }
@@ -65,6 +71,7 @@ static inline int cjpeg_failure_code(const cjpeg_decoder *decoder) {
     if (decoder->truncated) return CJPEG_TRUNCATED;
     if (decoder->too_many_scans) return CJPEG_TOO_MANY_SCANS;
     if (decoder->out_of_memory) return CJPEG_NO_MEMORY;
+    if (decoder->unsupported) return CJPEG_UNSUPPORTED;
     return CJPEG_FAILED;
 }
 

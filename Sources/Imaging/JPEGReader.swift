@@ -119,6 +119,8 @@ enum JPEGReader {
         switch Int(status) {
         case CJPEG_TRUNCATED: throw .truncated(path: path, format: "JPEG")
         case CJPEG_NO_MEMORY: throw .outOfMemory(path: path, format: "JPEG", reason: ImagingError.escaped(message))
+        case CJPEG_UNSUPPORTED:
+            throw .unsupportedEncoding(path: path, format: "JPEG", reason: ImagingError.escaped(message))
         case CJPEG_TOO_MANY_SCANS:
             throw .overBudget(
                 path: path, width: Int(cjpeg_image_width(decoder)), height: Int(cjpeg_image_height(decoder)),

@@ -10,12 +10,12 @@ import _TestSupport
 @Suite("Hostile and unsupported images are refused")
 struct HostileInputTests {
     enum Expected: Sendable {
-        case truncated, malformed, overBudget, notAnImage, unsupportedFormat(String), anyRefusal
+        case truncated, malformed, overBudget, notAnImage, unsupportedEncoding, unsupportedFormat(String), anyRefusal
 
         func matches(_ error: ImagingError) -> Bool {
             switch (self, error) {
             case (.truncated, .truncated), (.malformed, .malformed), (.overBudget, .overBudget),
-                (.notAnImage, .notAnImage):
+                (.notAnImage, .notAnImage), (.unsupportedEncoding, .unsupportedEncoding):
                 return true
             case (.unsupportedFormat(let name), .unsupportedFormat(_, let format)): return name == format
             case (.anyRefusal, .truncated), (.anyRefusal, .malformed): return true
@@ -27,7 +27,7 @@ struct HostileInputTests {
     static let cases: [(String, Expected)] = [
         ("truncated.png", .truncated), ("truncated.jpg", .truncated), ("missing_eoi.jpg", .truncated),
         ("bad_crc.png", .malformed), ("bad_zlib.png", .malformed), ("zero_width.png", .malformed),
-        ("twelve_bit.jpg", .malformed), ("garbage.jpg", .anyRefusal), ("huge.png", .overBudget),
+        ("twelve_bit.jpg", .unsupportedEncoding), ("garbage.jpg", .anyRefusal), ("huge.png", .overBudget),
         ("wide.png", .overBudget), ("huge.jpg", .overBudget), ("empty.png", .notAnImage),
         ("text.png", .notAnImage), ("animation.gif", .unsupportedFormat("GIF")),
         ("photo.webp", .unsupportedFormat("WebP")),
