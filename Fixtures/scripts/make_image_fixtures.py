@@ -637,9 +637,10 @@ def write_readme(folders, torchvision_backend_difference):
         "Images are 37×23 (odd sizes) unless their name says 64x48; photo-like content (gradients, texture,",
         "noise and a hard red edge) so that chroma upsampling and resampling matter.",
         "",
-        "transformers 5's default `CLIPImageProcessor` (torchvision backend, tensors resized by torchvision)",
-        f"differs from `CLIPImageProcessorPil` by up to {torchvision_backend_difference:.6f} (max |Δ| over the",
-        "`clip/hf_*` inputs); ldvc-swift reproduces the Pillow backend only.",
+        "transformers 5's default `CLIPImageProcessor` (torchvision backend: PyTorch's uint8 antialiased bicubic",
+        "kernel, whose code path depends on the CPU's vector extensions) differs from `CLIPImageProcessorPil` by up",
+        f"to {torchvision_backend_difference:.6f} (max |Δ| over the `clip/hf_*` inputs, CPU capability",
+        f"{torch.backends.cpu.get_cpu_capability()}); ldvc-swift reproduces the Pillow backend only.",
         "",
     ]
     for folder in ("png", "jpeg", "labels", "hostile"):
