@@ -5,7 +5,7 @@
 public struct LabelMap: Sendable, Equatable {
     public let width: Int
     public let height: Int
-    public var labels: [UInt16]
+    public internal(set) var labels: [UInt16]
 
     public init(width: Int, height: Int, labels: [UInt16]) throws(ImageProcessingError) {
         guard width > 0, height > 0 else { throw .invalidSize(what: "label map", width: width, height: height) }

@@ -4,7 +4,7 @@ public struct PlanarImage: Sendable, Equatable {
     public let channels: Int
     public let height: Int
     public let width: Int
-    public var values: [Float]
+    public internal(set) var values: [Float]
 
     public init(channels: Int, height: Int, width: Int, values: [Float]) throws(ImageProcessingError) {
         guard channels > 0, height > 0, width > 0 else {

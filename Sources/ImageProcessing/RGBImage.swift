@@ -1,11 +1,12 @@
 /// An 8-bit RGB image: rows top to bottom, pixels left to right, three bytes (R, G, B) each, no padding.
+/// The byte count always matches the size (only this module writes the pixels).
 ///
 /// This is what `PIL.Image.open(path).convert("RGB")` gives as `numpy.asarray(image)`, and what
 /// `cv2.imread` gives after BGR→RGB: the common currency between decoding and preprocessing.
 public struct RGBImage: Sendable, Equatable {
     public let width: Int
     public let height: Int
-    public var pixels: [UInt8]
+    public internal(set) var pixels: [UInt8]
 
     /// An image over `pixels`, which must hold `width × height × 3` bytes.
     public init(width: Int, height: Int, pixels: [UInt8]) throws(ImageProcessingError) {
