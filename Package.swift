@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        // Linux system calls Swift's Glibc does not import (no library to link).
+        .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
 
@@ -39,7 +41,7 @@ let package = Package(
         // Naming conventions: every name table (both directions), tensor transforms, the registry.
         .target(name: "Conventions", dependencies: ["TensorCore"]),
         .target(name: "Checkpoint", dependencies: ["TensorCore", "ZipArchive", "ONNXProto", "Conventions"]),
-        .target(name: "Layout", dependencies: ["TensorCore", "HDF5", "Conventions"]),
+        .target(name: "Layout", dependencies: ["TensorCore", "HDF5", "Conventions", "CLinux"]),
         .target(name: "Conversion", dependencies: [
             "TensorCore", "Checkpoint", "Conventions", "Layout", "HDF5",
             .product(name: "Crypto", package: "swift-crypto"),
