@@ -30,10 +30,13 @@ public struct InspectionReport: Sendable, Codable {
     public var dropped: [LayoutMetadata.DroppedTensor]
     public var tied: [[String]]
     public var notes: [String]
+    /// How each prompt group of a converted file was made (`vision`, `text`).
+    public var promptInitializations: [String: PromptInitialization] = [:]
 
     enum CodingKeys: String, CodingKey {
         case path, format, convention, wrapper, architecture, tensors, dropped, tied, notes
         case conventionSource = "convention_source", architectureSources = "architecture_sources"
+        case promptInitializations = "prompt_initializations"
     }
 }
 
@@ -99,7 +102,8 @@ public enum Inspector {
                 wrapper: metadata.sourceWrapper, architecture: reader.architecture,
                 architectureSources: metadata.architectureSources,
                 tensors: rows, dropped: metadata.droppedTensors, tied: metadata.tiedTensors,
-                notes: ["dtype policy: \(metadata.dtypePolicy)"])
+                notes: ["dtype policy: \(metadata.dtypePolicy)"],
+                promptInitializations: reader.attributes.promptInitializations)
         } catch {
             throw .layout(error)
         }

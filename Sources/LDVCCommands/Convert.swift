@@ -58,7 +58,7 @@ extension LDVCConvert {
             options.overwrite = writing.force
             options.strict = strict
             architecture.apply(to: &options)
-            let reporter = Terminal.reporter(showProgress: true, quiet: writing.quiet)
+            let reporter = writing.reporter
             let started = Date()
             let plan: ConversionPlan
             let output: String
@@ -78,13 +78,22 @@ extension LDVCConvert {
                     throw .conversion(error)
                 }
             }
-            if !writing.quiet {
-                let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
-                print(
-                    "wrote \(output): \(plan.layout.items.count) tensors, \(plan.layout.outputBytes / 1_000_000) MB, "
-                        + "\(plan.convention.name) convention, \(plan.format.rawValue) input, \(seconds) s")
-            }
-            if let injection { LDVCConvert.InitPrompts.print(injection, quiet: writing.quiet) }
+            let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
+            var details = [
+                "convention": plan.convention.name, "source_format": plan.format.rawValue, "seconds": seconds,
+            ]
+            if let injection { details["prompts"] = LDVCConvert.InitPrompts.summary(injection) }
+            let result = WrittenFile(
+                command: "convert", output: output, tensors: injection?.build.tensorCount ?? plan.layout.items.count,
+                bytes: injection?.build.bytes ?? plan.layout.outputBytes,
+                dtypes: injection?.build.dtypes ?? Set(plan.layout.items.map(\.outputDType.rawValue)).sorted(),
+                details: details)
+            writing.report(
+                result,
+                line: "wrote \(output): \(result.tensors) tensors (\(result.dtypes.joined(separator: ", "))), "
+                    + "\(result.bytes / 1_000_000) MB, \(plan.convention.name) convention, \(plan.format.rawValue) input, \(seconds) s"
+                    + (injection.map { "; " + LDVCConvert.InitPrompts.summary($0) } ?? ""))
+            if let injection { for warning in injection.warnings { Terminal.warning(warning) } }
             return .success
         }
     }

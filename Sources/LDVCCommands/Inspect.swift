@@ -18,6 +18,9 @@ extension LDVCConvert {
         @Flag(name: .long, help: "Print machine-readable JSON instead of a table.")
         var json = false
 
+        @Flag(name: .long, help: "Only the file, the model and how it was made: no per-tensor table.")
+        var summary = false
+
         @OptionGroup var architecture: ArchitectureOptions
 
         func execute() throws(ConversionError) -> ExitCode {
@@ -25,11 +28,13 @@ extension LDVCConvert {
             architecture.apply(to: &options)
             let report = try Inspector.inspect(
                 path: input, options: options, reporter: Terminal.reporter(showProgress: false, quiet: json))
-            print(json ? JSONOutput.text(report) : Self.table(report))
+            var shown = report
+            if summary && json { shown.tensors = [] }
+            print(json ? JSONOutput.text(shown) : Self.table(report, tensors: !summary))
             return .success
         }
 
-        static func table(_ report: InspectionReport) -> String {
+        static func table(_ report: InspectionReport, tensors showTensors: Bool = true) -> String {
             var lines: [String] = []
             lines.append("file:        \(report.path)")
             lines.append(
@@ -49,12 +54,35 @@ extension LDVCConvert {
                         "text:        width \(text.width), \(text.layers) layers, \(text.heads) heads, context \(text.contextLength), "
                             + "vocab \(text.vocabSize), mlp \(text.mlpWidth), \(text.activation.rawValue)")
                 }
+                if let prompts = architecture.ldvc?.visionPrompts {
+                    lines.append(
+                        "prompts:     visual \(prompts.tokens) × \(prompts.deepLayers + 1) layers"
+                            + Self.made(report.promptInitializations["vision"]))
+                }
+                if let prompts = architecture.ldvc?.textPrompts {
+                    lines.append(
+                        "             language \(prompts.tokens) × \(prompts.layers) layers from row \(prompts.start), "
+                            + "template \"\(prompts.template)\"" + Self.made(report.promptInitializations["text"]))
+                }
+                if let head = architecture.ldvc?.head {
+                    lines.append(
+                        "head:        \(head.kind.rawValue), width \(head.width), \(head.heads) heads, crop \(head.cropSize) "
+                            + "stride \(head.stride), seen offset \(head.seenOffset)")
+                }
             }
             for (key, value) in report.architectureSources.sorted(by: { $0.key < $1.key })
             where !value.hasPrefix("tensor shapes") {
                 lines.append("  \(key): \(value)")
             }
             lines.append("")
+            let counts = Dictionary(grouping: report.tensors, by: \.status).mapValues(\.count)
+            let total =
+                "\(report.tensors.count) tensors: "
+                + counts.sorted { $0.key < $1.key }.map { "\($1) \($0)" }.joined(separator: ", ")
+            guard showTensors else {
+                lines.append(total)
+                return lines.joined(separator: "\n")
+            }
             let rows = report.tensors.map { row -> [String] in
                 [
                     row.sourceName, row.dtype, "[" + row.shape.map(String.init).joined(separator: ", ") + "]",
@@ -84,12 +112,24 @@ extension LDVCConvert {
                 lines.append("")
                 lines += report.notes.map { "note: \($0)" }
             }
-            let counts = Dictionary(grouping: report.tensors, by: \.status).mapValues(\.count)
             lines.append("")
-            lines.append(
-                "\(report.tensors.count) tensors: "
-                    + counts.sorted { $0.key < $1.key }.map { "\($1) \($0)" }.joined(separator: ", "))
+            lines.append(total)
             return lines.joined(separator: "\n")
+        }
+
+        /// How a prompt group was made, for its line: `; pretrain from "a photo of a" at [0, …]`.
+        static func made(_ initialization: PromptInitialization?) -> String {
+            guard let initialization else { return "" }
+            var parts = [initialization.method.rawValue]
+            if let template = initialization.template { parts.append("from \"\(template)\"") }
+            if let ids = initialization.tokenIDs { parts.append("ids \(ids)") }
+            if let positions = initialization.positions { parts.append("at positions \(positions)") }
+            if let seed = initialization.seed { parts.append("seed \(seed)") }
+            if let scale = initialization.scale {
+                parts.append((initialization.method == .random ? "std " : "bound ") + String(format: "%.6g", scale))
+            }
+            if let source = initialization.source { parts.append("from \(source)") }
+            return "; " + parts.joined(separator: " ")
         }
     }
 }
