@@ -55,13 +55,19 @@ let package = Package(
             name: "Prompts",
             dependencies: ["TensorCore", "Checkpoint", "Conventions", "Layout", "Conversion", "Runtime", "Tokenizer"]),
         .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Conventions", "Layout"]),
+        // `diff`: two models of any supported kind compared tensor by tensor through their conversion
+        // plans or layout readers, streamed in row pieces. Its own target: it sits above Conversion and
+        // Export (it reads checkpoints as `convert`/`import` plan them and folders as `export` writes them).
+        .target(
+            name: "Comparison",
+            dependencies: ["TensorCore", "HDF5", "Checkpoint", "Conventions", "Layout", "Conversion", "Export"]),
         // Segmentation metrics as MMSeg computes them, shard files and their exact merge (pure Swift).
         .target(name: "Evaluation"),
 
         // Command line: a library that tests call in-process, and a five-line executable.
         .target(name: "LDVCCommands", dependencies: [
             "TensorCore", "Checkpoint", "Conventions", "Layout", "Conversion", "Tokenizer", "Runtime", "Prompts", "Export",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Comparison", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ldvc-convert", dependencies: ["LDVCCommands"]),
         // Runtime benchmark driver for scripts/bench/runtime_bench.py (timing lives outside Tests/).
@@ -94,6 +100,9 @@ let package = Package(
         .testTarget(
             name: "ExportTests",
             dependencies: ["Export", "Conversion", "Checkpoint", "Conventions", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
+        .testTarget(
+            name: "ComparisonTests",
+            dependencies: ["Comparison", "Conversion", "Export", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(
             name: "EvaluationTests",
             dependencies: ["Evaluation", "_TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),

@@ -19,6 +19,31 @@ public struct InspectionReport: Sendable, Codable {
         }
     }
 
+    /// The training dataset a layout file records (`/dataset`), as plain JSON values.
+    public struct Dataset: Sendable, Codable, Equatable {
+        public var classes: [String]
+        public var seenClasses: [Int]?
+        public var unseenClasses: [Int]?
+        public var palette: [[Int]]?
+        public var config: String?
+        public var sources: [String: String]
+
+        enum CodingKeys: String, CodingKey {
+            case classes, palette, config, sources
+            case seenClasses = "seen_classes"
+            case unseenClasses = "unseen_classes"
+        }
+
+        init(_ dataset: TrainingDataset) {
+            classes = dataset.classes
+            seenClasses = dataset.seenClasses
+            unseenClasses = dataset.unseenClasses
+            palette = dataset.palette
+            config = dataset.config
+            sources = dataset.sources
+        }
+    }
+
     public var path: String
     public var format: String
     public var convention: String
@@ -32,9 +57,10 @@ public struct InspectionReport: Sendable, Codable {
     public var notes: [String]
     /// How each prompt group of a converted file was made (`vision`, `text`).
     public var promptInitializations: [String: PromptInitialization] = [:]
+    public var dataset: Dataset? = nil
 
     enum CodingKeys: String, CodingKey {
-        case path, format, convention, wrapper, architecture, tensors, dropped, tied, notes
+        case path, format, convention, wrapper, architecture, tensors, dropped, tied, notes, dataset
         case conventionSource = "convention_source", architectureSources = "architecture_sources"
         case promptInitializations = "prompt_initializations"
     }
@@ -94,7 +120,7 @@ public enum Inspector {
                         provenance: provenance.extra["provenance"]))
             }
             let metadata = reader.metadata
-            return InspectionReport(
+            var report = InspectionReport(
                 path: path, format: "ldvc-swift.layout v\(metadata.formatVersion)",
                 convention: metadata.sourceConvention,
                 conventionSource:
@@ -104,6 +130,8 @@ public enum Inspector {
                 tensors: rows, dropped: metadata.droppedTensors, tied: metadata.tiedTensors,
                 notes: ["dtype policy: \(metadata.dtypePolicy)"],
                 promptInitializations: reader.attributes.promptInitializations)
+            report.dataset = reader.attributes.dataset.map(InspectionReport.Dataset.init)
+            return report
         } catch {
             throw .layout(error)
         }

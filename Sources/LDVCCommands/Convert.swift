@@ -62,6 +62,7 @@ extension LDVCConvert {
             let started = Date()
             let plan: ConversionPlan
             let output: String
+            let build: LayoutBuildReport
             var injection: PromptInjectionReport?
             if let initPrompts {
                 let result = try PromptInjector.convert(
@@ -69,11 +70,12 @@ extension LDVCConvert {
                     request: prompts.request(template: initPrompts),
                     reporter: reporter)
                 (plan, output, injection) = (result.conversion, result.injection.output, result.injection)
+                build = result.injection.build
             } else {
                 do {
                     let report = try Converter.convert(
                         input: input, output: self.output, options: options, reporter: reporter)
-                    (plan, output) = (report.plan, report.output)
+                    (plan, output, build) = (report.plan, report.output, report.build)
                 } catch {
                     throw .conversion(error)
                 }
@@ -84,14 +86,13 @@ extension LDVCConvert {
             ]
             if let injection { details["prompts"] = LDVCConvert.InitPrompts.summary(injection) }
             let result = WrittenFile(
-                command: "convert", output: output, tensors: injection?.build.tensorCount ?? plan.layout.items.count,
-                bytes: injection?.build.bytes ?? plan.layout.outputBytes,
-                dtypes: injection?.build.dtypes ?? Set(plan.layout.items.map(\.outputDType.rawValue)).sorted(),
-                details: details)
+                command: "convert", output: output, tensors: build.tensorCount, bytes: build.bytes,
+                dtypes: build.dtypes.keys.sorted(), details: details)
             writing.report(
                 result,
-                line: "wrote \(output): \(result.tensors) tensors (\(result.dtypes.joined(separator: ", "))), "
-                    + "\(result.bytes / 1_000_000) MB, \(plan.convention.name) convention, \(plan.format.rawValue) input, \(seconds) s"
+                line: "wrote \(output): \(result.tensors) tensors, \(result.bytes / 1_000_000) MB, "
+                    + "\(plan.convention.name) convention, \(plan.format.rawValue) input, "
+                    + "\(LDVCConvert.dtypeSummary(build.dtypes)), \(seconds) s"
                     + (injection.map { "; " + LDVCConvert.InitPrompts.summary($0) } ?? ""))
             if let injection { for warning in injection.warnings { Terminal.warning(warning) } }
             return .success

@@ -74,6 +74,7 @@ extension LDVCConvert {
             where !value.hasPrefix("tensor shapes") {
                 lines.append("  \(key): \(value)")
             }
+            if let dataset = report.dataset { lines += datasetLines(dataset) }
             lines.append("")
             let counts = Dictionary(grouping: report.tensors, by: \.status).mapValues(\.count)
             let total =
@@ -130,6 +131,41 @@ extension LDVCConvert {
             }
             if let source = initialization.source { parts.append("from \(source)") }
             return "; " + parts.joined(separator: " ")
+        }
+
+        /// The `/dataset` group: classes (with the split), palette and config, one line each.
+        static func datasetLines(_ dataset: InspectionReport.Dataset) -> [String] {
+            func names(_ indices: [Int]) -> String {
+                indices.map { dataset.classes.indices.contains($0) ? "\($0) \(dataset.classes[$0])" : "\($0)" }
+                    .joined(separator: ", ")
+            }
+            func source(_ field: String) -> String { dataset.sources[field].map { " (\($0))" } ?? "" }
+            var lines = [
+                "dataset:     \(dataset.classes.count) classes\(source("classes")): \(dataset.classes.joined(separator: ", "))"
+            ]
+            if let seen = dataset.seenClasses {
+                lines.append("  seen:      \(seen.count)\(source("seen_classes")): \(names(seen))")
+                let unseen = dataset.unseenClasses ?? []
+                lines.append(
+                    "  unseen:    \(unseen.count)\(source("unseen_classes")): \(unseen.isEmpty ? "none" : names(unseen))"
+                )
+            } else {
+                lines.append("  split:     none recorded")
+            }
+            if let palette = dataset.palette {
+                lines.append(
+                    "  palette:   \(palette.count) colours\(source("palette")): "
+                        + palette.prefix(4).map { "(\($0.map(String.init).joined(separator: ", ")))" }.joined(
+                            separator: " ")
+                        + (palette.count > 4 ? " …" : ""))
+            }
+            if let config = dataset.config {
+                let lineCount = config.split(separator: "\n", omittingEmptySubsequences: false).count
+                lines.append(
+                    "  config:    \(lineCount) lines, \(config.utf8.count) bytes\(source("config")) (--json shows the text)"
+                )
+            }
+            return lines
         }
     }
 }

@@ -22,6 +22,8 @@ public struct LDVCConvert: ParsableCommand {
               ldvc-convert ViT-B-16.pt --init-prompts "a photo of a"   convert and add LDVC deep prompts
               ldvc-convert import ldvc_trained.pth -o ldvc.h5          a trained ZegCLIP/LDVC checkpoint
               ldvc-convert export ldvc.h5 --naming openai -o clip.pt   back to a PyTorch state dict
+              ldvc-convert export clip.h5 --naming hf -o clip-hf/      a folder CLIPModel.from_pretrained loads
+              ldvc-convert diff ViT-B-16.pt ldvc.pth --only vision. --only text.   the backbone stayed frozen
 
             Converting (the default subcommand; `ldvc-convert convert --help` has them all):
               -o, --output PATH        the .h5 to write (default: beside the input)
@@ -33,11 +35,12 @@ public struct LDVCConvert: ParsableCommand {
 
             Exit codes: 0 success, 64 bad usage, 65 input refused or malformed, 66 input missing or \
             unreadable, 73 output cannot be created, 74 write error, 70 internal error; verify exits 1 \
-            when a tap exceeds its bound.
+            when a tap exceeds its bound, diff when the models differ.
             """,
         version: LDVCVersion.current,
         subcommands: [
             Convert.self, Inspect.self, Verify.self, InitPrompts.self, Import.self, Export.self, ExportPrompts.self,
+            Diff.self,
         ],
         defaultSubcommand: Convert.self)
 

@@ -145,8 +145,9 @@ extension LDVCConvert {
             writing.report(
                 WrittenFile(
                     command: "init-prompts", output: report.output, tensors: report.build.tensorCount,
-                    bytes: report.build.bytes, dtypes: report.build.dtypes, details: ["prompts": Self.summary(report)]),
-                line: "wrote \(report.output): " + Self.summary(report))
+                    bytes: report.build.bytes, dtypes: report.build.dtypes.keys.sorted(),
+                    details: ["prompts": Self.summary(report)]),
+                line: "wrote \(report.output): " + Self.summary(report) + "; " + LDVCConvert.dtypeSummary(report.build.dtypes))
             return .success
         }
 

@@ -18,10 +18,11 @@ public struct LayoutBuildReport: Sendable {
     public let copiedBytes: Int
     public let streamedBytes: Int
     public let materialisedBytes: Int
-    /// Tensors written, their bytes, and their element types.
+    /// Tensors written and their bytes.
     public let tensorCount: Int
     public let bytes: Int
-    public let dtypes: [String]
+    /// Element type written (`f32`, `f16`, …) → number of tensors stored in it.
+    public let dtypes: [String: Int]
 }
 
 /// Writes any `LayoutPlan` into a layout file, atomically: the one executor behind convert,
@@ -169,6 +170,6 @@ public enum LayoutBuilder {
         return LayoutBuildReport(
             output: destination, overflows: overflows, copiedBytes: copied, streamedBytes: streamed,
             materialisedBytes: materialised, tensorCount: plan.items.count, bytes: total,
-            dtypes: Set(plan.items.map(\.outputDType.rawValue)).sorted())
+            dtypes: Dictionary(grouping: plan.items, by: \.outputDType.rawValue).mapValues(\.count))
     }
 }
