@@ -15,6 +15,9 @@ What it makes (under Fixtures/prompts/):
                          MMSegmentation-style training checkpoints `{meta: {config, CLASSES, PALETTE, ...},
                          state_dict, optimizer}` of tiny LDVC/ZegCLIP models built from `ldvc_reference.py`, with
                          `meta.config` written like mmcv's `Config.pretty_text` (Python source).
+* ldvc_mmseg_start.pt    the OpenAI-named CLIP (fp32 state dict) ldvc_mmseg.pth's segmentor was built from: its
+                         backbone and text encoder are these weights unchanged, as after training with a frozen CLIP
+                         (`ldvc-convert diff` proves it; the prompts and head are new).
 * mmseg_reference.h5     per checkpoint: the expected ldvc-layout-v1 tensors (`<name>/canonical/...`, mapped by this
                          script) and the expected architecture attributes (JSON).
 * export_confirmation.json  written by `--confirm-export`: PyTorch's own verdict on files our exporter wrote.
@@ -277,15 +280,21 @@ CLASSES = ("cat", "grass", "sky", "road")
 PALETTE = [[120, 120, 120], [180, 120, 120], [6, 230, 230], [80, 50, 50]]
 
 
+def segmentor_clip(seed):
+    """The tiny OpenAI CLIP a `Segmentor` of `seed` wraps (its towers keep these weights)."""
+    torch.manual_seed(seed)
+    clip_model = clip.model.CLIP(**TINY_KW)
+    clip_model.visual = clip.model.VisionTransformer(input_resolution=32, patch_size=8, width=32, layers=3, heads=2, output_dim=32)
+    perturb(clip_model, seed + 1)
+    return clip_model
+
+
 class Segmentor(nn.Module):
     """`backbone` + `text_encoder` + `decode_head`, named as MMSeg saves a ZegCLIP/LDVC segmentor."""
 
     def __init__(self, kind, seed, visual_tokens, deep_layers, text_prompts=None):
         super().__init__()
-        torch.manual_seed(seed)
-        clip_model = clip.model.CLIP(**TINY_KW)
-        clip_model.visual = clip.model.VisionTransformer(input_resolution=32, patch_size=8, width=32, layers=3, heads=2, output_dim=32)
-        perturb(clip_model, seed + 1)
+        clip_model = segmentor_clip(seed)
         self.backbone = ref.VPTVisionEncoder(clip_model.visual, num_tokens=visual_tokens, deep_layers=deep_layers)
         tp = text_prompts or {}
         self.text_encoder = ref.PromptedTextEncoder(clip_model, num_tokens=tp.get("tokens", 0), layers=tp.get("layers", 0),
@@ -580,6 +589,14 @@ def make_mmseg():
                 d.attrs["transform"] = transform
                 mapping.append(dict(canonical=canonical, source=source, transform=transform))
             g.attrs["mapping"] = json.dumps(mapping)
+        # The CLIP ldvc_mmseg started from, for `diff` (the towers of ldvc_mmseg are these weights).
+        start = collections.OrderedDict((k, v.detach().clone()) for k, v in segmentor_clip(1000).state_dict().items())
+        trained = torch.load(OUT / "ldvc_mmseg.pth", map_location="cpu", weights_only=True)["state_dict"]
+        assert torch.equal(start["visual.conv1.weight"], trained["backbone.conv1.weight"])
+        assert torch.equal(start["token_embedding.weight"], trained["text_encoder.token_embedding.weight"])
+        buffer = io.BytesIO()
+        torch.save(start, buffer)
+        (OUT / "ldvc_mmseg_start.pt").write_bytes(buffer.getvalue())
         # An import whose prompt shape does not match the architecture: deep prompts for 5 layers of a 3-layer tower.
         model = Segmentor("ldvc", 1300, 4, 2, text_prompts)
         sd = collections.OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
