@@ -25,8 +25,10 @@ What it makes (under Fixtures/prompts/):
 Run from the repository root:
 
     python3 Fixtures/scripts/make_prompt_fixtures.py                          # make the fixtures
-    python3 Fixtures/scripts/make_prompt_fixtures.py --confirm-export BINARY  # after `swift build`: export with
-                                                                               # BINARY (ldvc-convert), load with torch
+    python3 Fixtures/scripts/make_prompt_fixtures.py --confirm-export BINARY --zegclip PATH
+                                        # after `swift build`: export with BINARY (ldvc-convert), load the files with
+                                        # torch, transformers (CLIPModel.from_pretrained), open_clip (local-dir:) and
+                                        # ZegCLIP's own modules from a checkout of ZiqinZhou66/ZegCLIP at PATH
 
 Seeds are fixed; reruns give the same numbers (CPU, one thread).
 """
@@ -634,8 +636,10 @@ def same_tensors(a, b):
     return True, "identical"
 
 
-def confirm_export(binary):
-    record = {"reference": VERSIONS, "binary": "ldvc-convert (swift build)", "checks": []}
+def confirm_export(binary, zegclip):
+    import transformers
+    record = {"reference": f"{VERSIONS}, transformers {transformers.__version__}, ZegCLIP checkout {zegclip_commit(zegclip)}",
+              "binary": "ldvc-convert (swift build)", "checks": []}
 
     def check(what, ok, detail):
         record["checks"].append({"check": what, "passed": bool(ok), "detail": detail})
@@ -679,15 +683,21 @@ def confirm_export(binary):
         run(binary, "import", str(OUT / "ldvc_mmseg.pth"), "-o", str(h5))
         out = tmp / "ldvc-export.pt"
         run(binary, "export", str(h5), "--naming", "mmseg", "-o", str(out))
-        exported = torch.load(out, map_location="cpu", weights_only=True)
+        # A .pth under the mmseg naming is a training checkpoint {meta, state_dict}, as MMSegmentation saves one.
+        exported = torch.load(out, map_location="cpu", weights_only=True)["state_dict"]
         original = torch.load(OUT / "ldvc_mmseg.pth", map_location="cpu", weights_only=True)["state_dict"]
-        original = {k: v for k, v in original.items() if not k.endswith("criterion.empty_weight")}
-        ok, detail = same_tensors(exported, original)
+        buffer = "decode_head.loss_decode.criterion.empty_weight"
+        ok, detail = same_tensors({k: v for k, v in exported.items() if k != buffer},
+                                  {k: v for k, v in original.items() if k != buffer})
         check("torch.load(weights_only=True) of `export --naming mmseg` of an imported LDVC checkpoint equals its state_dict "
-              "(less the loss buffer)", ok, detail)
+              "(the loss buffer aside, which the export recreates)", ok, detail)
+        # ZegCLIP's SegPlusCriterion: ones(num_classes + 1), eos_coef 0.1 last; 2 seen classes here.
+        check("the recreated loss buffer is ZegCLIP's ones(seen + 1) with eos_coef 0.1 last",
+              torch.equal(exported[buffer], torch.tensor([1.0, 1.0, 0.1])), str(exported[buffer].tolist()))
         model = Segmentor("ldvc", 1000, 4, 2, dict(tokens=3, layers=2, start=1))
-        del model.decode_head.loss_decode_empty_weight
-        result = model.load_state_dict(exported, strict=True)
+        # The reference segmentor keeps that buffer as decode_head.loss_decode_empty_weight.
+        renamed = {("decode_head.loss_decode_empty_weight" if k == buffer else k): v for k, v in exported.items()}
+        result = model.load_state_dict(renamed, strict=True)
         check("the reference LDVC segmentor's load_state_dict(strict=True) accepts it",
               not result.missing_keys and not result.unexpected_keys, str(result))
         for suffix in (".pt", ".safetensors", ".h5", ".npz"):
@@ -706,19 +716,130 @@ def confirm_export(binary):
             expected = {k: v for k, v in original.items() if "prompt" in k}
             ok, detail = same_tensors(loaded, expected)
             check(f"export-prompts {suffix} loads (torch/safetensors/h5py/numpy) to the checkpoint's prompt tensors", ok, detail)
+        confirm_loadable_exports(binary, zegclip, tmp, check)
     record["passed"] = all(c["passed"] for c in record["checks"])
     (OUT / "export_confirmation.json").write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {OUT / 'export_confirmation.json'}: {'all passed' if record['passed'] else 'FAILURES'}")
     return record["passed"]
 
 
+def zegclip_commit(checkout):
+    """The commit of a ZegCLIP checkout when it is a git work tree, else what the fixtures were checked against."""
+    try:
+        return subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return "9ba4bb5 (an archive of it)"
+
+
+def state_dicts_equal(model_sd, exported):
+    """The library-built model's state dict holds exactly the exported tensors."""
+    return same_tensors({k: v for k, v in model_sd.items()}, exported)
+
+
+def confirm_loadable_exports(binary, zegclip, tmp, check):
+    """Each export form loaded by its own library, as a user would: transformers' from_pretrained on the hf folder,
+    open_clip's local-dir: on the open_clip folder, ZegCLIP's modules (built from the checkpoint's meta.config) on the
+    mmseg .pth, strictly."""
+    from transformers import CLIPModel
+    heads = ["--vision-heads", "2", "--text-heads", "2"]
+    cases = (("hf/model.safetensors", FIXTURES / "hf/model.safetensors", []),
+             ("torch/openai_fp32.pt", FIXTURES / "torch/openai_fp32.pt", heads),
+             ("prompts/ldvc_mmseg.pth (an imported LDVC model, no logit_scale)", OUT / "ldvc_mmseg.pth", []))
+    for label, source, extra in cases:
+        h5 = tmp / (source.stem + "-loadable.h5")
+        run(binary, "import" if source.suffix == ".pth" else "convert", str(source), "-o", str(h5), "--quiet", *extra)
+        folder = tmp / (source.stem + "-hf")
+        run(binary, "export", str(h5), "--naming", "hf", "-o", str(folder) + "/", "--quiet")
+        model, info = CLIPModel.from_pretrained(folder, output_loading_info=True)
+        problems = {k: v for k, v in info.items() if v}
+        check(f"transformers.CLIPModel.from_pretrained loads `export --naming hf -o DIR/` of {label} with no missing, "
+              "unexpected or mismatched keys", not problems, str(problems) if problems else "no missing/unexpected/mismatched keys")
+        ok, detail = state_dicts_equal(model.state_dict(), safetensors.torch.load_file(folder / "model.safetensors"))
+        check(f"the CLIPModel from_pretrained built from {label}'s hf folder holds exactly the exported tensors", ok, detail)
+        oc_folder = tmp / (source.stem + "-open_clip")
+        run(binary, "export", str(h5), "--naming", "open_clip", "-o", str(oc_folder) + "/", "--quiet")
+        oc_model, _, _ = open_clip.create_model_and_transforms(f"local-dir:{oc_folder}")
+        ok, detail = state_dicts_equal(oc_model.state_dict(), safetensors.torch.load_file(oc_folder / "open_clip_model.safetensors"))
+        check(f"open_clip.create_model_and_transforms('local-dir:DIR') loads `export --naming open_clip -o DIR/` of {label} "
+              "(strict load_checkpoint) to exactly the exported tensors", ok, detail)
+        config = json.loads((oc_folder / "open_clip_config.json").read_text())["model_cfg"]
+        act = type(oc_model.transformer.resblocks[0].mlp.gelu).__name__
+        expected = "QuickGELU" if config["quick_gelu"] else "GELU"
+        check(f"open_clip builds {label}'s MLPs with {expected}, as the exported config says", act == expected, act)
+    # ZegCLIP's own modules, built from meta.config as MMSegmentation builds them, with the training loss.
+    code = import_zegclip_with_loss(zegclip)
+    h5 = tmp / "zegclip.h5"
+    run(binary, "import", str(OUT / "zegclip_mmseg.pth"), "-o", str(h5), "--quiet")
+    out = tmp / "zegclip-export.pth"
+    run(binary, "export", str(h5), "--naming", "mmseg", "-o", str(out), "--quiet")
+    # Without a recorded config: the flat state dict re-imported (settings from shapes and --heads), exported again.
+    flat = tmp / "zegclip-flat.safetensors"
+    run(binary, "export", str(h5), "--naming", "mmseg", "-o", str(flat), "--quiet")
+    bare = tmp / "zegclip-bare.h5"
+    run(binary, "import", str(flat), "-o", str(bare), "--quiet", *heads)
+    generated = tmp / "zegclip-generated.pth"
+    run(binary, "export", str(bare), "--naming", "mmseg", "-o", str(generated), "--quiet")
+    for label, path in (("the imported checkpoint's own meta.config", out), ("a generated meta.config", generated)):
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        meta, sd = checkpoint["meta"], checkpoint["state_dict"]
+        try:
+            segmentor = zegclip_modules(code, meta["config"], sd)
+            result = segmentor.load_state_dict(sd, strict=True)
+            ok, detail = not result.missing_keys and not result.unexpected_keys, str(result)
+        except Exception as error:  # a config ZegCLIP cannot build, or shapes that do not fit
+            ok, detail = False, f"{type(error).__name__}: {error}"
+        check(f"ZegCLIP's VPTCLIPVisionTransformer, CLIPTextEncoder and ATMSingleHeadSeg (with SegLossPlus) built from "
+              f"{label} load `export --naming mmseg` strictly (load_state_dict(strict=True))", ok, detail)
+        weights = segmentor.decode_head.loss_decode.criterion.empty_weight if ok else None
+        check(f"the exported loss buffer equals the one ZegCLIP's SegPlusCriterion registers ({label})",
+              weights is not None and torch.equal(sd["decode_head.loss_decode.criterion.empty_weight"], weights),
+              str(sd["decode_head.loss_decode.criterion.empty_weight"].tolist()))
+        has_meta = isinstance(meta.get("CLASSES"), tuple) and "PALETTE" in meta
+        check(f"meta of `export --naming mmseg` ({label}) has config, CLASSES and PALETTE as MMSegmentation saves them",
+              has_meta and meta["CLASSES"] == CLASSES and meta["PALETTE"] == PALETTE, str({k: meta[k] for k in meta if k != "config"}))
+
+
+def import_zegclip_with_loss(checkout):
+    """ZegCLIP's model classes (scripts/ldvc_golden/zegclip_checkout.py's stand-ins for MMSeg names) plus its loss."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from ldvc_golden.zegclip_checkout import import_zegclip, _Registry
+    code = import_zegclip(checkout)
+    builder = sys.modules["mmseg.models.builder"]
+    if not hasattr(builder, "LOSSES"):
+        builder.LOSSES = _Registry()
+    from models.losses.atm_loss import SegLossPlus
+    code.SegLossPlus = SegLossPlus
+    return code
+
+
+def zegclip_modules(code, config_text, sd):
+    """`backbone`, `text_encoder`, `decode_head` (with `loss_decode`) built from an MMSeg config's text."""
+    namespace = {}
+    exec(compile(config_text, "meta.config", "exec"), namespace)  # a config is Python; this one is ours or the fixture's
+    model = namespace["model"]
+    strip = lambda d, *drop: {k: v for k, v in d.items() if k not in ("type",) + drop}
+    segmentor = nn.Module()
+    segmentor.backbone = code.VPTCLIPVisionTransformer(**strip(model["backbone"]))
+    text = strip(model["text_encoder"])
+    text.setdefault("vocab_size", sd["text_encoder.token_embedding.weight"].shape[0])
+    segmentor.text_encoder = code.CLIPTextEncoder(**text)
+    head = model["decode_head"]
+    segmentor.decode_head = code.ATMSingleHeadSeg(**strip(head, "loss_decode"))
+    segmentor.decode_head.loss_decode = code.SegLossPlus(**strip(head["loss_decode"]))
+    return segmentor
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--confirm-export", metavar="BINARY", help="export with this ldvc-convert and load the results with torch")
+    parser.add_argument("--zegclip", metavar="PATH", help="a checkout of ZiqinZhou66/ZegCLIP (with --confirm-export)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.confirm_export:
-        sys.exit(0 if confirm_export(args.confirm_export) else 1)
+        if not args.zegclip:
+            parser.error("--confirm-export needs --zegclip PATH (ZegCLIP's modules load the mmseg export)")
+        sys.exit(0 if confirm_export(args.confirm_export, args.zegclip) else 1)
     make_fullvocab()
     make_rng()
     make_mmseg()

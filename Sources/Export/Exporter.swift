@@ -100,17 +100,24 @@ public enum Exporter {
             throw .unsupported(
                 path: input, reason: "the \(naming.name) naming has no names for prompts; use mmseg or canonical")
         }
+        return try export(
+            input: input, output: output, naming: naming, dtype: dtype, format: format, overwrite: overwrite,
+            include: { $0.hasPrefix("prompts.") }, what: "the model has no prompts (/prompts)")
+    }
+
+    /// The tensors `include` accepts, under `naming`, to one file (`.h5` flat); `what` says why none were.
+    static func export(
+        input: String, output: String, naming: ExportNaming, dtype: ExportDType, format: ExportFormat?, overwrite: Bool,
+        include: (String) -> Bool, what: String
+    ) throws(ExportError) -> ExportReport {
         let chosenFormat = try resolvedFormat(format, output: output)
         guard chosenFormat != .folder && chosenFormat != .layout else {
-            throw .unknownFormat(path: output, detail: "prompts are written to one .pt, .safetensors, .h5 or .npz file")
+            throw .unknownFormat(path: output, detail: "this export writes one .pt, .safetensors, .h5 or .npz file")
         }
         let reader: LayoutReader
         do { reader = try LayoutReader(path: input) } catch { throw .layout(error) }
-        let plan = try StateDictPlan(
-            reader: reader, naming: naming, dtype: dtype, include: { $0.hasPrefix("prompts.") })
-        guard !plan.items.isEmpty else {
-            throw ExportError.nothingToExport(path: input, reason: "the model has no prompts (/prompts)")
-        }
+        let plan = try StateDictPlan(reader: reader, naming: naming, dtype: dtype, include: include)
+        guard !plan.items.isEmpty else { throw ExportError.nothingToExport(path: input, reason: what) }
         try writeFile(plan, input: input, output: output, format: chosenFormat, meta: nil, overwrite: overwrite)
         return ExportReport(
             output: output, format: chosenFormat, naming: naming, keys: plan.items.map(\.key), skipped: plan.skipped,
