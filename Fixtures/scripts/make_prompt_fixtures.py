@@ -684,7 +684,12 @@ def confirm_export(binary, zegclip):
         out = tmp / "ldvc-export.pt"
         run(binary, "export", str(h5), "--naming", "mmseg", "-o", str(out))
         # A .pth under the mmseg naming is a training checkpoint {meta, state_dict}, as MMSegmentation saves one.
-        exported = torch.load(out, map_location="cpu", weights_only=True)["state_dict"]
+        loaded = torch.load(out, map_location="cpu", weights_only=True)
+        exported, meta = loaded["state_dict"], loaded["meta"]
+        source_meta = torch.load(OUT / "ldvc_mmseg.pth", map_location="cpu", weights_only=True)["meta"]
+        check("the meta of `export --naming mmseg` holds the imported checkpoint's config text, CLASSES and PALETTE",
+              meta == {k: source_meta[k] for k in ("config", "CLASSES", "PALETTE")},
+              f"keys {sorted(meta)}; CLASSES {meta.get('CLASSES')}; PALETTE {meta.get('PALETTE')}")
         original = torch.load(OUT / "ldvc_mmseg.pth", map_location="cpu", weights_only=True)["state_dict"]
         buffer = "decode_head.loss_decode.criterion.empty_weight"
         ok, detail = same_tensors({k: v for k, v in exported.items() if k != buffer},
@@ -767,37 +772,40 @@ def confirm_loadable_exports(binary, zegclip, tmp, check):
         act = type(oc_model.transformer.resblocks[0].mlp.gelu).__name__
         expected = "QuickGELU" if config["quick_gelu"] else "GELU"
         check(f"open_clip builds {label}'s MLPs with {expected}, as the exported config says", act == expected, act)
-    # ZegCLIP's own modules, built from meta.config as MMSegmentation builds them, with the training loss.
+    # ZegCLIP's own modules, built from meta.config as MMSegmentation builds them, with the training loss. The
+    # runtime's zegclip_tiny.pth is the ZegCLIP fixture that check_zegclip_reference.py loads into them (a JSON
+    # meta.config); without its config (meta.config deleted here), the export generates one.
     code = import_zegclip_with_loss(zegclip)
-    h5 = tmp / "zegclip.h5"
-    run(binary, "import", str(OUT / "zegclip_mmseg.pth"), "-o", str(h5), "--quiet")
-    out = tmp / "zegclip-export.pth"
-    run(binary, "export", str(h5), "--naming", "mmseg", "-o", str(out), "--quiet")
-    # Without a recorded config: the flat state dict re-imported (settings from shapes and --heads), exported again.
-    flat = tmp / "zegclip-flat.safetensors"
-    run(binary, "export", str(h5), "--naming", "mmseg", "-o", str(flat), "--quiet")
-    bare = tmp / "zegclip-bare.h5"
-    run(binary, "import", str(flat), "-o", str(bare), "--quiet", *heads)
-    generated = tmp / "zegclip-generated.pth"
-    run(binary, "export", str(bare), "--naming", "mmseg", "-o", str(generated), "--quiet")
-    for label, path in (("the imported checkpoint's own meta.config", out), ("a generated meta.config", generated)):
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    source = FIXTURES / "runtime/checkpoints/zegclip_tiny.pth"
+    original = torch.load(source, map_location="cpu", weights_only=True)
+    bare_checkpoint = tmp / "zegclip-noconfig.pth"
+    torch.save({"meta": {k: v for k, v in original["meta"].items() if k != "config"}, "state_dict": original["state_dict"]},
+               bare_checkpoint)
+    cases = (("the imported checkpoint's own meta.config (JSON)", source, []),
+             ("a generated meta.config (Python)", bare_checkpoint, heads))
+    for label, checkpoint_path, extra in cases:
+        h5 = tmp / (checkpoint_path.stem + ".h5")
+        run(binary, "import", str(checkpoint_path), "-o", str(h5), "--quiet", *extra)
+        out = tmp / (checkpoint_path.stem + "-export.pth")
+        run(binary, "export", str(h5), "--naming", "mmseg", "-o", str(out), "--quiet")
+        checkpoint = torch.load(out, map_location="cpu", weights_only=True)
         meta, sd = checkpoint["meta"], checkpoint["state_dict"]
+        segmentor = None
         try:
-            segmentor = zegclip_modules(code, meta["config"], sd)
+            segmentor = zegclip_modules(code, meta["config"], sd, list(meta.get("CLASSES", ())))
             result = segmentor.load_state_dict(sd, strict=True)
             ok, detail = not result.missing_keys and not result.unexpected_keys, str(result)
         except Exception as error:  # a config ZegCLIP cannot build, or shapes that do not fit
-            ok, detail = False, f"{type(error).__name__}: {error}"
-        check(f"ZegCLIP's VPTCLIPVisionTransformer, CLIPTextEncoder and ATMSingleHeadSeg (with SegLossPlus) built from "
-              f"{label} load `export --naming mmseg` strictly (load_state_dict(strict=True))", ok, detail)
-        weights = segmentor.decode_head.loss_decode.criterion.empty_weight if ok else None
+            ok, detail = False, f"{type(error).__name__}: {' '.join(str(error).split())[:400]}"
+        check(f"ZegCLIP's VPTCLIPVisionTransformer, CLIPTextEncoder and ATMSingleHeadSeg with SegLossPlus, built from "
+              f"{label}, load `export --naming mmseg` strictly (load_state_dict(strict=True))", ok, detail)
+        buffer = sd.get("decode_head.loss_decode.criterion.empty_weight")
+        registered = segmentor.decode_head.loss_decode.criterion.empty_weight if segmentor is not None else None
         check(f"the exported loss buffer equals the one ZegCLIP's SegPlusCriterion registers ({label})",
-              weights is not None and torch.equal(sd["decode_head.loss_decode.criterion.empty_weight"], weights),
-              str(sd["decode_head.loss_decode.criterion.empty_weight"].tolist()))
-        has_meta = isinstance(meta.get("CLASSES"), tuple) and "PALETTE" in meta
-        check(f"meta of `export --naming mmseg` ({label}) has config, CLASSES and PALETTE as MMSegmentation saves them",
-              has_meta and meta["CLASSES"] == CLASSES and meta["PALETTE"] == PALETTE, str({k: meta[k] for k in meta if k != "config"}))
+              buffer is not None and registered is not None and torch.equal(buffer, registered),
+              str(buffer.tolist() if buffer is not None else None))
+        check(f"meta of `export --naming mmseg` ({label}) carries CLASSES as MMSegmentation saves them (a tuple)",
+              meta.get("CLASSES") == tuple(original["meta"]["CLASSES"]), str(meta.get("CLASSES")))
 
 
 def import_zegclip_with_loss(checkout):
@@ -813,20 +821,26 @@ def import_zegclip_with_loss(checkout):
     return code
 
 
-def zegclip_modules(code, config_text, sd):
-    """`backbone`, `text_encoder`, `decode_head` (with `loss_decode`) built from an MMSeg config's text."""
-    namespace = {}
-    exec(compile(config_text, "meta.config", "exec"), namespace)  # a config is Python; this one is ours or the fixture's
-    model = namespace["model"]
-    strip = lambda d, *drop: {k: v for k, v in d.items() if k not in ("type",) + drop}
+def zegclip_modules(code, config_text, sd, classes):
+    """`backbone`, `text_encoder`, `decode_head` (with `loss_decode`) built from an MMSeg config's text the way
+    scripts/make_golden.py builds ZegCLIP's modules (`module_arguments`), plus the training loss: the config's
+    `loss_decode`, else ZegCLIP's SegLossPlus(num_classes = seen classes, dec_layers = decoder layers)."""
+    from ldvc_golden.config_text import parse_config_text
+    from ldvc_golden.segmentation import SegmentationSettings
+    from ldvc_golden.zegclip_checkout import module_arguments
+    config = parse_config_text(config_text)
+    settings = SegmentationSettings(sd, config, classes)
+    backbone_args, text_args, head_args = module_arguments(config, settings, len(classes))
     segmentor = nn.Module()
-    segmentor.backbone = code.VPTCLIPVisionTransformer(**strip(model["backbone"]))
-    text = strip(model["text_encoder"])
-    text.setdefault("vocab_size", sd["text_encoder.token_embedding.weight"].shape[0])
-    segmentor.text_encoder = code.CLIPTextEncoder(**text)
-    head = model["decode_head"]
-    segmentor.decode_head = code.ATMSingleHeadSeg(**strip(head, "loss_decode"))
-    segmentor.decode_head.loss_decode = code.SegLossPlus(**strip(head["loss_decode"]))
+    segmentor.backbone = code.VPTCLIPVisionTransformer(**backbone_args)
+    segmentor.text_encoder = code.CLIPTextEncoder(**text_args)
+    segmentor.decode_head = code.ATMSingleHeadSeg(**head_args)
+    model = config.get("model") if isinstance(config.get("model"), dict) else {}
+    loss = dict((model.get("decode_head") or {}).get("loss_decode") or {})
+    loss.pop("type", None)
+    if not loss:
+        loss = dict(num_classes=len(head_args["seen_idx"]), dec_layers=head_args["num_layers"])
+    segmentor.decode_head.loss_decode = code.SegLossPlus(**loss)
     return segmentor
 
 
