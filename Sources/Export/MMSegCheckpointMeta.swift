@@ -39,6 +39,9 @@ enum MMSegCheckpointMeta {
         let unseen = dataset?.unseenClasses ?? []
         let all = Array(0..<classCount)
         let head = architecture.ldvc?.head
+        if classCount > 0 && dataset?.seenClasses == nil {
+            lines.append("# No zero-shot split was recorded: every class is listed as seen.")
+        }
         if let head { lines.append("img_size = \(head.imageSize)") }
         if classCount > 0 {
             lines.append("base_class = \(python(seen))")
