@@ -55,6 +55,8 @@ public enum Shape {
             if overflow1 || overflow2 { throw .elementCountOverflow(shape: shape) }
             last = sum
         }
-        return last + 1
+        let (count, overflow) = last.addingReportingOverflow(1)
+        if overflow { throw .elementCountOverflow(shape: shape) }
+        return count
     }
 }
