@@ -19,15 +19,16 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
 
         // Bridges: the only Swift code that touches C pointers of those libraries.
         .target(name: "HDF5", dependencies: ["CHDF5", "TensorCore"]),
-        .target(name: "ZipArchive", dependencies: ["CLibzip"]),
+        .target(name: "ZipArchive", dependencies: ["CLibzip", "CZlib", "TensorCore"]),
         .target(name: "BLAS", dependencies: ["COpenBLAS"]),
         // ONNX schema subset compiled by protoc-c (Schemas/onnx/GENERATED.md), and its Swift bridge.
         .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
-        .target(name: "ONNXProto", dependencies: ["CONNXProto", "CProtobufC"]),
+        .target(name: "ONNXProto", dependencies: ["CONNXProto", "CProtobufC", "TensorCore"]),
 
         // Core and formats.
         .target(name: "TensorCore"),
