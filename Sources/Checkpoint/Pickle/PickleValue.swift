@@ -95,6 +95,39 @@ final class PickleArena {
         set { nodes[index] = newValue }
     }
 
+    /// Appends to the list or set at `index` in place: the node's array is taken out of the arena
+    /// before it grows, so it is uniquely referenced and grows without being copied (APPEND in a
+    /// loop stays linear). False when the node is neither.
+    func append(_ items: [PickleValue], toListOrSetAt index: Int, set: Bool) -> Bool {
+        switch nodes[index] {
+        case .list(var list) where !set:
+            nodes[index] = .tuple([])
+            list += items
+            nodes[index] = .list(list)
+            return true
+        case .set(var members) where set:
+            nodes[index] = .tuple([])
+            members += items
+            nodes[index] = .set(members)
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Sets dict entries at `index` in place (as `append`); false when the node is not a dict.
+    func setItems(_ pairs: [PickleValue], inDictAt index: Int) -> Bool {
+        guard case .dict(var dict) = nodes[index] else { return false }
+        nodes[index] = .tuple([])
+        var position = 0
+        while position + 1 < pairs.count {
+            dict.set(pairs[position], pairs[position + 1])
+            position += 2
+        }
+        nodes[index] = .dict(dict)
+        return true
+    }
+
     /// The node a value refers to, if it is a composite.
     func node(_ value: PickleValue) -> PickleNode? {
         if case .node(let index) = value { return nodes[index] }
