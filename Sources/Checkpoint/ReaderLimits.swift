@@ -22,10 +22,10 @@ public struct ReaderLimits: Sendable, Equatable {
     /// Items stored in containers (tuple, list, dict and set slots, counted each time a container is
     /// built or grown), over one pickle run. Memo reuse counts: a list rebuilt from the same memoised
     /// items a thousand times costs a thousand times its length. Real checkpoints need < 200,000.
-    public var maxContainerItems: Int = 8_000_000
+    public var maxContainerItems: Int = 4_000_000
     /// Bytes the unpickled value graph may reach: container slots at their in-memory size plus the
     /// bytes of every string and byte string created (memo reuse counts, as above).
-    public var maxValueBytes: Int = 512 << 20
+    public var maxValueBytes: Int = 256 << 20
     /// Nesting depth when walking the unpickled objects (module trees, wrapped state dicts).
     public var maxObjectDepth: Int = 200
     /// Nesting depth of every recursive text parser: training config text (`meta.config`) and

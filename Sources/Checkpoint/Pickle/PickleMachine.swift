@@ -1,4 +1,5 @@
 import Foundation
+import Pickle
 import TensorCore
 
 /// A pickle virtual machine that executes nothing.

@@ -97,28 +97,17 @@ final class PickleArena {
 
     /// Appends to the list or set at `index` in place: the node's array is taken out of the arena
     /// before it grows, so it is uniquely referenced and grows without being copied (APPEND in a
-    /// loop stays linear). False when the node is neither.
+    /// loop stays linear). False when the node is not of that kind.
     func append(_ items: [PickleValue], toListOrSetAt index: Int, set: Bool) -> Bool {
-        switch nodes[index] {
-        case .list(var list) where !set:
-            nodes[index] = .tuple([])
-            list += items
-            nodes[index] = .list(list)
-            return true
-        case .set(var members) where set:
-            nodes[index] = .tuple([])
-            members += items
-            nodes[index] = .set(members)
-            return true
-        default:
-            return false
-        }
+        guard var members = takeItems(at: index, set: set) else { return false }
+        members += items
+        nodes[index] = set ? .set(members) : .list(members)
+        return true
     }
 
     /// Sets dict entries at `index` in place (as `append`); false when the node is not a dict.
     func setItems(_ pairs: [PickleValue], inDictAt index: Int) -> Bool {
-        guard case .dict(var dict) = nodes[index] else { return false }
-        nodes[index] = .tuple([])
+        guard var dict = takeDict(at: index) else { return false }
         var position = 0
         while position + 1 < pairs.count {
             dict.set(pairs[position], pairs[position + 1])
@@ -126,6 +115,25 @@ final class PickleArena {
         }
         nodes[index] = .dict(dict)
         return true
+    }
+
+    /// The items of the list (or set) at `index`, leaving a placeholder: the caller holds the only
+    /// reference. (A `switch` over `nodes[index]` would keep a second one alive while it runs.)
+    private func takeItems(at index: Int, set: Bool) -> [PickleValue]? {
+        let items: [PickleValue]
+        switch (nodes[index], set) {
+        case (.list(let list), false): items = list
+        case (.set(let members), true): items = members
+        default: return nil
+        }
+        nodes[index] = .tuple([])
+        return items
+    }
+
+    private func takeDict(at index: Int) -> PickleDict? {
+        guard case .dict(let dict) = nodes[index] else { return nil }
+        nodes[index] = .tuple([])
+        return dict
     }
 
     /// The node a value refers to, if it is a composite.

@@ -211,7 +211,10 @@ public final class SafetensorsCheckpoint: CheckpointReader, @unchecked Sendable 
         }
         var where_ = context.codingPath.map(\.stringValue).joined(separator: ".")
         if case .keyNotFound(let key, _) = error { where_ += (where_.isEmpty ? "" : ".") + key.stringValue }
-        if where_.isEmpty { return "the header is not a JSON object of tensor entries" }
+        if where_.isEmpty {
+            let cause = context.underlyingError.map { "\($0)" } ?? context.debugDescription
+            return "the header is not a JSON object of tensor entries with integer shapes and offsets (\(cause))"
+        }
         return "entry '\(where_)': \(context.debugDescription)"
     }
 
