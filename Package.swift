@@ -3,6 +3,20 @@
 // layout, LDVC deep prompts, and a Swift runtime that proves the conversion number by number.
 import PackageDescription
 
+/// Fuzz targets (`Fuzz/<name>/main.swift`, run by `scripts/fuzz.sh`): one per parser of untrusted
+/// bytes, each calling one entry of `CheckpointFuzzing`/`ConversionFuzzing`. Adding one is a line here.
+let fuzzTargets: [(name: String, module: String)] = [
+    ("pickle", "Checkpoint"),
+    ("torch-zip", "Checkpoint"),
+    ("torchscript", "Checkpoint"),
+    ("legacy", "Checkpoint"),
+    ("safetensors", "Checkpoint"),
+    ("onnx-wire", "Checkpoint"),
+    ("onnx-model", "Checkpoint"),
+    ("config-text", "Conversion"),
+    ("sidecar-json", "Conversion"),
+]
+
 let package = Package(
     name: "ldvc-swift",
     platforms: [.macOS(.v14)],
@@ -32,7 +46,9 @@ let package = Package(
 
         // Core and formats.
         .target(name: "TensorCore"),
-        .target(name: "Checkpoint", dependencies: ["TensorCore", "ZipArchive", "ONNXProto"]),
+        // Pickle opcodes and the pickle writer, shared by the reader (Checkpoint), Export and the tests.
+        .target(name: "Pickle", dependencies: ["TensorCore"]),
+        .target(name: "Checkpoint", dependencies: ["TensorCore", "Pickle", "ZipArchive", "ONNXProto"]),
         .target(name: "Layout", dependencies: ["TensorCore", "HDF5"]),
         .target(name: "Conversion", dependencies: [
             "TensorCore", "Checkpoint", "Layout", "HDF5",
@@ -42,7 +58,7 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["TensorCore", "Layout", "HDF5", "BLAS", "Tokenizer"]),
         // Deep prompt initialisation (issue 6) and export to PyTorch/safetensors/HDF5/npz files.
         .target(name: "Prompts", dependencies: ["TensorCore", "HDF5", "Layout", "Runtime", "Tokenizer"]),
-        .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Layout", "Conversion"]),
+        .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Layout", "Conversion", "Pickle"]),
 
         // Command line: a library that tests call in-process, and a five-line executable.
         .target(name: "LDVCCommands", dependencies: [
@@ -54,10 +70,10 @@ let package = Package(
         .executableTarget(name: "ldvc-bench", dependencies: ["Runtime", "BLAS", "Layout", "Tokenizer"]),
 
         // Tests.
-        .target(name: "_TestSupport", dependencies: ["TensorCore", "HDF5"], path: "Sources/_TestSupport"),
+        .target(name: "_TestSupport", dependencies: ["TensorCore", "HDF5", "ZipArchive", "Pickle"], path: "Sources/_TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "_TestSupport"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore", "ZipArchive", "ONNXProto", "_TestSupport"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore", "ZipArchive", "ONNXProto", "Pickle", "_TestSupport"]),
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"]),
@@ -66,7 +82,15 @@ let package = Package(
             "Prompts", "Runtime", "Layout", "TensorCore", "HDF5", "Conversion", "Export", "_TestSupport",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "ExportTests", dependencies: ["Export", "Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Pickle", "Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "LDVCCommandsTests", dependencies: ["LDVCCommands", "ldvc-convert", "Layout", "HDF5", "_TestSupport"]),
     ]
 )
+
+// Built plainly they replay inputs named on the command line; scripts/fuzz.sh builds them with libFuzzer.
+package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Driver"))
+package.targets += fuzzTargets.map { target in
+    .executableTarget(
+        name: "fuzz-\(target.name)", dependencies: ["FuzzDriver", .target(name: target.module)],
+        path: "Fuzz/\(target.name)")
+}

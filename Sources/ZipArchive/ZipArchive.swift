@@ -119,6 +119,13 @@ public final class ZipArchive: @unchecked Sendable {
         } while reader.position < entry.size
     }
 
+    /// CRC-32 (zlib's, as zip records it) of `bytes`, continuing from `checksum` (0 to start).
+    public static func crc32(_ bytes: [UInt8], continuing checksum: UInt32 = 0) -> UInt32 {
+        bytes.withUnsafeBufferPointer { buffer in
+            UInt32(truncatingIfNeeded: crc32_z(UInt(checksum), buffer.baseAddress, buffer.count))
+        }
+    }
+
     /// True once the member's CRC-32 has been checked.
     public func isVerified(_ entry: ZipEntry) -> Bool {
         verifiedLock.lock()
