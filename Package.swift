@@ -27,6 +27,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", .upToNextMinor(from: "2.0.1")),
     ],
     targets: [
         // C layer: system libraries through pkg-config; only the bridge targets below import them.
@@ -71,8 +72,14 @@ let package = Package(
 
         // Tests.
         .target(name: "_TestSupport", dependencies: ["TensorCore", "HDF5", "ZipArchive", "Pickle"], path: "Sources/_TestSupport"),
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "TensorCoreTests", dependencies: [
+            "TensorCore", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "_TestSupport"]),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "_TestSupport"]),
+        .testTarget(name: "ONNXProtoTests", dependencies: ["ONNXProto"]),
+        .testTarget(name: "PickleTests", dependencies: ["Pickle", "Checkpoint", "TensorCore", "_TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["Checkpoint", "Conversion", "_TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore", "ZipArchive", "ONNXProto", "Pickle", "_TestSupport"]),
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "Checkpoint", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
