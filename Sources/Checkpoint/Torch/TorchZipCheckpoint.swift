@@ -156,6 +156,8 @@ public final class TorchZipCheckpoint: CheckpointReader, @unchecked Sendable {
         guard let entry = entriesByKey[storage.key] else {
             throw .missingRecord(path: path, record: storage.key, tensor: "?")
         }
+        readersLock.lock()
+        defer { readersLock.unlock() }
         do { try archive.verifyChecksum(of: entry) } catch { throw .zip(error) }
     }
 
