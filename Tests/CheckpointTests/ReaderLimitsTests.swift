@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZipArchive
 import _TestSupport
 
 @testable import Checkpoint
@@ -74,5 +75,35 @@ struct ReaderLimitsTests {
         let small = try CheckpointOpener.open(path: FixturePath.fixture("torch/openai_fp32.pt"), limits: limits)
         let normal = try CheckpointOpener.open(path: FixturePath.fixture("torch/openai_fp32.pt"))
         #expect(small.records == normal.records)
+    }
+
+    @Test("a deflated storage larger than the unchecked allocation is read in growing pieces, and a short one refused")
+    func deflatedStorageInPieces() throws {
+        var pickle = PickleBuilder()
+        pickle.emptyDict()
+        pickle.string("w")
+        pickle.tensor(
+            type: "ByteStorage", key: "0", storageElements: 300_000, offset: 0, shape: [300_000], strides: [1])
+        pickle.setItem()
+        pickle.stop()
+        var limits = ReaderLimits.default
+        limits.maxUncheckedAllocation = 4_096
+        let folder = FileManager.default.temporaryDirectory.path
+        for (claimed, actual) in [(300_000, 300_000), (300_000, 200_000)] {
+            var builder = ZipBuilder.torchArchive(pickle: pickle.bytes)
+            builder.add(
+                .init(
+                    name: "archive/data/0", data: ZipBuilder.deflatedZeros(count: actual), deflatedSize: claimed,
+                    crc32: ZipArchive.crc32([UInt8](repeating: 0, count: actual))))
+            let path = folder + "/ldvc-pieces-\(actual)-\(getpid()).pt"
+            try builder.write(to: path)
+            let reader = try CheckpointOpener.open(path: path, limits: limits)
+            let record = try #require(reader.records.first)
+            if claimed == actual {
+                #expect(try reader.read(record).contiguousBytes == [UInt8](repeating: 0, count: claimed))
+            } else {
+                #expect(throws: CheckpointError.self) { _ = try reader.read(record) }
+            }
+        }
     }
 }

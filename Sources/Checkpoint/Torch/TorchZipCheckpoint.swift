@@ -18,6 +18,7 @@ public final class TorchZipCheckpoint: CheckpointReader, @unchecked Sendable {
     public let metadata: CheckpointMetadata
     private let archive: ZipArchive
     private let entriesByKey: [String: ZipEntry]
+    private let limits: ReaderLimits
     /// Open readers by member index, most recently used last; at most `maxOpenReaders`.
     private var openReaders: [(index: Int, reader: ZipArchive.EntryReader)] = []
     private let readersLock = NSLock()
@@ -43,6 +44,7 @@ public final class TorchZipCheckpoint: CheckpointReader, @unchecked Sendable {
         let path = archive.path
         self.path = path
         self.archive = archive
+        self.limits = limits
         format = layout.isTorchScript ? .torchScript : .torchZip
         var notes = layout.notes
         let named: [(name: String, tensor: TensorReference)]
@@ -172,12 +174,26 @@ public final class TorchZipCheckpoint: CheckpointReader, @unchecked Sendable {
             throw .zip(
                 .rangeOutOfBounds(path: path, entry: entry.name, offset: byteOffset, count: count, size: entry.size))
         }
-        if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
         readersLock.lock()
         defer { readersLock.unlock() }
         do {
             let reader = try reader(for: entry, at: byteOffset)
-            try reader.read(into: &buffer, count: count)
+            if entry.isStored || count <= limits.maxUncheckedAllocation {
+                // A stored member's bytes are in the file (its size was checked against it).
+                if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
+                try reader.read(into: &buffer, count: count)
+            } else {
+                // A deflated member's size is only a claim until it inflates: grow as bytes arrive.
+                var assembled: [UInt8] = []
+                assembled.reserveCapacity(limits.maxUncheckedAllocation)
+                var chunk = [UInt8](repeating: 0, count: limits.maxUncheckedAllocation)
+                while assembled.count < count {
+                    let piece = min(chunk.count, count - assembled.count)
+                    try reader.read(into: &chunk, count: piece)
+                    assembled += chunk[0..<piece]
+                }
+                buffer = assembled
+            }
             if reader.position < entry.size {
                 openReaders.append((entry.index, reader))
                 if openReaders.count > Self.maxOpenReaders { openReaders.removeFirst() }
