@@ -14,9 +14,9 @@ Writes, relative to the repository root:
 With ``--large DIR`` it also writes the large inputs into DIR (not committed) so that the
 release binary can be timed on them (`/usr/bin/time -v ldvc-convert inspect …`).
 
-Everything is deterministic: reruns give byte-identical files. Needs only the standard
-library, numpy-free; the PickleAsm helper and the torch-zip writer come from make_checkpoints.py
-(imported lazily by path, without running it).
+Everything is deterministic: reruns give byte-identical files. Needs the standard library, and
+`onnx` (1.23.2) for the one ONNX model; the pickles are assembled opcode by opcode (PickleAsm, as in
+make_checkpoints.py), so nothing here ever unpickles anything.
 
     python3 Fixtures/scripts/make_adversarial.py [--large /tmp/ldvc-large]
 """
