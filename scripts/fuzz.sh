@@ -17,6 +17,7 @@ target="${1:-all}"
 seconds="${2:-60}"
 build=.build/fuzz
 export SWIFT_BACKTRACE=enable=no  # a crashing run must not leave a backtracer holding the pipe
+export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0"  # leaks outside our code
 
 if [ "$target" = all ]; then
   mapfile -t targets < <(find Fuzz -mindepth 2 -maxdepth 2 -name main.swift | sort | xargs -n1 dirname | xargs -n1 basename)

@@ -219,6 +219,11 @@ def make_corpus():
             pickle = next(n for n in z.namelist() if n.endswith("/data.pkl") and n.count("/") == 1)
             put("pickle", seed, z.read(pickle))
     put("pickle", "handmade.pkl", one_tensor_pickle())
+    # torch-zip and torchscript also take a bare data.pkl after a mode byte (0: torch.save, 1:
+    # TorchScript), which the target wraps into a valid archive (mutations keep their CRC-32 right).
+    for seed in ["state_dict.pkl", "wrapped.pkl", "mmseg.pkl", "handmade.pkl"]:
+        put("torch-zip", "wrapped_" + seed, b"\x00" + (CORPUS / "pickle" / seed).read_bytes())
+    put("torchscript", "wrapped_torchscript.pkl", b"\x01" + (CORPUS / "pickle" / "torchscript.pkl").read_bytes())
     # torch-zip: small archives with every kind of member (stored, deflated, views).
     put("torch-zip", "one_tensor.pt", good_zip())
     put("torch-zip", "deflated.pt", zip_bytes(torch_records(one_tensor_pickle(), [("0", F4)]),

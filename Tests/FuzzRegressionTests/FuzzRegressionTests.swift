@@ -67,4 +67,16 @@ struct FuzzRegressionTests {
                 "\(target)/\((file as NSString).lastPathComponent) reached \(probe.peakResidentBytes >> 20) MB")
         }
     }
+
+    @Test("a bare data.pkl after the mode byte is wrapped into an archive the reader opens")
+    func wrappedArchive() throws {
+        let seed = try [UInt8](
+            Data(contentsOf: Self.repository.appendingPathComponent("Fuzz/corpus/torch-zip/wrapped_handmade.pkl")))
+        let archive = CheckpointFuzzing.wrappedArchive(seed)
+        try CheckpointFuzzing.withScratchFileThrowing(archive, name: "wrapped.pt") { path in
+            let reader = try CheckpointOpener.open(path: path)
+            #expect(reader.records.map(\.name) == ["w"])
+            #expect(try reader.read(reader.records[0]).shape == [2, 2])
+        }
+    }
 }
