@@ -10,9 +10,11 @@ public struct ResourceProbe: Sendable {
     /// Peak resident bytes during the work minus the resident bytes before it.
     public let peakResidentBytes: Int
 
-    /// Factor for time and memory bounds: 1, or 4 under AddressSanitizer (`scripts/test-asan.sh`
-    /// sets `ASAN_OPTIONS`), whose shadow memory, red zones and quarantine slow and grow every run.
-    public static let boundScale = ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil ? 1 : 4
+    /// Factors for time and memory bounds: 1, or 10 and 4 under AddressSanitizer (`scripts/test-asan.sh`
+    /// sets `ASAN_OPTIONS`), whose checks, shadow memory, red zones and quarantine slow and grow every run.
+    public static let timeScale: Double = isSanitized ? 10 : 1
+    public static let memoryScale = isSanitized ? 4 : 1
+    static let isSanitized = ProcessInfo.processInfo.environment["ASAN_OPTIONS"] != nil
 
     public static func measure<T>(_ work: () throws -> T) rethrows -> (result: T, probe: ResourceProbe) {
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)

@@ -63,7 +63,7 @@ struct ConfigTextDepthTests {
             return nil
         }
         #expect(outcome?.kind == .nestedTooDeep && outcome?.line == 1)
-        #expect(probe.seconds < 20 * Double(ResourceProbe.boundScale))
+        #expect(probe.seconds < 20 * ResourceProbe.timeScale)
         // The weights are unaffected: the reader itself opens the file.
         #expect(
             try CheckpointOpener.open(path: path).records.count

@@ -60,10 +60,10 @@ struct FuzzRegressionTests {
             let entry = try #require(Self.entries[target])
             let (_, probe) = ResourceProbe.measure { entry(bytes) }
             #expect(
-                probe.seconds < 20 * Double(ResourceProbe.boundScale),
+                probe.seconds < 20 * ResourceProbe.timeScale,
                 "\(target)/\((file as NSString).lastPathComponent) took \(probe.seconds) s")
             #expect(
-                probe.peakResidentBytes < ResourceProbe.boundScale << 30,
+                probe.peakResidentBytes < ResourceProbe.memoryScale << 30,
                 "\(target)/\((file as NSString).lastPathComponent) reached \(probe.peakResidentBytes >> 20) MB")
         }
     }

@@ -113,7 +113,7 @@ struct ZipArchiveTests {
         guard case .entryFailed(_, "short", _)? = outcome else {
             Issue.record("\(String(describing: outcome))"); return
         }
-        #expect(probe.seconds < 5 * Double(ResourceProbe.boundScale))
+        #expect(probe.seconds < 5 * ResourceProbe.timeScale)
     }
 
     @Test("member names with control characters are escaped in messages")
