@@ -3,6 +3,20 @@
 // layout, LDVC deep prompts, and a Swift runtime that proves the conversion number by number.
 import PackageDescription
 
+/// Fuzz targets (`Fuzz/<name>/main.swift`, run by `scripts/fuzz.sh`): one per parser of untrusted
+/// bytes, each calling one entry of `CheckpointFuzzing`/`ConversionFuzzing`. Adding one is a line here.
+let fuzzTargets: [(name: String, module: String)] = [
+    ("pickle", "Checkpoint"),
+    ("torch-zip", "Checkpoint"),
+    ("torchscript", "Checkpoint"),
+    ("legacy", "Checkpoint"),
+    ("safetensors", "Checkpoint"),
+    ("onnx-wire", "Checkpoint"),
+    ("onnx-model", "Checkpoint"),
+    ("config-text", "Conversion"),
+    ("sidecar-json", "Conversion"),
+]
+
 let package = Package(
     name: "ldvc-swift",
     products: [
@@ -20,6 +34,7 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         // Linux system calls Swift's Glibc does not import (no library to link).
         .systemLibrary(name: "CLinux"),
@@ -28,19 +43,21 @@ let package = Package(
 
         // Bridges: the only Swift code that touches C pointers of those libraries.
         .target(name: "HDF5", dependencies: ["CHDF5", "TensorCore"]),
-        .target(name: "ZipArchive", dependencies: ["CLibzip"]),
+        .target(name: "ZipArchive", dependencies: ["CLibzip", "CZlib", "TensorCore"]),
         .target(name: "BLAS", dependencies: ["COpenBLAS"]),
         // ONNX schema subset compiled by protoc-c (Schemas/onnx/GENERATED.md), and its Swift bridge.
         .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
-        .target(name: "ONNXProto", dependencies: ["CONNXProto", "CProtobufC"]),
+        .target(name: "ONNXProto", dependencies: ["CONNXProto", "CProtobufC", "TensorCore"]),
         // PNG and JPEG files ⇄ pixels, exactly as Pillow and OpenCV decode them.
         .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "ImageProcessing"]),
 
         // Core and formats.
         .target(name: "TensorCore"),
+        // Pickle opcodes and the pickle writer, shared by the reader (Checkpoint), Export and the tests.
+        .target(name: "Pickle", dependencies: ["TensorCore"]),
         // Naming conventions: every name table (both directions), tensor transforms, the registry.
         .target(name: "Conventions", dependencies: ["TensorCore"]),
-        .target(name: "Checkpoint", dependencies: ["TensorCore", "ZipArchive", "ONNXProto", "Conventions"]),
+        .target(name: "Checkpoint", dependencies: ["TensorCore", "Pickle", "ZipArchive", "ONNXProto", "Conventions"]),
         .target(name: "Layout", dependencies: ["TensorCore", "HDF5", "Conventions", "CLinux"]),
         .target(name: "Conversion", dependencies: [
             "TensorCore", "Checkpoint", "Conventions", "Layout", "HDF5",
@@ -54,7 +71,7 @@ let package = Package(
         .target(
             name: "Prompts",
             dependencies: ["TensorCore", "Checkpoint", "Conventions", "Layout", "Conversion", "Runtime", "Tokenizer"]),
-        .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Conventions", "Layout"]),
+        .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Conventions", "Layout", "Pickle"]),
         // `diff`: two models of any supported kind compared tensor by tensor through their conversion
         // plans or layout readers, streamed in row pieces. Its own target: it sits above Conversion and
         // Export (it reads checkpoints as `convert`/`import` plan them and folders as `export` writes them).
@@ -75,11 +92,22 @@ let package = Package(
 
         // Tests: one target per library target; `_TestSupport` holds shared helpers (fixture paths, the
         // pickle builder, the process runner).
-        .target(name: "_TestSupport", dependencies: ["TensorCore", "HDF5"], path: "Sources/_TestSupport"),
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .target(name: "_TestSupport", dependencies: ["TensorCore", "HDF5", "ZipArchive", "Pickle"], path: "Sources/_TestSupport"),
+        .testTarget(
+            name: "TensorCoreTests", dependencies: ["TensorCore", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "_TestSupport"]),
+        .testTarget(name: "ONNXProtoTests", dependencies: ["ONNXProto"]),
+        .testTarget(
+            name: "PickleTests",
+            dependencies: [
+                "Pickle", "Checkpoint", "TensorCore", "_TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["Checkpoint", "Conversion", "_TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TensorCore", "_TestSupport"]),
         .testTarget(
-            name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore", "ZipArchive", "ONNXProto", "_TestSupport"]),
+            name: "CheckpointTests",
+            dependencies: ["Checkpoint", "TensorCore", "ZipArchive", "ONNXProto", "Pickle", "_TestSupport"]),
         .testTarget(name: "ConventionsTests", dependencies: ["Conventions", "TensorCore"]),
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "Conventions", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(
@@ -99,7 +127,9 @@ let package = Package(
             ]),
         .testTarget(
             name: "ExportTests",
-            dependencies: ["Export", "Conversion", "Checkpoint", "Conventions", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
+            dependencies: [
+                "Export", "Pickle", "Conversion", "Checkpoint", "Conventions", "Layout", "TensorCore", "HDF5", "_TestSupport",
+            ]),
         .testTarget(
             name: "ComparisonTests",
             dependencies: ["Comparison", "Conversion", "Export", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
@@ -109,3 +139,11 @@ let package = Package(
         .testTarget(name: "LDVCCommandsTests", dependencies: ["LDVCCommands", "ldvc-convert", "Layout", "HDF5", "_TestSupport"]),
     ]
 )
+
+// Built plainly they replay inputs named on the command line; scripts/fuzz.sh builds them with libFuzzer.
+package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Driver"))
+package.targets += fuzzTargets.map { target in
+    .executableTarget(
+        name: "fuzz-\(target.name)", dependencies: ["FuzzDriver", .target(name: target.module)],
+        path: "Fuzz/\(target.name)")
+}

@@ -1,6 +1,8 @@
+import TensorCore
 public import ZipArchive
 
-/// Errors from reading checkpoints. Every message is one line: "<file>: <what is wrong>".
+/// Errors from reading checkpoints. Every message is one line: "<file>: <what is wrong>"; text that
+/// comes from a file (names, globals, reasons quoting it) is escaped and cut to a bounded length.
 public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable {
     case unreadable(path: String, reason: String)
     case emptyFile(path: String)
@@ -26,46 +28,56 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
     public var description: String {
         switch self {
         case .unreadable(let path, let reason):
-            return "\(path): cannot read the file (\(reason))"
+            return "\(file(path)): cannot read the file (\(text(reason)))"
         case .emptyFile(let path):
-            return "\(path): the file is empty"
+            return "\(file(path)): the file is empty"
         case .unknownFormat(let path, let detail):
-            return "\(path): not a supported checkpoint (\(detail))"
+            return "\(file(path)): not a supported checkpoint (\(text(detail)))"
         case .zip(let error):
             return error.description
         case .truncated(let path, let detail):
-            return "\(path): the file is truncated (\(detail))"
+            return "\(file(path)): the file is truncated (\(text(detail)))"
         case .malformedPickle(let path, let member, let offset, let reason):
-            return "\(path): malformed pickle in \(member) at byte \(offset): \(reason)"
+            return "\(file(path)): malformed pickle in \(quoted(member)) at byte \(offset): \(text(reason))"
         case .disallowedGlobal(let path, let module, let name, let offset):
             return
-                "\(path): refused to load global '\(module).\(name)' (pickle byte \(offset)): a weights file does not need it, and loading it could run code"
+                "\(file(path)): refused to load global '\(quoted(module)).\(quoted(name))' (pickle byte \(offset)): a weights file does not need it, and loading it could run code"
         case .unsupportedOpcode(let path, let member, let opcode, let offset):
-            return "\(path): unsupported pickle opcode 0x\(String(opcode, radix: 16)) in \(member) at byte \(offset)"
+            return
+                "\(file(path)): unsupported pickle opcode 0x\(String(opcode, radix: 16)) in \(quoted(member)) at byte \(offset)"
         case .limitExceeded(let path, let limit, let value, let maximum):
-            return "\(path): \(limit) of \(value) exceeds the limit of \(maximum)"
+            return "\(file(path)): \(text(limit)) of \(value) exceeds the limit of \(maximum)"
         case .missingRecord(let path, let record, let tensor):
-            return "\(path): tensor '\(tensor)' refers to storage record '\(record)', which the file does not contain"
+            return
+                "\(file(path)): tensor '\(quoted(tensor))' refers to storage record '\(quoted(record))', which the file does not contain"
         case .storageTooSmall(let path, let tensor, let needed, let available):
-            return "\(path): tensor '\(tensor)' needs \(needed) bytes of storage but the file holds \(available)"
+            return
+                "\(file(path)): tensor '\(quoted(tensor))' needs \(needed) bytes of storage but the file holds \(available)"
         case .viewOutOfBounds(let path, let tensor, let detail):
-            return "\(path): tensor '\(tensor)' is a view outside its storage (\(detail))"
+            return "\(file(path)): tensor '\(quoted(tensor))' is a view outside its storage (\(text(detail)))"
         case .badTensor(let path, let tensor, let reason):
-            return "\(path): tensor '\(tensor)': \(reason)"
+            return "\(file(path)): tensor '\(quoted(tensor))': \(text(reason))"
         case .unsupportedByteOrder(let path, let value):
-            return "\(path): byte order '\(value)' is not supported (only little-endian checkpoints are)"
+            return "\(file(path)): byte order '\(quoted(value))' is not supported (only little-endian checkpoints are)"
         case .noTensors(let path, let detail):
-            return "\(path): no tensors found (\(detail))"
+            return "\(file(path)): no tensors found (\(text(detail)))"
         case .malformedSafetensors(let path, let reason):
-            return "\(path): malformed safetensors file: \(reason)"
+            return "\(file(path)): malformed safetensors file: \(text(reason))"
         case .duplicateName(let path, let name):
-            return "\(path): the tensor name '\(name)' occurs twice"
+            return "\(file(path)): the tensor name '\(quoted(name))' occurs twice"
         case .malformedONNX(let path, let reason):
-            return "\(path): not a valid ONNX model: \(reason)"
+            return "\(file(path)): not a valid ONNX model: \(text(reason))"
         case .externalData(let path, let tensor, let reason):
-            return "\(path): external data of tensor '\(tensor)': \(reason)"
+            return "\(file(path)): external data of tensor '\(quoted(tensor))': \(text(reason))"
         case .unrecoverableNames(let path, let reason):
-            return "\(path): cannot tell which CLIP weight each ONNX tensor is: \(reason)"
+            return "\(file(path)): cannot tell which CLIP weight each ONNX tensor is: \(text(reason))"
         }
     }
+
+    /// A file name as given.
+    private func file(_ path: String) -> String { path.escapedForTerminal(maxLength: 1000) }
+    /// A name or short value taken from the file.
+    private func quoted(_ name: String) -> String { name.escapedForTerminal() }
+    /// A reason or detail, which may quote the file.
+    private func text(_ reason: String) -> String { reason.escapedForTerminal(maxLength: 400) }
 }

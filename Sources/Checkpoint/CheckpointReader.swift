@@ -80,10 +80,24 @@ public protocol CheckpointReader: AnyObject, Sendable {
     /// How the reader identified a tensor's name when the file does not state it plainly (ONNX name
     /// recovery), or nil. Converters store it as the dataset attribute `provenance`.
     func provenance(of record: TensorRecord) -> String?
+    /// Metadata read with the tensors (see the extension's default).
+    var metadata: CheckpointMetadata { get }
+    /// Checksum verification of a storage copied without being read (see the extension's default).
+    func verifyChecksum(of storage: StorageLocation) throws(CheckpointError)
 }
 
 extension CheckpointReader {
     public func provenance(of record: TensorRecord) -> String? { nil }
+
+    /// What the checkpoint carries beside its weights (`meta` of MMSegmentation checkpoints), read
+    /// in the same pass as the tensors; empty for formats without it.
+    public var metadata: CheckpointMetadata { CheckpointMetadata() }
+
+    /// Checks the storage's bytes against the container's checksum, if it keeps one (zip members'
+    /// CRC-32), reading them once unless a read through `readStorage` already did. Converters that
+    /// copy bytes from `fileOffset(of:)` without reading them call this (before or after the copy);
+    /// formats without checksums do nothing.
+    public func verifyChecksum(of storage: StorageLocation) throws(CheckpointError) {}
 }
 
 extension CheckpointReader {

@@ -10,9 +10,11 @@ public final class RandomAccessFile: @unchecked Sendable {
     public let size: Int
     private let descriptor: Int32
 
+    /// Opens `path` if it is a regular file. The open does not block (a FIFO or device would wait
+    /// for a writer forever) and `fstat` on the open descriptor decides, so a file swapped after a
+    /// name check is still refused.
     public init(path: String) throws(CheckpointError) {
         self.path = path
-        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             throw .unreadable(path: path, reason: String(cString: strerror(errno)))

@@ -1,3 +1,6 @@
+import Checkpoint
+import TensorCore
+
 /// A value of a training configuration: the literal subset of Python (and JSON) that
 /// MMSegmentation configs are written in.
 indirect enum ConfigValue: Sendable, Equatable {
@@ -76,8 +79,11 @@ struct ConfigText: Sendable {
     /// Top-level names (Python assignments, or a JSON object's keys).
     let variables: ConfigDictionary
 
-    init(parsing text: String) throws(ConfigTextError) {
-        var parser = ConfigParser(tokens: try ConfigLexer.tokens(of: text))
+    /// Parses `text`. Brackets may nest `maxDepth` deep: the lexer refuses deeper text before the
+    /// (recursive) parser runs, so neither the parse nor the release of the parsed value (an
+    /// indirect enum, freed recursively) can come near the stack's limit.
+    init(parsing text: String, maxDepth: Int = ReaderLimits.default.maxTextNestingDepth) throws(ConfigTextError) {
+        var parser = ConfigParser(tokens: try ConfigLexer.tokens(of: text, maxDepth: maxDepth))
         variables = parser.document()
     }
 
@@ -102,11 +108,26 @@ struct ConfigText: Sendable {
     }
 }
 
-/// Text that is not a configuration at all.
+/// Text that is not a configuration at all, or nests deeper than the reader follows.
 struct ConfigTextError: Error, Equatable, Sendable, CustomStringConvertible {
+    enum Kind: Sendable, Equatable {
+        /// Text that cannot be tokenised (an unterminated string, unbalanced brackets).
+        case syntax
+        /// Brackets nested deeper than `ConfigText`'s `maxDepth`.
+        case nestedTooDeep
+    }
+
+    let kind: Kind
     let line: Int
     let reason: String
-    var description: String { "line \(line): \(reason)" }
+
+    init(_ kind: Kind = .syntax, line: Int, reason: String) {
+        self.kind = kind
+        self.line = line
+        self.reason = reason
+    }
+
+    var description: String { "line \(line): \(reason.escapedForTerminal())" }
 }
 
 // MARK: - Lexer
@@ -122,7 +143,7 @@ enum ConfigToken: Equatable {
 }
 
 enum ConfigLexer {
-    static func tokens(of text: String) throws(ConfigTextError) -> [ConfigToken] {
+    static func tokens(of text: String, maxDepth: Int) throws(ConfigTextError) -> [ConfigToken] {
         let characters = Array(text.unicodeScalars)
         var tokens: [ConfigToken] = []
         var depth = 0
@@ -148,6 +169,10 @@ enum ConfigLexer {
                 tokens.append(.string(try string(characters, &index, &line)))
             case "(", "[", "{":
                 depth += 1
+                guard depth <= maxDepth else {
+                    throw ConfigTextError(
+                        .nestedTooDeep, line: line, reason: "brackets nest deeper than \(maxDepth) levels")
+                }
                 tokens.append(.symbol(String(character)))
                 index += 1
             case ")", "]", "}":

@@ -1,6 +1,7 @@
 import Conventions
 import Foundation
 import Layout
+import Pickle
 import TensorCore
 
 /// What an export wrote.

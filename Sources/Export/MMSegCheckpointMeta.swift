@@ -1,5 +1,6 @@
 import Foundation
 import Layout
+import Pickle
 
 /// The `meta` of a ZegCLIP/LDVC training checkpoint written by `export --naming mmseg` to `.pth`:
 /// `config` (the imported checkpoint's own text, else one generated from the model's settings),

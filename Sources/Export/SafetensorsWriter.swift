@@ -5,21 +5,6 @@ import TensorCore
 /// length, a JSON header `{"__metadata__": {...}, "<key>": {"dtype", "shape", "data_offsets"}}`
 /// padded with spaces to a multiple of 8, then the tensors' bytes back to back in header order.
 enum SafetensorsWriter {
-    static func dtypeName(_ dtype: DType) -> String {
-        switch dtype {
-        case .f32: return "F32"
-        case .f16: return "F16"
-        case .bf16: return "BF16"
-        case .f64: return "F64"
-        case .i64: return "I64"
-        case .i32: return "I32"
-        case .i16: return "I16"
-        case .i8: return "I8"
-        case .u8: return "U8"
-        case .bool: return "BOOL"
-        }
-    }
-
     static func write(_ plan: StateDictPlan, to file: OutputFile) throws(ExportError) {
         var entries: [String] = [#""__metadata__":{"format":"pt"}"#]
         var offset = 0
@@ -27,7 +12,7 @@ enum SafetensorsWriter {
             let count = item.shape.reduce(1, *) * item.dtype.itemSize
             let shape = item.shape.map(String.init).joined(separator: ",")
             entries.append(
-                "\(jsonString(item.key)):{\"dtype\":\"\(dtypeName(item.dtype))\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + count)]}"
+                "\(jsonString(item.key)):{\"dtype\":\"\(item.dtype.safetensorsName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + count)]}"
             )
             offset += count
         }

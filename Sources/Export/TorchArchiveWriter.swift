@@ -1,3 +1,4 @@
+import Pickle
 import TensorCore
 
 /// Writes a state dict as a `torch.save` zip archive (the format of `torch.save` since PyTorch 1.6):

@@ -147,7 +147,8 @@ extension LDVCConvert {
                     command: "init-prompts", output: report.output, tensors: report.build.tensorCount,
                     bytes: report.build.bytes, dtypes: report.build.dtypes.keys.sorted(),
                     details: ["prompts": Self.summary(report)]),
-                line: "wrote \(report.output): " + Self.summary(report) + "; " + LDVCConvert.dtypeSummary(report.build.dtypes))
+                line: "wrote \(report.output): " + Self.summary(report) + "; "
+                    + LDVCConvert.dtypeSummary(report.build.dtypes))
             return .success
         }
 

@@ -18,7 +18,8 @@ public enum ONNXModelScanner {
     static let nodeAttribute = 5
     static let attributeTensor = 5, attributeGraph = 6, attributeTensors = 10, attributeGraphs = 11
 
-    public static func scan(_ source: WireByteSource, limits: ONNXScanLimits = ONNXScanLimits()) throws -> ONNXModelScan
+    public static func scan(_ source: WireByteSource, limits: ONNXScanLimits = ONNXScanLimits()) throws(ONNXProtoError)
+        -> ONNXModelScan
     {
         var cursor = WireCursor(source: source, start: 0, end: source.byteCount, context: "the model")
         var scan = ONNXModelScan()
@@ -49,7 +50,9 @@ public enum ONNXModelScanner {
         return scan
     }
 
-    static func scanGraph(_ graph: WireCursor, limits: ONNXScanLimits, into scan: inout ONNXModelScan) throws {
+    static func scanGraph(_ graph: WireCursor, limits: ONNXScanLimits, into scan: inout ONNXModelScan)
+        throws(ONNXProtoError)
+    {
         var cursor = graph
         while let field = try cursor.nextField() {
             switch field.number {
@@ -89,7 +92,7 @@ public enum ONNXModelScanner {
     }
 
     /// Splits a TensorProto into located element fields and metadata, and decodes the metadata.
-    static func tensor(_ region: WireCursor, limits: ONNXScanLimits) throws -> ONNXTensorScan {
+    static func tensor(_ region: WireCursor, limits: ONNXScanLimits) throws(ONNXProtoError) -> ONNXTensorScan {
         var cursor = region
         var metadata: [UInt8] = []
         var dataFields: [ONNXDataField] = []
@@ -117,7 +120,7 @@ public enum ONNXModelScanner {
     /// Decodes a node: tensor attributes (a Constant's value) are scanned like initializers, so their
     /// elements stay in the file however large they are; subgraphs are cut out and noted; the rest is
     /// re-assembled and handed to protobuf-c.
-    static func node(_ region: WireCursor, limits: ONNXScanLimits) throws -> ONNXNode {
+    static func node(_ region: WireCursor, limits: ONNXScanLimits) throws(ONNXProtoError) -> ONNXNode {
         var cursor = region
         var stripped: [UInt8] = []
         var tensorsByAttribute: [(tensor: ONNXTensorScan?, tensors: [ONNXTensorScan], hasSubgraph: Bool)] = []
@@ -174,7 +177,7 @@ public enum ONNXModelScanner {
     /// Re-encodes one field, reading its payload only after checking it against the limit.
     private static func append(
         _ field: WireField, from cursor: WireCursor, into bytes: inout [UInt8], limits: ONNXScanLimits
-    ) throws {
+    ) throws(ONNXProtoError) {
         let payload =
             field.wireType == .lengthDelimited
             ? try cursor.payload(

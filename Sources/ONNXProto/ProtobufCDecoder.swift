@@ -5,7 +5,7 @@ internal import CProtobufC
 /// code that touches protobuf-c pointers. Each function unpacks one small message (payloads were cut
 /// out beforehand), copies what is needed into Swift values, and frees the C message.
 enum ProtobufCDecoder {
-    static func modelHeader(_ bytes: [UInt8], offset: Int) throws -> ONNXModelHeader {
+    static func modelHeader(_ bytes: [UInt8], offset: Int) throws(ONNXProtoError) -> ONNXModelHeader {
         try unpack(
             bytes, offset: offset, message: "model header", onnx__model_proto__unpack, onnx__model_proto__free_unpacked
         ) { model in
@@ -26,7 +26,7 @@ enum ProtobufCDecoder {
     }
 
     /// A TensorProto whose element fields have been removed.
-    static func tensorMetadata(_ bytes: [UInt8], offset: Int) throws -> ONNXTensorScan {
+    static func tensorMetadata(_ bytes: [UInt8], offset: Int) throws(ONNXProtoError) -> ONNXTensorScan {
         try unpack(
             bytes, offset: offset, message: "tensor", onnx__tensor_proto__unpack, onnx__tensor_proto__free_unpacked
         ) { tensor in
@@ -42,7 +42,7 @@ enum ProtobufCDecoder {
     }
 
     /// A NodeProto whose tensor and subgraph attributes have been removed.
-    static func node(_ bytes: [UInt8], offset: Int) throws -> ONNXNode {
+    static func node(_ bytes: [UInt8], offset: Int) throws(ONNXProtoError) -> ONNXNode {
         try unpack(bytes, offset: offset, message: "node", onnx__node_proto__unpack, onnx__node_proto__free_unpacked) {
             node in
             var result = ONNXNode()
@@ -69,7 +69,7 @@ enum ProtobufCDecoder {
         }
     }
 
-    static func valueInfoName(_ bytes: [UInt8], offset: Int) throws -> String {
+    static func valueInfoName(_ bytes: [UInt8], offset: Int) throws(ONNXProtoError) -> String {
         try unpack(
             bytes, offset: offset, message: "value info", onnx__value_info_proto__unpack,
             onnx__value_info_proto__free_unpacked
@@ -85,7 +85,7 @@ enum ProtobufCDecoder {
         >?,
         _ free: (UnsafeMutablePointer<Message>?, UnsafeMutablePointer<ProtobufCAllocator>?) -> Void,
         _ body: (Message) -> Result
-    ) throws -> Result {
+    ) throws(ONNXProtoError) -> Result {
         let unpacked = bytes.withUnsafeBufferPointer { unpack(nil, $0.count, $0.baseAddress) }
         guard let unpacked else {
             throw ONNXProtoError.undecodable(message: message, offset: offset, byteCount: bytes.count)

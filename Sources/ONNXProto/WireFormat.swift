@@ -2,7 +2,7 @@
 /// Reads must return exactly `count` bytes or throw.
 public protocol WireByteSource: Sendable {
     var byteCount: Int { get }
-    func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws
+    func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws(ONNXProtoError)
 }
 
 /// Bytes already in memory, addressed as if they started at `baseOffset` of the file, so offsets
@@ -18,7 +18,7 @@ public struct WireBuffer: WireByteSource {
 
     public var byteCount: Int { baseOffset + bytes.count }
 
-    public func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws {
+    public func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws(ONNXProtoError) {
         let start = offset - baseOffset
         guard start >= 0, count >= 0, start + count <= bytes.count else {
             throw ONNXProtoError.truncated(
@@ -83,7 +83,7 @@ public struct WireCursor {
 
     public var isAtEnd: Bool { position >= end }
 
-    private mutating func byte() throws -> UInt8 {
+    private mutating func byte() throws(ONNXProtoError) -> UInt8 {
         guard position < end else {
             throw ONNXProtoError.truncated(offset: position, detail: "\(context) ends in the middle of a field")
         }
@@ -99,7 +99,7 @@ public struct WireCursor {
     }
 
     /// A base-128 varint of at most 10 bytes.
-    public mutating func varint() throws -> UInt64 {
+    public mutating func varint() throws(ONNXProtoError) -> UInt64 {
         let start = position
         var value: UInt64 = 0
         for index in 0..<10 {
@@ -115,7 +115,7 @@ public struct WireCursor {
 
     /// The next field, or nil at the end of the region. Length-delimited payloads are checked to
     /// lie inside the region and skipped.
-    public mutating func nextField() throws -> WireField? {
+    public mutating func nextField() throws(ONNXProtoError) -> WireField? {
         guard position < end else { return nil }
         let tagOffset = position
         let tag = try varint()
@@ -159,7 +159,7 @@ public struct WireCursor {
     }
 
     /// The bytes of `count` bytes at `offset` (inside this region), read through the source.
-    public func bytes(at offset: Int, count: Int) throws -> [UInt8] {
+    public func bytes(at offset: Int, count: Int) throws(ONNXProtoError) -> [UInt8] {
         guard offset >= 0, count >= 0, offset + count <= end else {
             throw ONNXProtoError.truncated(offset: offset, detail: "\(count) bytes run past the end of \(context)")
         }
@@ -171,7 +171,7 @@ public struct WireCursor {
     }
 
     /// The payload of a length-delimited field, refused if larger than `limit` before reading it.
-    public func payload(of field: WireField, limit: Int, message: String) throws -> [UInt8] {
+    public func payload(of field: WireField, limit: Int, message: String) throws(ONNXProtoError) -> [UInt8] {
         guard field.valueLength <= limit else {
             throw ONNXProtoError.tooLarge(
                 message: message, offset: field.tagOffset, byteCount: field.valueLength, maximum: limit)
@@ -193,7 +193,7 @@ enum WireEncoder {
 
     /// Appends `field` (read from `cursor`) re-encoded; the payload is copied for length-delimited fields.
     static func append(_ field: WireField, payload: [UInt8]? = nil, from cursor: WireCursor, into bytes: inout [UInt8])
-        throws
+        throws(ONNXProtoError)
     {
         varint(UInt64(field.number) << 3 | UInt64(field.wireType.rawValue), into: &bytes)
         switch field.wireType {
@@ -204,7 +204,12 @@ enum WireEncoder {
                 bytes.append(UInt8(truncatingIfNeeded: field.scalar >> (8 * UInt64(index))))
             }
         case .lengthDelimited:
-            let body = try payload ?? cursor.bytes(at: field.valueOffset, count: field.valueLength)
+            let body: [UInt8]
+            if let payload {
+                body = payload
+            } else {
+                body = try cursor.bytes(at: field.valueOffset, count: field.valueLength)
+            }
             varint(UInt64(body.count), into: &bytes)
             bytes += body
         }
@@ -214,7 +219,7 @@ enum WireEncoder {
 /// Decoding of packed repeated scalars (the typed element fields of TensorProto).
 public enum WireScalars {
     /// Every varint of a packed payload, with the absolute offset of the payload for errors.
-    public static func varints(_ payload: [UInt8], offset: Int) throws -> [UInt64] {
+    public static func varints(_ payload: [UInt8], offset: Int) throws(ONNXProtoError) -> [UInt64] {
         var values: [UInt64] = []
         values.reserveCapacity(payload.count)
         var index = 0

@@ -24,8 +24,11 @@ public enum Shape {
     }
 
     /// True when a view with these strides walks its elements as one packed row-major run
-    /// (axes of length 1 may have any stride).
+    /// (axes of length 1 may have any stride; a view of no elements is trivially packed).
     public static func isRowMajorPacked(shape: [Int], strides: [Int]) -> Bool {
+        // A view without elements is packed whatever its strides (its row-major strides, 1 past a
+        // zero dimension, would otherwise look wrong to the check below).
+        if shape.contains(0) { return true }
         var expected = 1
         for axis in stride(from: shape.count - 1, through: 0, by: -1) where shape[axis] != 1 {
             if strides[axis] != expected { return false }
@@ -55,6 +58,8 @@ public enum Shape {
             if overflow1 || overflow2 { throw .elementCountOverflow(shape: shape) }
             last = sum
         }
-        return last + 1
+        let (count, overflow) = last.addingReportingOverflow(1)
+        if overflow { throw .elementCountOverflow(shape: shape) }
+        return count
     }
 }

@@ -1,4 +1,6 @@
 internal import CLibzip
+internal import CZlib
+import Foundation
 
 /// One member of a zip archive, as listed by its central directory.
 public struct ZipEntry: Sendable, Equatable {
@@ -10,9 +12,16 @@ public struct ZipEntry: Sendable, Equatable {
     /// True for members stored without compression (torch.save writes all members this way),
     /// which libzip can seek inside.
     public let isStored: Bool
+    /// CRC-32 of the uncompressed bytes, as the central directory records it (nil if it records none).
+    public let crc32: UInt32?
 }
 
 /// A read-only zip archive opened with libzip's strict consistency checks.
+///
+/// Every member read from its first byte to its last is checked against its CRC-32 as the bytes
+/// pass (one pass, no second read); a member whose bytes are never read through libzip (copied by
+/// the kernel from `dataOffsets`) is checked with `verifyChecksum(of:)`. Not for concurrent use:
+/// libzip shares one file position between the readers of an archive.
 public final class ZipArchive: @unchecked Sendable {
     public let path: String
     public let entries: [ZipEntry]
@@ -20,6 +29,13 @@ public final class ZipArchive: @unchecked Sendable {
     private let entriesByName: [String: ZipEntry]
     /// File offset of each stored member's data, for kernel-side copies (see `ZipDataOffsets`).
     public let dataOffsets: [String: Int]
+    /// Members whose CRC-32 has been checked; after that a stored member may be read at any offset.
+    private var verified = Set<Int>()
+    private let verifiedLock = NSLock()
+
+    /// Deflate's largest possible ratio (a length-258 match in two bits) with room for headers:
+    /// a member claiming more is refused before anyone allocates on its word.
+    private static let maximumDeflateRatio = 1032
 
     /// Opens `path`. `ZIP_CHECKCONS` makes libzip compare every local header with the central
     /// directory, so a corrupt or spliced archive is refused here instead of read half-way.
@@ -34,17 +50,31 @@ public final class ZipArchive: @unchecked Sendable {
             throw .openFailed(path: path, reason: reason)
         }
         self.archive = archive
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
         let count = zip_get_num_entries(archive, 0)
         var list: [ZipEntry] = []
-        list.reserveCapacity(Int(max(count, 0)))
+        list.reserveCapacity(Int(clamping: min(max(count, 0), 1 << 20)))
         for index in 0..<max(count, 0) {
             var stat = zip_stat_t()
             zip_stat_init(&stat)
             guard zip_stat_index(archive, zip_uint64_t(index), 0, &stat) == 0, let name = stat.name else { continue }
+            let entryName = String(cString: name)
+            let isStored = stat.comp_method == ZIP_CM_STORE
+            guard let size = Int(exactly: stat.size), let compressedSize = Int(exactly: stat.comp_size),
+                compressedSize <= fileSize,
+                isStored
+                    ? size == compressedSize
+                    : stat.comp_method != ZIP_CM_DEFLATE
+                        || size / Self.maximumDeflateRatio <= compressedSize + 64
+            else {
+                zip_discard(archive)
+                throw .implausibleSize(path: path, entry: entryName, size: stat.size, compressedSize: stat.comp_size)
+            }
+            let hasCRC = stat.valid & zip_uint64_t(ZIP_STAT_CRC) != 0
             list.append(
                 ZipEntry(
-                    index: Int(index), name: String(cString: name), size: Int(stat.size),
-                    compressedSize: Int(stat.comp_size), isStored: stat.comp_method == ZIP_CM_STORE))
+                    index: Int(index), name: entryName, size: size, compressedSize: compressedSize,
+                    isStored: isStored, crc32: hasCRC ? stat.crc : nil))
         }
         entries = list
         entriesByName = Dictionary(list.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -55,10 +85,20 @@ public final class ZipArchive: @unchecked Sendable {
 
     public func entry(named name: String) -> ZipEntry? { entriesByName[name] }
 
-    /// Reads a whole member (libzip checks its CRC when the read reaches the end).
-    public func read(_ entry: ZipEntry) throws(ZipError) -> [UInt8] {
+    /// Reads a whole member, checking its CRC-32. The buffer grows as bytes arrive: at most
+    /// `maxUncheckedAllocation` bytes are reserved on the word of the stated size.
+    public func read(_ entry: ZipEntry, maxUncheckedAllocation: Int = 16 << 20) throws(ZipError) -> [UInt8] {
         let reader = try EntryReader(archive: self, entry: entry)
-        return try reader.read(count: entry.size)
+        var result: [UInt8] = []
+        result.reserveCapacity(min(entry.size, maxUncheckedAllocation))
+        var chunk = [UInt8](repeating: 0, count: min(entry.size, 1 << 20))
+        while reader.position < entry.size {
+            let count = min(chunk.count, entry.size - reader.position)
+            try reader.read(into: &chunk, count: count)
+            result += chunk[0..<count]
+        }
+        if entry.size == 0 { try reader.read(into: &chunk, count: 0) }
+        return result
     }
 
     /// Opens a member for sequential reading from `offset`.
@@ -68,12 +108,47 @@ public final class ZipArchive: @unchecked Sendable {
         return reader
     }
 
-    /// Sequential reader over one member.
+    /// Streams a member once and compares its CRC-32 with the central directory's, unless a read
+    /// already did. For members whose bytes are copied without passing through libzip.
+    public func verifyChecksum(of entry: ZipEntry) throws(ZipError) {
+        if isVerified(entry) { return }
+        let reader = try EntryReader(archive: self, entry: entry)
+        var chunk = [UInt8](repeating: 0, count: min(entry.size, 1 << 20))
+        repeat {
+            try reader.read(into: &chunk, count: min(chunk.count, entry.size - reader.position))
+        } while reader.position < entry.size
+    }
+
+    /// CRC-32 (zlib's, as zip records it) of `bytes`, continuing from `checksum` (0 to start).
+    public static func crc32(_ bytes: [UInt8], continuing checksum: UInt32 = 0) -> UInt32 {
+        bytes.withUnsafeBufferPointer { buffer in
+            UInt32(truncatingIfNeeded: crc32_z(UInt(checksum), buffer.baseAddress, buffer.count))
+        }
+    }
+
+    /// True once the member's CRC-32 has been checked.
+    public func isVerified(_ entry: ZipEntry) -> Bool {
+        verifiedLock.lock()
+        defer { verifiedLock.unlock() }
+        return verified.contains(entry.index)
+    }
+
+    fileprivate func markVerified(_ entry: ZipEntry) {
+        verifiedLock.lock()
+        verified.insert(entry.index)
+        verifiedLock.unlock()
+    }
+
+    /// Sequential reader over one member. While it has seen every byte from the first, it keeps a
+    /// running CRC-32 and checks it when the member's last byte arrives.
     public final class EntryReader {
         private let file: OpaquePointer
         private let archive: ZipArchive
         public let entry: ZipEntry
         public private(set) var position = 0
+        private var checksum: UInt = 0
+        /// False once the reader seeked past bytes it did not read.
+        private var checksumCoversAll = true
 
         init(archive: ZipArchive, entry: ZipEntry) throws(ZipError) {
             guard let file = zip_fopen_index(archive.archive, zip_uint64_t(entry.index), 0) else {
@@ -83,30 +158,36 @@ public final class ZipArchive: @unchecked Sendable {
             self.file = file
             self.archive = archive
             self.entry = entry
+            checksum = crc32_z(0, nil, 0)
         }
 
         deinit { zip_fclose(file) }
 
-        /// Moves forward to `offset`: a seek for stored members, a read-and-discard for compressed ones.
-        func skip(to offset: Int) throws(ZipError) {
+        /// Moves forward to `offset`: a seek for stored members already verified, otherwise a read
+        /// that feeds the checksum (so a member is still read once, in order).
+        public func skip(to offset: Int) throws(ZipError) {
             guard offset >= position, offset <= entry.size else {
                 throw .rangeOutOfBounds(
                     path: archive.path, entry: entry.name, offset: offset, count: 0, size: entry.size)
             }
             if offset == position { return }
-            if entry.isStored, zip_fseek(file, zip_int64_t(offset), SEEK_SET) == 0 {
+            if entry.isStored, archive.isVerified(entry), zip_fseek(file, zip_int64_t(offset), SEEK_SET) == 0 {
                 position = offset
+                checksumCoversAll = false
                 return
             }
-            var remaining = offset - position
-            while remaining > 0 {
-                let chunk = try read(count: min(remaining, 1 << 20))
-                remaining -= chunk.count
+            var chunk = [UInt8](repeating: 0, count: min(offset - position, 1 << 20))
+            while position < offset {
+                try read(into: &chunk, count: min(chunk.count, offset - position))
             }
         }
 
         /// Reads exactly `count` bytes or throws (truncated member, CRC mismatch, I/O error).
         public func read(count: Int) throws(ZipError) -> [UInt8] {
+            guard count >= 0, count <= entry.size - position else {
+                throw .rangeOutOfBounds(
+                    path: archive.path, entry: entry.name, offset: position, count: count, size: entry.size)
+            }
             var buffer = [UInt8](repeating: 0, count: count)
             try read(into: &buffer, count: count)
             return buffer
@@ -115,23 +196,36 @@ public final class ZipArchive: @unchecked Sendable {
         /// Fills the first `count` bytes of `buffer` (which must be at least that long) from the current position.
         public func read(into buffer: inout [UInt8], count: Int) throws(ZipError) {
             precondition(buffer.count >= count, "buffer shorter than the requested count")
-            guard position + count <= entry.size else {
+            guard count >= 0, count <= entry.size - position else {
                 throw .rangeOutOfBounds(
                     path: archive.path, entry: entry.name, offset: position, count: count, size: entry.size)
             }
             var filled = 0
             let file = self.file
+            let start = position
+            var checksum = self.checksum
             let failure: String? = buffer.withUnsafeMutableBytes { raw -> String? in
                 while filled < count {
                     let got = zip_fread(file, raw.baseAddress! + filled, zip_uint64_t(count - filled))
                     if got < 0 { return String(cString: zip_file_strerror(file)) }
-                    if got == 0 { return "member ends after \(position + filled) of \(entry.size) bytes" }
+                    if got == 0 { return "member ends after \(start + filled) of \(entry.size) bytes" }
                     filled += Int(got)
+                }
+                if count > 0 {
+                    checksum = crc32_z(checksum, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count)
                 }
                 return nil
             }
             if let failure { throw .entryFailed(path: archive.path, entry: entry.name, reason: failure) }
+            self.checksum = checksum
             position += count
+            if position == entry.size, checksumCoversAll, !archive.isVerified(entry) {
+                let actual = UInt32(truncatingIfNeeded: checksum)
+                if let expected = entry.crc32, expected != actual {
+                    throw .checksumMismatch(path: archive.path, entry: entry.name, expected: expected, actual: actual)
+                }
+                archive.markVerified(entry)
+            }
         }
     }
 }

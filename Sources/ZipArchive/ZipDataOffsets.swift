@@ -9,17 +9,20 @@ import Glibc
 /// are read here, only to compute offsets. libzip stays the authority: it has already checked the
 /// archive with `ZIP_CHECKCONS` (local headers agree with the central directory), and any entry whose
 /// name or size disagrees with libzip's listing gets no offset (callers then read through libzip).
+/// Every number comes from the file, so every conversion and sum is checked: a value that does not
+/// fit gives no offset, never a trap.
 enum ZipDataOffsets {
     static func compute(path: String, entries: [ZipEntry]) -> [String: Int] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { return [:] }
         defer { close(descriptor) }
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return [:] }
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return [:] }
         let fileSize = Int(info.st_size)
 
         func read(_ offset: Int, _ count: Int) -> [UInt8]? {
-            guard offset >= 0, count >= 0, offset + count <= fileSize else { return nil }
+            let (end, overflow) = offset.addingReportingOverflow(count)
+            guard offset >= 0, count >= 0, !overflow, end <= fileSize else { return nil }
             var buffer = [UInt8](repeating: 0, count: count)
             let got = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
             return got == count ? buffer : nil
@@ -37,11 +40,13 @@ enum ZipDataOffsets {
         var directoryOffset = Int(tail.u32(eocd + 16))
         let eocdFileOffset = fileSize - tailLength + eocd
         // Zip64: a locator sits 20 bytes before the end record and points at the zip64 end record.
-        if eocdFileOffset >= 20, let locator = read(eocdFileOffset - 20, 20), locator.u32(0) == 0x0706_4B50,
-            let record = read(Int(locator.u64(8)), 56), record.u32(0) == 0x0606_4B50
-        {
-            entryCount = Int(record.u64(32))
-            directoryOffset = Int(record.u64(48))
+        if eocdFileOffset >= 20, let locator = read(eocdFileOffset - 20, 20), locator.u32(0) == 0x0706_4B50 {
+            guard let recordOffset = Int(exactly: locator.u64(8)), let record = read(recordOffset, 56),
+                record.u32(0) == 0x0606_4B50, let count = Int(exactly: record.u64(32)),
+                let offset = Int(exactly: record.u64(48))
+            else { return [:] }
+            entryCount = count
+            directoryOffset = offset
         }
         guard entryCount <= entries.count + 1, directoryOffset < fileSize else { return [:] }
         let expected = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -55,6 +60,7 @@ enum ZipDataOffsets {
             var size = UInt64(header.u32(24))
             let nameLength = Int(header.u16(28)), extraLength = Int(header.u16(30)), commentLength = Int(header.u16(32))
             var localOffset = UInt64(header.u32(42))
+            // Each header is at most 46 + 3 × 65,535 bytes and starts inside the file: no overflow.
             guard let nameBytes = read(position + 46, nameLength),
                 let extra = read(position + 46 + nameLength, extraLength)
             else { return offsets }
@@ -75,12 +81,13 @@ enum ZipDataOffsets {
             position += 46 + nameLength + extraLength + commentLength
             let name = String(decoding: nameBytes, as: UTF8.self)
             guard method == 0, let entry = expected[name], entry.isStored, UInt64(entry.size) == size,
-                size == compressedSize,
-                let local = read(Int(localOffset), 30), local.u32(0) == 0x0403_4B50,
+                size == compressedSize, let localStart = Int(exactly: localOffset),
+                let local = read(localStart, 30), local.u32(0) == 0x0403_4B50,
                 Int(local.u16(26)) == nameLength
             else { continue }
-            let dataOffset = Int(localOffset) + 30 + nameLength + Int(local.u16(28))
-            if dataOffset + Int(size) <= fileSize { offsets[name] = dataOffset }
+            // localStart + 30 lies inside the file (the read succeeded), so these sums cannot overflow.
+            let dataOffset = localStart + 30 + nameLength + Int(local.u16(28))
+            if dataOffset <= fileSize, entry.size <= fileSize - dataOffset { offsets[name] = dataOffset }
         }
         return offsets
     }

@@ -1,49 +1,54 @@
-/// Builds pickle programs opcode by opcode, for unit tests of the pickle reader.
+public import Pickle
+
+/// Builds pickle programs opcode by opcode, for unit tests of the pickle reader (the opcodes are
+/// the shared `PickleOpcode` table; `raw` still writes any byte, for malformed programs).
 public struct PickleBuilder {
     public private(set) var bytes: [UInt8] = []
 
     public init(protocol version: UInt8 = 2) {
-        if version >= 2 { bytes = [0x80, version] }
+        if version >= 2 { bytes = [PickleOpcode.proto.rawValue, version] }
     }
 
     public mutating func raw(_ values: UInt8...) { bytes += values }
     public mutating func raw(_ values: [UInt8]) { bytes += values }
+    public mutating func op(_ opcode: PickleOpcode) { bytes.append(opcode.rawValue) }
 
     public mutating func global(_ module: String, _ name: String) {
-        bytes.append(0x63)
+        op(.global)
         bytes += Array(module.utf8) + [0x0A] + Array(name.utf8) + [0x0A]
     }
 
     public mutating func string(_ text: String) {
         let utf8 = Array(text.utf8)
-        bytes.append(0x58)
+        op(.binUnicode)
         bytes += Self.littleEndian(UInt32(utf8.count))
         bytes += utf8
     }
 
     public mutating func int(_ value: Int32) {
-        bytes.append(0x4A)
+        op(.binInt)
         bytes += Self.littleEndian(UInt32(bitPattern: value))
     }
 
-    public mutating func mark() { bytes.append(0x28) }
-    public mutating func tuple() { bytes.append(0x74) }
-    public mutating func emptyTuple() { bytes.append(0x29) }
-    public mutating func emptyDict() { bytes.append(0x7D) }
-    public mutating func emptyList() { bytes.append(0x5D) }
-    public mutating func setItems() { bytes.append(0x75) }
-    public mutating func setItem() { bytes.append(0x73) }
-    public mutating func appends() { bytes.append(0x65) }
-    public mutating func reduce() { bytes.append(0x52) }
-    public mutating func newObj() { bytes.append(0x81) }
-    public mutating func build() { bytes.append(0x62) }
-    public mutating func binPersID() { bytes.append(0x51) }
-    public mutating func binPut(_ index: UInt8) { bytes += [0x71, index] }
-    public mutating func binGet(_ index: UInt8) { bytes += [0x68, index] }
-    public mutating func newTrue() { bytes.append(0x88) }
-    public mutating func newFalse() { bytes.append(0x89) }
-    public mutating func none() { bytes.append(0x4E) }
-    public mutating func stop() { bytes.append(0x2E) }
+    public mutating func mark() { op(.mark) }
+    public mutating func tuple() { op(.tuple) }
+    public mutating func emptyTuple() { op(.emptyTuple) }
+    public mutating func emptyDict() { op(.emptyDict) }
+    public mutating func emptyList() { op(.emptyList) }
+    public mutating func setItems() { op(.setItems) }
+    public mutating func setItem() { op(.setItem) }
+    public mutating func append() { op(.append) }
+    public mutating func appends() { op(.appends) }
+    public mutating func reduce() { op(.reduce) }
+    public mutating func newObj() { op(.newObj) }
+    public mutating func build() { op(.build) }
+    public mutating func binPersID() { op(.binPersID) }
+    public mutating func binPut(_ index: UInt8) { bytes += [PickleOpcode.binPut.rawValue, index] }
+    public mutating func binGet(_ index: UInt8) { bytes += [PickleOpcode.binGet.rawValue, index] }
+    public mutating func newTrue() { op(.newTrue) }
+    public mutating func newFalse() { op(.newFalse) }
+    public mutating func none() { op(.none) }
+    public mutating func stop() { op(.stop) }
 
     /// `('storage', torch.<type>, key, 'cpu', numel)` followed by BINPERSID.
     public mutating func storage(type: String, key: String, elementCount: Int32) {

@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 import Layout
+import Pickle
 import TensorCore
 import Testing
 import ZipArchive

@@ -31,13 +31,12 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
                 limits: ONNXScanLimits(
                     maxMessageBytes: limits.maxONNXMessageBytes, maxNodes: limits.maxTensorCount * 16,
                     maxInitializers: limits.maxTensorCount))
-        } catch let error as ONNXProtoError {
-            if case .truncated(_, let detail) = error { throw .truncated(path: path, detail: detail) }
-            throw .malformedONNX(path: path, reason: error.description)
-        } catch let error as CheckpointError {
-            throw error
         } catch {
-            throw .malformedONNX(path: path, reason: "\(error)")
+            switch error {
+            case .truncated(_, let detail): throw .truncated(path: path, detail: detail)
+            case .unreadable(_, let reason): throw .unreadable(path: path, reason: reason)
+            default: throw .malformedONNX(path: path, reason: error.description)
+            }
         }
         guard scan.sparseInitializerCount == 0 else {
             throw .malformedONNX(
@@ -91,16 +90,18 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
             let record = TensorRecord(
                 name: recovered.key, dtype: dtype, shape: recovered.shape, strides: recovered.strides,
                 storageOffset: 0, storage: location)
+            let needed: Int
             do {
-                let needed = try Shape.requiredStorageElements(
+                needed = try Shape.requiredStorageElements(
                     shape: record.shape, strides: record.strides, storageOffset: 0)
-                guard needed * dtype.itemSize <= storage.byteCount else {
-                    throw CheckpointError.viewOutOfBounds(
-                        path: path, tensor: recovered.key,
-                        detail: "\(needed) elements of a \(storage.byteCount)-byte tensor")
-                }
-            } catch let error as CheckpointError { throw error } catch {
-                throw .badTensor(path: path, tensor: recovered.key, reason: "\(error)")
+            } catch {
+                throw .badTensor(path: path, tensor: recovered.key, reason: error.description)
+            }
+            let (neededBytes, overflow) = needed.multipliedReportingOverflow(by: dtype.itemSize)
+            guard !overflow, neededBytes <= storage.byteCount else {
+                throw .viewOutOfBounds(
+                    path: path, tensor: recovered.key,
+                    detail: "\(needed) elements of a \(storage.byteCount)-byte tensor")
             }
             records.append(record)
             storages[tensor.name] = storage
@@ -133,7 +134,8 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
         if subgraphs > 0 { notes.append("\(subgraphs) node(s) with subgraphs; weights inside subgraphs are not read") }
         if scan.functionCount > 0 { notes.append("\(scan.functionCount) local function(s) in the model") }
         notes += recovery.notes
-        self.notes = notes
+        // Notes quote the file (names, producers) and are printed as they are.
+        self.notes = notes.map { $0.escapedForTerminal(maxLength: 1000) }
     }
 
     public func fileOffset(of storage: StorageLocation) -> Int? {
@@ -174,8 +176,13 @@ private struct FileSource: WireByteSource {
     let file: RandomAccessFile
     var byteCount: Int { file.size }
 
-    func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws {
-        try file.read(at: offset, into: &buffer, count: count)
+    func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws(ONNXProtoError) {
+        do {
+            try file.read(at: offset, into: &buffer, count: count)
+        } catch {
+            if case .truncated(_, let detail) = error { throw .truncated(offset: offset, detail: detail) }
+            throw .unreadable(offset: offset, reason: error.description)
+        }
         if buffer.count > count { buffer.removeLast(buffer.count - count) }
     }
 }

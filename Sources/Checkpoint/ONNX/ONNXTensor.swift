@@ -212,7 +212,7 @@ struct ONNXTensorDecoder {
             case .lengthDelimited:
                 let payload = try file.read(at: field.offset, count: field.length)
                 do { values += try WireScalars.varints(payload, offset: field.offset) } catch {
-                    throw .malformedONNX(path: path, reason: "\(error)")
+                    throw .malformedONNX(path: path, reason: error.description)
                 }
             case .varint: values.append(field.scalar)
             default: throw bad("a typed element has wire type \(field.wireType.rawValue)")

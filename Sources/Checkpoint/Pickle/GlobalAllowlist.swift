@@ -1,3 +1,4 @@
+import Pickle
 import TensorCore
 
 /// A global (class or function) a weights file may name, and the role our interpreter gives it.
@@ -41,12 +42,6 @@ enum PickleContext: Sendable {
 /// The allowlist, modelled on PyTorch's `torch/_weights_only_unpickler.py` but narrower: only what
 /// state dicts, wrapped training checkpoints and TorchScript module trees need.
 enum GlobalAllowlist {
-    private static let storageTypes: [(String, DType)] = [
-        ("FloatStorage", .f32), ("DoubleStorage", .f64), ("HalfStorage", .f16), ("BFloat16Storage", .bf16),
-        ("LongStorage", .i64), ("IntStorage", .i32), ("ShortStorage", .i16), ("CharStorage", .i8),
-        ("ByteStorage", .u8), ("BoolStorage", .bool),
-    ]
-
     private static let entries: [AllowedGlobal] = {
         var list: [AllowedGlobal] = [
             // The container type of every state dict.
@@ -72,7 +67,7 @@ enum GlobalAllowlist {
             AllowedGlobal(module: "numpy._core.multiarray", name: "scalar", role: .numpyScalar),
             AllowedGlobal(module: "numpy", name: "dtype", role: .numpyDType),
         ]
-        for (name, dtype) in storageTypes {
+        for (name, dtype) in TorchStorageType.all {
             list.append(AllowedGlobal(module: "torch", name: name, role: .storageType(dtype)))
         }
         for name in [

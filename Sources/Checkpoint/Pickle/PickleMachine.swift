@@ -1,4 +1,5 @@
 import Foundation
+import Pickle
 import TensorCore
 
 /// A pickle virtual machine that executes nothing.
@@ -22,6 +23,12 @@ final class PickleMachine {
     private var memo: [Int: PickleValue] = [:]
     /// Offset of the opcode being executed, for error messages.
     private var opcodeOffset = 0
+    /// Work and memory spent so far, against `limits.maxPickleOperations`, `maxContainerItems`
+    /// and `maxValueBytes`.
+    private var operations = 0
+    private var containerItems = 0
+    private var valueBytes = 0
+    private static let slotBytes = MemoryLayout<PickleValue>.stride
 
     init(input: PickleInput, context: PickleContext, limits: ReaderLimits, persistentLoad: @escaping PersistentLoader) {
         self.input = input
@@ -35,6 +42,10 @@ final class PickleMachine {
     func run() throws(CheckpointError) -> PickleValue {
         while true {
             opcodeOffset = input.position
+            operations += 1
+            guard operations <= limits.maxPickleOperations else {
+                throw limit("pickle operations", operations, limits.maxPickleOperations)
+            }
             let byte = try input.readByte()
             guard let opcode = PickleOpcode(rawValue: byte) else {
                 throw .unsupportedOpcode(path: input.path, member: input.member, opcode: byte, offset: opcodeOffset)
@@ -131,40 +142,42 @@ final class PickleMachine {
             try push(.float(Double(bitPattern: try readUInt(8, bigEndian: true))))
 
         // Strings and bytes.
-        case .binUnicode: try push(.string(try utf8(try input.read(try length(4)))))
-        case .shortBinUnicode: try push(.string(try utf8(try input.read(Int(try input.readByte())))))
-        case .binUnicode8: try push(.string(try utf8(try input.read(try length(8)))))
-        case .unicode: try push(.string(try rawUnicodeEscape(try input.readLine())))
-        case .binString: try push(.string(Self.looseString(try input.read(try length(4)))))
-        case .shortBinString: try push(.string(Self.looseString(try input.read(Int(try input.readByte())))))
-        case .string: try push(.string(try quotedString(try input.readLine())))
-        case .binBytes: try push(.bytes(try input.read(try length(4))))
-        case .shortBinBytes: try push(.bytes(try input.read(Int(try input.readByte()))))
-        case .binBytes8, .byteArray8: try push(.bytes(try input.read(try length(8))))
+        case .binUnicode: try push(try charged(.string(try utf8(try input.read(try length(4))))))
+        case .shortBinUnicode: try push(try charged(.string(try utf8(try input.read(Int(try input.readByte()))))))
+        case .binUnicode8: try push(try charged(.string(try utf8(try input.read(try length(8))))))
+        case .unicode: try push(try charged(.string(try rawUnicodeEscape(try input.readLine()))))
+        case .binString: try push(try charged(.string(Self.looseString(try input.read(try length(4))))))
+        case .shortBinString:
+            try push(try charged(.string(Self.looseString(try input.read(Int(try input.readByte()))))))
+        case .string: try push(try charged(.string(try quotedString(try input.readLine()))))
+        case .binBytes: try push(try charged(.bytes(try input.read(try length(4)))))
+        case .shortBinBytes: try push(try charged(.bytes(try input.read(Int(try input.readByte())))))
+        case .binBytes8, .byteArray8: try push(try charged(.bytes(try input.read(try length(8)))))
 
         // Containers.
-        case .emptyTuple: try push(arena.add(.tuple([])))
-        case .tuple: try push(arena.add(.tuple(try popMark())))
+        case .emptyTuple: try push(try add(.tuple([])))
+        case .tuple: try push(try add(.tuple(try popMark())))
         case .tuple1:
             let a = try pop()
-            try push(arena.add(.tuple([a])))
+            try push(try add(.tuple([a])))
         case .tuple2:
             let b = try pop(), a = try pop()
-            try push(arena.add(.tuple([a, b])))
+            try push(try add(.tuple([a, b])))
         case .tuple3:
             let c = try pop(), b = try pop(), a = try pop()
-            try push(arena.add(.tuple([a, b, c])))
-        case .emptyList: try push(arena.add(.list([])))
-        case .list: try push(arena.add(.list(try popMark())))
+            try push(try add(.tuple([a, b, c])))
+        case .emptyList: try push(try add(.list([])))
+        case .list: try push(try add(.list(try popMark())))
         case .append:
             let item = try pop()
             try appendItems([item], to: try top())
         case .appends:
             let items = try popMark()
             try appendItems(items, to: try top())
-        case .emptyDict: try push(arena.add(.dict(PickleDict())))
+        case .emptyDict: try push(try add(.dict(PickleDict())))
         case .dict:
             let items = try popMark()
+            try charge(items: items.count)
             try push(arena.add(.dict(try makeDict(items))))
         case .setItem:
             let value = try pop(), key = try pop()
@@ -172,15 +185,14 @@ final class PickleMachine {
         case .setItems:
             let items = try popMark()
             try setItems(items, in: try top())
-        case .emptySet: try push(arena.add(.set([])))
-        case .frozenSet: try push(arena.add(.set(try popMark())))
+        case .emptySet: try push(try add(.set([])))
+        case .frozenSet: try push(try add(.set(try popMark())))
         case .addItems:
             let items = try popMark()
-            guard case .node(let index) = try top(), case .set(var members) = arena[index] else {
+            try charge(items: items.count)
+            guard case .node(let index) = try top(), arena.append(items, toListOrSetAt: index, set: true) else {
                 throw malformed("ADDITEMS to a value that is not a set")
             }
-            members += items
-            arena[index] = .set(members)
 
         // Globals, calls and objects: interpreted, never executed.
         case .global:
@@ -209,13 +221,13 @@ final class PickleMachine {
             let module = try textLine()
             let name = try textLine()
             let type = PickleValue.global(try allowed(module: module, name: name))
-            let arguments = arena.add(.tuple(try popMark()))
+            let arguments = try add(.tuple(try popMark()))
             try push(try instantiate(type, arguments))
         case .obj:
             var items = try popMark()
             guard !items.isEmpty else { throw malformed("OBJ without a class") }
             let type = items.removeFirst()
-            try push(try instantiate(type, arena.add(.tuple(items))))
+            try push(try instantiate(type, try add(.tuple(items))))
         case .build:
             let state = try pop()
             try build(try top(), state: state)
@@ -254,6 +266,7 @@ final class PickleMachine {
                 guard let pairs = arena.sequence(items) else {
                     throw malformed("OrderedDict argument is not a sequence")
                 }
+                try charge(items: 2 * pairs.count)
                 for pair in pairs {
                     guard let kv = arena.sequence(pair), kv.count == 2 else {
                         throw malformed("OrderedDict item is not a pair")
@@ -263,7 +276,7 @@ final class PickleMachine {
             }
             return arena.add(.dict(dict))
         case .rebuildTensorV2, .rebuildTensor:
-            return arena.add(.tensor(try rebuildTensor(args)))
+            return try add(.tensor(try rebuildTensor(args)))
         case .rebuildParameter, .rebuildParameterWithState:
             guard let data = args.first, arena.tensor(data) != nil else {
                 throw malformed("\(function.name) without a tensor")
@@ -282,13 +295,14 @@ final class PickleMachine {
             guard let dims = args.first.flatMap({ arena.sequence($0) }) else {
                 throw malformed("torch.Size without a tuple")
             }
-            return arena.add(.tuple(dims))
+            return try add(.tuple(dims))
         case .torchDevice:
             guard case .string(let device)? = args.first else { throw malformed("torch.device without a name") }
             return .string(device)
         case .codecsEncode:
             guard case .string(let text)? = args.first else { throw malformed("_codecs.encode without a string") }
             // Protocol 2 stores bytes as their latin-1 decoding; encode back byte for byte.
+            try charge(items: 0, bytes: text.utf8.count)
             var bytes: [UInt8] = []
             for scalar in text.unicodeScalars {
                 guard scalar.value <= 0xFF else { throw malformed("_codecs.encode of a non-latin-1 string") }
@@ -297,7 +311,7 @@ final class PickleMachine {
             return .bytes(bytes)
         case .numpyDType:
             guard case .string(let code)? = args.first else { throw malformed("numpy.dtype without a type code") }
-            return arena.add(.numpyDType(code))
+            return try add(.numpyDType(code))
         case .numpyScalar:
             guard args.count == 2, case .numpyDType(let code)? = arena.node(args[0]), case .bytes(let raw) = args[1]
             else {
@@ -311,7 +325,7 @@ final class PickleMachine {
             guard let value = args.first else { throw malformed("restore_type_tag without a value") }
             return value
         case .scriptClass:
-            return arena.add(.object(className: "\(function.module).\(function.name)", state: nil))
+            return try add(.object(className: "\(function.module).\(function.name)", state: nil))
         case .storageType, .tensorType, .torchDType:
             throw malformed("'\(function.module).\(function.name)' is a type, not a function a weights file calls")
         }
@@ -321,9 +335,9 @@ final class PickleMachine {
         guard case .global(let cls) = type else { throw malformed("NEWOBJ on a value that is not an allowed class") }
         switch cls.role {
         case .scriptClass:
-            return arena.add(.object(className: "\(cls.module).\(cls.name)", state: nil))
+            return try add(.object(className: "\(cls.module).\(cls.name)", state: nil))
         case .orderedDict:
-            return arena.add(.dict(PickleDict()))
+            return try add(.dict(PickleDict()))
         default:
             throw malformed("'\(cls.module).\(cls.name)' cannot be instantiated by NEWOBJ")
         }
@@ -395,25 +409,50 @@ final class PickleMachine {
     // MARK: - Containers
 
     private func appendItems(_ items: [PickleValue], to target: PickleValue) throws(CheckpointError) {
-        guard case .node(let index) = target, case .list(var list) = arena[index] else {
+        try charge(items: items.count)
+        guard case .node(let index) = target, arena.append(items, toListOrSetAt: index, set: false) else {
             throw malformed("APPEND to a value that is not a list")
         }
-        list += items
-        arena[index] = .list(list)
     }
 
     private func setItems(_ items: [PickleValue], in target: PickleValue) throws(CheckpointError) {
         guard items.count % 2 == 0 else { throw malformed("SETITEMS with an odd number of values") }
-        guard case .node(let index) = target, case .dict(var dict) = arena[index] else {
+        try charge(items: items.count)
+        guard case .node(let index) = target, arena.setItems(items, inDictAt: index) else {
             throw malformed("SETITEM on a value that is not a dict")
         }
-        arena[index] = .tuple([])  // release the copy so the mutation below does not copy the storage
-        var position = 0
-        while position < items.count {
-            dict.set(items[position], items[position + 1])
-            position += 2
+    }
+
+    /// Adds a composite to the arena, charging its items to the budgets.
+    private func add(_ node: PickleNode) throws(CheckpointError) -> PickleValue {
+        switch node {
+        case .tuple(let items), .list(let items), .set(let items): try charge(items: items.count)
+        case .dict(let dict): try charge(items: 2 * dict.count)
+        default: try charge(items: 1)
         }
-        arena[index] = .dict(dict)
+        return arena.add(node)
+    }
+
+    /// A string or bytes value, its payload charged to the value budget.
+    private func charged(_ value: PickleValue) throws(CheckpointError) -> PickleValue {
+        switch value {
+        case .string(let text): try charge(items: 0, bytes: text.utf8.count)
+        case .bytes(let bytes): try charge(items: 0, bytes: bytes.count)
+        default: break
+        }
+        return value
+    }
+
+    /// Charges `items` container slots and `bytes` of payload to the work and memory budgets.
+    private func charge(items: Int, bytes: Int = 0) throws(CheckpointError) {
+        containerItems += items
+        valueBytes += items * Self.slotBytes + bytes
+        guard containerItems <= limits.maxContainerItems else {
+            throw limit("pickle container items", containerItems, limits.maxContainerItems)
+        }
+        guard valueBytes <= limits.maxValueBytes else {
+            throw limit("bytes of unpickled values", valueBytes, limits.maxValueBytes)
+        }
     }
 
     private func makeDict(_ items: [PickleValue]) throws(CheckpointError) -> PickleDict {

@@ -95,6 +95,47 @@ final class PickleArena {
         set { nodes[index] = newValue }
     }
 
+    /// Appends to the list or set at `index` in place: the node's array is taken out of the arena
+    /// before it grows, so it is uniquely referenced and grows without being copied (APPEND in a
+    /// loop stays linear). False when the node is not of that kind.
+    func append(_ items: [PickleValue], toListOrSetAt index: Int, set: Bool) -> Bool {
+        guard var members = takeItems(at: index, set: set) else { return false }
+        members += items
+        nodes[index] = set ? .set(members) : .list(members)
+        return true
+    }
+
+    /// Sets dict entries at `index` in place (as `append`); false when the node is not a dict.
+    func setItems(_ pairs: [PickleValue], inDictAt index: Int) -> Bool {
+        guard var dict = takeDict(at: index) else { return false }
+        var position = 0
+        while position + 1 < pairs.count {
+            dict.set(pairs[position], pairs[position + 1])
+            position += 2
+        }
+        nodes[index] = .dict(dict)
+        return true
+    }
+
+    /// The items of the list (or set) at `index`, leaving a placeholder: the caller holds the only
+    /// reference. (A `switch` over `nodes[index]` would keep a second one alive while it runs.)
+    private func takeItems(at index: Int, set: Bool) -> [PickleValue]? {
+        let items: [PickleValue]
+        switch (nodes[index], set) {
+        case (.list(let list), false): items = list
+        case (.set(let members), true): items = members
+        default: return nil
+        }
+        nodes[index] = .tuple([])
+        return items
+    }
+
+    private func takeDict(at index: Int) -> PickleDict? {
+        guard case .dict(let dict) = nodes[index] else { return nil }
+        nodes[index] = .tuple([])
+        return dict
+    }
+
     /// The node a value refers to, if it is a composite.
     func node(_ value: PickleValue) -> PickleNode? {
         if case .node(let index) = value { return nodes[index] }

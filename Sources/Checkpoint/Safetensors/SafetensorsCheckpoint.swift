@@ -14,16 +14,96 @@ public final class SafetensorsCheckpoint: CheckpointReader, @unchecked Sendable 
     private let dataStart: Int
     private let offsets: [String: Int]
 
-    static let dtypes: [String: DType] = [
-        "F32": .f32, "F16": .f16, "BF16": .bf16, "F64": .f64, "I64": .i64, "I32": .i32,
-        "I16": .i16, "I8": .i8, "U8": .u8, "BOOL": .bool,
-    ]
-
-    public init(path: String, limits: ReaderLimits = .default) throws(CheckpointError) {
-        self.path = path
+    public convenience init(path: String, limits: ReaderLimits = .default) throws(CheckpointError) {
         let file = try RandomAccessFile(path: path)
+        let header = try Self.header(of: file, limits: limits)
+        let entries = try Self.entries(of: header, file: file, limits: limits)
+        self.init(file: file, header: header, entries: entries)
+    }
+
+    /// Opens `path`: reads the header, checks every entry against the file and the others.
+    public static func open(path: String, limits: ReaderLimits = .default) throws(CheckpointError) -> Self {
+        try Self(path: path, limits: limits)
+    }
+
+    private init(file: RandomAccessFile, header: Header, entries: [Entry]) {
+        path = file.path
         self.file = file
-        func malformed(_ reason: String) -> CheckpointError { .malformedSafetensors(path: path, reason: reason) }
+        dataStart = header.dataStart
+        records = entries.map { entry in
+            TensorRecord(
+                name: entry.name, dtype: entry.dtype, shape: entry.shape, strides: Shape.contiguousStrides(entry.shape),
+                storageOffset: 0, storage: StorageLocation(key: entry.name, byteCount: entry.end - entry.begin))
+        }
+        offsets = Dictionary(entries.map { ($0.name, $0.begin) }, uniquingKeysWith: { first, _ in first })
+        notes =
+            header.metadata.isEmpty
+            ? []
+            : [
+                ("metadata: " + header.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+                    .escapedForTerminal(maxLength: 1000)
+            ]
+    }
+
+    // MARK: - Steps
+
+    /// The decoded JSON header and where the data buffer starts.
+    struct Header {
+        var dataStart: Int
+        var tensors: [String: HeaderTensor]
+        /// `__metadata__`, sorted by key.
+        var metadata: [(key: String, value: String)]
+    }
+
+    /// One header entry as JSON states it; integers only (a decoder refuses `1.5`).
+    struct HeaderTensor: Decodable {
+        let dtype: String
+        let shape: [Int]
+        let dataOffsets: [Int]
+
+        enum CodingKeys: String, CodingKey {
+            case dtype, shape
+            case dataOffsets = "data_offsets"
+        }
+    }
+
+    /// The header object: tensor entries and the optional string-to-string `__metadata__`.
+    private struct HeaderObject: Decodable {
+        var tensors: [String: HeaderTensor] = [:]
+        var metadata: [String: String] = [:]
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            for key in container.allKeys {
+                if key.stringValue == "__metadata__" {
+                    // The format says string to string; anything else is only not reported.
+                    metadata = (try? container.decode([String: String].self, forKey: key)) ?? [:]
+                } else {
+                    tensors[key.stringValue] = try container.decode(HeaderTensor.self, forKey: key)
+                }
+            }
+        }
+    }
+
+    /// A validated entry.
+    struct Entry {
+        let name: String
+        let dtype: DType
+        let shape: [Int]
+        let begin: Int
+        let end: Int
+    }
+
+    /// Reads and decodes the JSON header after checking its length, nesting and entry count.
+    static func header(of file: RandomAccessFile, limits: ReaderLimits) throws(CheckpointError) -> Header {
+        let path = file.path
         guard file.size >= 8 else {
             throw .truncated(path: path, detail: "\(file.size) bytes, shorter than the 8-byte header length")
         }
@@ -40,35 +120,54 @@ public final class SafetensorsCheckpoint: CheckpointReader, @unchecked Sendable 
                 path: path, detail: "the header claims \(headerLength) bytes but only \(file.size - 8) follow")
         }
         let headerBytes = try file.read(at: 8, count: Int(headerLength))
-        guard let header = (try? JSONSerialization.jsonObject(with: Data(headerBytes))) as? [String: Any] else {
-            throw malformed("the header is not a JSON object")
+        let shape = JSONShape(measuring: headerBytes)
+        guard shape.depth <= limits.maxTextNestingDepth else {
+            throw .limitExceeded(
+                path: path, limit: "safetensors header nesting depth", value: shape.depth,
+                maximum: limits.maxTextNestingDepth)
         }
-        dataStart = 8 + Int(headerLength)
-        let bufferSize = file.size - dataStart
-        var notes: [String] = []
-        var parsed: [(name: String, dtype: DType, shape: [Int], begin: Int, end: Int)] = []
-        for (name, value) in header {
-            if name == "__metadata__" {
-                if let metadata = value as? [String: Any] {
-                    notes.append(
-                        "metadata: "
-                            + metadata.keys.sorted().map { "\($0)=\(metadata[$0].map { "\($0)" } ?? "")" }.joined(
-                                separator: ", "))
-                }
-                continue
+        // One member may be `__metadata__`.
+        guard shape.topLevelMembers <= limits.maxTensorCount + 1 else {
+            throw .limitExceeded(
+                path: path, limit: "safetensors header entries", value: shape.topLevelMembers,
+                maximum: limits.maxTensorCount + 1)
+        }
+        let object: HeaderObject
+        do {
+            object = try JSONDecoder().decode(HeaderObject.self, from: Data(headerBytes))
+        } catch let error as DecodingError {
+            throw .malformedSafetensors(path: path, reason: describe(error))
+        } catch {
+            throw .malformedSafetensors(path: path, reason: "the header is not a JSON object")
+        }
+        return Header(
+            dataStart: 8 + Int(headerLength), tensors: object.tensors,
+            metadata: object.metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    /// Checks each entry (dtype, shape against its byte range, range inside the buffer) and that
+    /// no two ranges overlap; returns them in file order.
+    static func entries(of header: Header, file: RandomAccessFile, limits: ReaderLimits) throws(CheckpointError)
+        -> [Entry]
+    {
+        let path = file.path
+        func malformed(_ reason: String) -> CheckpointError { .malformedSafetensors(path: path, reason: reason) }
+        let bufferSize = file.size - header.dataStart
+        var parsed: [Entry] = []
+        parsed.reserveCapacity(header.tensors.count)
+        for (name, value) in header.tensors {
+            guard value.dataOffsets.count == 2 else {
+                throw malformed("entry '\(name)' has \(value.dataOffsets.count) data_offsets, not 2")
             }
-            guard let entry = value as? [String: Any], let dtypeName = entry["dtype"] as? String,
-                let shapeValues = entry["shape"] as? [NSNumber],
-                let offsetValues = entry["data_offsets"] as? [NSNumber],
-                offsetValues.count == 2
-            else {
-                throw malformed("entry '\(name)' lacks dtype, shape or data_offsets")
+            guard let dtype = DType(safetensorsName: value.dtype) else {
+                throw malformed("entry '\(name)' has unsupported dtype \(value.dtype)")
             }
-            guard let dtype = Self.dtypes[dtypeName] else {
-                throw malformed("entry '\(name)' has unsupported dtype \(dtypeName)")
+            guard value.shape.count <= limits.maxTensorRank else {
+                throw .limitExceeded(
+                    path: path, limit: "rank of '\(name)'", value: value.shape.count, maximum: limits.maxTensorRank)
             }
-            let shape = shapeValues.map { $0.intValue }
-            let begin = offsetValues[0].intValue, end = offsetValues[1].intValue
+            let shape = value.shape
+            let begin = value.dataOffsets[0], end = value.dataOffsets[1]
             guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end >= begin else {
                 throw malformed("entry '\(name)' has a negative size or offset")
             }
@@ -84,12 +183,12 @@ public final class SafetensorsCheckpoint: CheckpointReader, @unchecked Sendable 
             guard !overflow, bytes == end - begin else {
                 throw malformed("entry '\(name)' has shape \(shape) of \(dtype.rawValue) but \(end - begin) bytes")
             }
-            parsed.append((name, dtype, shape, begin, end))
+            parsed.append(Entry(name: name, dtype: dtype, shape: shape, begin: begin, end: end))
         }
         guard parsed.count <= limits.maxTensorCount else {
             throw .limitExceeded(path: path, limit: "tensor count", value: parsed.count, maximum: limits.maxTensorCount)
         }
-        parsed.sort { $0.begin < $1.begin || ($0.begin == $1.begin && $0.end < $1.end) }
+        parsed.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
         var previousEnd = 0
         for entry in parsed where entry.end > entry.begin {
             guard entry.begin >= previousEnd else {
@@ -98,14 +197,28 @@ public final class SafetensorsCheckpoint: CheckpointReader, @unchecked Sendable 
             previousEnd = entry.end
         }
         guard !parsed.isEmpty else { throw .noTensors(path: path, detail: "the header lists no tensors") }
-        records = parsed.map { entry in
-            TensorRecord(
-                name: entry.name, dtype: entry.dtype, shape: entry.shape, strides: Shape.contiguousStrides(entry.shape),
-                storageOffset: 0, storage: StorageLocation(key: entry.name, byteCount: entry.end - entry.begin))
-        }
-        offsets = Dictionary(parsed.map { ($0.name, $0.begin) }, uniquingKeysWith: { first, _ in first })
-        self.notes = notes
+        return parsed
     }
+
+    /// A decoding error as one line: which entry, and what is wrong with it.
+    private static func describe(_ error: DecodingError) -> String {
+        let context: DecodingError.Context
+        switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
+            context = c
+        @unknown default:
+            return "the header is not valid JSON"
+        }
+        var where_ = context.codingPath.map(\.stringValue).joined(separator: ".")
+        if case .keyNotFound(let key, _) = error { where_ += (where_.isEmpty ? "" : ".") + key.stringValue }
+        if where_.isEmpty {
+            let cause = context.underlyingError.map { "\($0)" } ?? context.debugDescription
+            return "the header is not a JSON object of tensor entries with integer shapes and offsets (\(cause))"
+        }
+        return "entry '\(where_)': \(context.debugDescription)"
+    }
+
+    // MARK: - Reading
 
     public func fileOffset(of storage: StorageLocation) -> Int? { offsets[storage.key].map { dataStart + $0 } }
 
@@ -115,9 +228,10 @@ public final class SafetensorsCheckpoint: CheckpointReader, @unchecked Sendable 
         guard let begin = offsets[storage.key] else {
             throw .missingRecord(path: path, record: storage.key, tensor: storage.key)
         }
-        guard byteOffset >= 0, count >= 0, byteOffset + count <= storage.byteCount else {
+        let (end, overflow) = byteOffset.addingReportingOverflow(count)
+        guard byteOffset >= 0, count >= 0, !overflow, end <= storage.byteCount else {
             throw .truncated(
-                path: path, detail: "bytes \(byteOffset)..<\(byteOffset + count) of tensor '\(storage.key)'")
+                path: path, detail: "bytes \(byteOffset)..<\(byteOffset &+ count) of tensor '\(storage.key)'")
         }
         try file.read(at: dataStart + begin + byteOffset, into: &buffer, count: count)
     }

@@ -110,7 +110,8 @@ public final class LegacyTorchCheckpoint: CheckpointReader, @unchecked Sendable 
         wrapperKey = located.wrapperKey
         var notes = located.notes
         if position < file.size { notes.append("\(file.size - position) bytes after the last storage were ignored") }
-        self.notes = notes
+        // Notes quote the file (names, producers) and are printed as they are.
+        self.notes = notes.map { $0.escapedForTerminal(maxLength: 1000) }
     }
 
     /// Runs one pickle starting at `start`; returns the machine (for its arena), the value and the end offset.

@@ -29,14 +29,17 @@ struct TensorCollector {
         let storage = tensor.storage
         let itemSize = storage.dtype.itemSize
         let needed: Int
+        let elementCount: Int
         do {
-            _ = try Shape.elementCount(tensor.shape)
+            elementCount = try Shape.elementCount(tensor.shape)
             needed = try Shape.requiredStorageElements(
                 shape: tensor.shape, strides: tensor.strides, storageOffset: tensor.storageOffset)
         } catch {
             throw .badTensor(path: path, tensor: name, reason: error.description)
         }
-        guard needed <= storage.elementCount else {
+        // Even a view of no elements keeps its offset inside the storage, so every byte offset
+        // derived from it later (`storageByteSpan`, the legacy view offset) stays addressable.
+        guard needed <= storage.elementCount, tensor.storageOffset <= storage.elementCount else {
             throw .viewOutOfBounds(
                 path: path, tensor: name,
                 detail:
@@ -56,6 +59,15 @@ struct TensorCollector {
         }
         guard total <= location.byteCount else {
             throw .storageTooSmall(path: path, tensor: name, neededBytes: total, availableBytes: location.byteCount)
+        }
+        // A view with more elements than its storage (zero or overlapping strides, as `expand`
+        // makes) multiplies bytes when materialised: allowed only within a budget.
+        let (materialisedBytes, overflow4) = elementCount.multipliedReportingOverflow(by: itemSize)
+        if overflow4 || (materialisedBytes > declaredBytes && materialisedBytes > limits.maxExpandedViewBytes) {
+            throw .limitExceeded(
+                path: path, limit: "bytes of the expanded view '\(name)'",
+                value: overflow4 ? Int.max : materialisedBytes,
+                maximum: limits.maxExpandedViewBytes)
         }
         return TensorRecord(
             name: name, dtype: storage.dtype, shape: tensor.shape, strides: tensor.strides,

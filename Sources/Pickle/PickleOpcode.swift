@@ -1,5 +1,6 @@
-/// Pickle opcodes, protocols 0–5, named as in CPython's `Lib/pickletools.py`.
-enum PickleOpcode: UInt8 {
+/// Pickle opcodes, protocols 0–5, named as in CPython's `Lib/pickletools.py`: the one table the
+/// reader (Checkpoint's `PickleMachine`), the writer (`PickleWriter`) and the tests' `PickleBuilder` use.
+public enum PickleOpcode: UInt8, Sendable {
     // Protocol 0 and 1.
     case mark = 0x28  // (
     case stop = 0x2E  // .

@@ -1,0 +1,62 @@
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+img_size = 32
+out_indices = [1, 2]
+model = dict(
+    type='ZegCLIP',
+    pretrained='pretrained/ViT-B-16.pt',
+    context_length=16,
+    backbone=dict(
+        type='VPTCLIPVisionTransformer',
+        patch_size=8,
+        width=32,
+        heads=2,
+        output_dim=32,
+        get_embeddings=True,
+        drop_path_rate=0.1,
+        layers=3,
+        input_resolution=32,
+        out_indices=[2],
+        num_tokens=5,
+        prompt_dim=32,
+        total_d_layer=2,
+        style='pytorch'),
+    text_encoder=dict(
+        type='CLIPTextEncoder',
+        context_length=16,
+        embed_dim=32,
+        transformer_width=32,
+        transformer_heads=2,
+        transformer_layers=2,
+        style='pytorch'),
+    decode_head=dict(
+        type='ATMSingleHeadSeg',
+        img_size=32,
+        in_channels=32,
+        seen_idx=[0, 1],
+        all_idx=[0, 1, 2, 3],
+        channels=32,
+        num_classes=4,
+        num_layers=3,
+        num_heads=4,
+        use_proj=False,
+        use_stages=1,
+        embed_dims=32,
+        loss_decode=dict(
+            type='SegLossPlus',
+            num_classes=4,
+            dec_layers=3,
+            mask_weight=100.0,
+            dice_weight=1.0,
+            loss_weight=1.0)),
+    test_cfg=dict(mode='slide', crop_size=(32, 32), stride=(27, 27)),
+    base_class=[0, 1],
+    novel_class=[2, 3],
+    both_class=[0, 1, 2, 3],
+    ft_backbone=False,
+    exclude_key='prompt')
+dataset_type = 'ZeroPascalVOCDataset20'
+img_norm_cfg = dict(
+    mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
+crop_size = (32, 32)
+optimizer = dict(type='AdamW', lr=2e-05, weight_decay=0.01)
+runner = dict(type='IterBasedRunner', max_iters=20000)

@@ -1,0 +1,5 @@
+// Fuzz target: onnx-model (see Fuzz/README.md).
+import Checkpoint
+import FuzzDriver
+
+FuzzDriver.run(CheckpointFuzzing.onnxModel)

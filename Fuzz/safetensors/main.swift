@@ -1,0 +1,5 @@
+// Fuzz target: safetensors (see Fuzz/README.md).
+import Checkpoint
+import FuzzDriver
+
+FuzzDriver.run(CheckpointFuzzing.safetensors)

@@ -1,0 +1,5 @@
+// Fuzz target: sidecar-json (see Fuzz/README.md).
+import Conversion
+import FuzzDriver
+
+FuzzDriver.run(ConversionFuzzing.sidecarJSON)

@@ -1,0 +1,5 @@
+// Fuzz target: torch-zip (see Fuzz/README.md).
+import Checkpoint
+import FuzzDriver
+
+FuzzDriver.run(CheckpointFuzzing.torchZip)

@@ -1,0 +1,5 @@
+// Fuzz target: torchscript (see Fuzz/README.md).
+import Checkpoint
+import FuzzDriver
+
+FuzzDriver.run(CheckpointFuzzing.torchZip)
