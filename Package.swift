@@ -112,7 +112,10 @@ let package = Package(
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "Conventions", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(
             name: "ConversionTests",
-            dependencies: ["Conversion", "Checkpoint", "Conventions", "Layout", "Export", "TensorCore", "HDF5", "_TestSupport"]),
+            dependencies: [
+                "Conversion", "Checkpoint", "Conventions", "Layout", "Export", "TensorCore", "HDF5", "ZipArchive",
+                "_TestSupport",
+            ]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageProcessing", "HDF5", "_TestSupport"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "HDF5", "_TestSupport"]),

@@ -2,7 +2,7 @@
 # Installs the Debian packages ldvc-swift builds against (run as root on Debian 12).
 # Idempotent: packages already present are left alone. Swift 6.x itself must already be on PATH.
 set -euo pipefail
-packages=(pkg-config libhdf5-dev libzip-dev libopenblas-dev libprotobuf-c-dev protobuf-c-compiler libpng-dev
+packages=(pkg-config libhdf5-dev libzip-dev zlib1g-dev libopenblas-dev libprotobuf-c-dev protobuf-c-compiler libpng-dev
   libjpeg62-turbo-dev)
 missing=()
 for package in "${packages[@]}"; do

@@ -84,10 +84,15 @@ public protocol CheckpointReader: AnyObject, Sendable {
     var metadata: CheckpointMetadata { get }
     /// Checksum verification of a storage copied without being read (see the extension's default).
     func verifyChecksum(of storage: StorageLocation) throws(CheckpointError)
+    /// The checksums a sequential pass over the whole file can check (a zip's stored members), for a
+    /// caller that reads the file once anyway (the input's SHA-256); nil for formats without them.
+    func fileChecksums() -> FileChecksums?
 }
 
 extension CheckpointReader {
     public func provenance(of record: TensorRecord) -> String? { nil }
+
+    public func fileChecksums() -> FileChecksums? { nil }
 
     /// What the checkpoint carries beside its weights (`meta` of MMSegmentation checkpoints), read
     /// in the same pass as the tensors; empty for formats without it.

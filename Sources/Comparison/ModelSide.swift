@@ -29,10 +29,9 @@ public struct ModelSide: Sendable {
         let plan: LayoutPlan<CheckpointTensor>
         let convention: String
         if options.convention == nil, isSegmentor(reader, registry: options.conventions) {
-            let metadata: CheckpointMetadata
-            do { metadata = try CheckpointOpener.metadata(path: file) } catch { throw .checkpoint(error) }
             do {
-                plan = try MMSegImporter.plan(reader: reader, metadata: metadata, options: options, reporter: reporter)
+                plan = try MMSegImporter.plan(
+                    reader: reader, metadata: reader.metadata, options: options, reporter: reporter)
             } catch {
                 throw .conversion(error)
             }

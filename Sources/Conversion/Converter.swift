@@ -26,7 +26,7 @@ public enum Converter {
             output ?? defaultOutput(for: input), input: input, options: options, reporter: reporter)
         let reader: any CheckpointReader
         do { reader = try CheckpointOpener.open(path: input) } catch { throw .checkpoint(error) }
-        let digest = FileDigest(path: input)
+        let digest = FileDigest(path: input, checksums: reader.fileChecksums())
         let plan = try ConversionPlanner.plan(reader: reader, options: options, reporter: reporter)
         let (build, sha256) = try write(plan.layout, digest: digest, to: atomic, options: options, reporter: reporter)
         return ConversionReport(output: atomic.destination, plan: plan, sha256: sha256, build: build)

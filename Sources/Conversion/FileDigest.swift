@@ -16,11 +16,11 @@ public final class FileDigest: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<Value, CheckpointError>?
 
-    /// Starts hashing `path`.
-    public init(path: String) {
+    /// Starts hashing `path`; with `checksums`, the same pass checks the zip members' CRC-32.
+    public init(path: String, checksums: FileChecksums? = nil) {
         self.path = path
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            let outcome = Self.hash(path: path)
+            let outcome = Self.hash(path: path, checksums: checksums)
             lock.withLock { result = outcome }
             done.signal()
         }
@@ -38,7 +38,9 @@ public final class FileDigest: @unchecked Sendable {
     }
 
     /// Size and SHA-256 of the file at `path`, read in pieces of `chunkBytes` through one reused buffer.
-    static func hash(path: String, chunkBytes: Int = 4 << 20) -> Result<Value, CheckpointError> {
+    static func hash(path: String, checksums: FileChecksums? = nil, chunkBytes: Int = 4 << 20)
+        -> Result<Value, CheckpointError>
+    {
         do {
             let file = try RandomAccessFile(path: path)
             var hasher = SHA256()
@@ -49,8 +51,10 @@ public final class FileDigest: @unchecked Sendable {
                 try file.read(at: offset, into: &buffer, count: count)
                 // The buffer keeps its largest size: hash only the bytes this read filled.
                 hasher.update(data: buffer[..<count])
+                checksums?.update(offset: offset, bytes: buffer[..<count])
                 offset += count
             }
+            try checksums?.verify()
             return .success(
                 Value(size: file.size, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined()))
         } catch {

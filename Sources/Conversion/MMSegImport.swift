@@ -31,14 +31,9 @@ public enum MMSegImporter {
         let atomic = try Converter.prepareOutput(
             output ?? Converter.defaultOutput(for: input), input: input, options: options, reporter: reporter)
         let reader: any CheckpointReader
-        let metadata: CheckpointMetadata
-        do {
-            reader = try CheckpointOpener.open(path: input)
-            metadata = try CheckpointOpener.metadata(path: input)
-        } catch {
-            throw .checkpoint(error)
-        }
-        let digest = FileDigest(path: input)
+        do { reader = try CheckpointOpener.open(path: input) } catch { throw .checkpoint(error) }
+        let metadata = reader.metadata
+        let digest = FileDigest(path: input, checksums: reader.fileChecksums())
         let plan = try plan(reader: reader, metadata: metadata, options: options, reporter: reporter)
         let (build, _) = try Converter.write(plan, digest: digest, to: atomic, options: options, reporter: reporter)
         return MMSegImportReport(

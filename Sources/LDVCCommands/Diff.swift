@@ -86,8 +86,8 @@ extension LDVCConvert {
 
         static func table(_ report: ComparisonReport, all: Bool) -> String {
             var lines = [
-                "A: \(TerminalText.escaped(report.a.path)) (\(report.a.kind), \(report.a.tensors) tensors)",
-                "B: \(TerminalText.escaped(report.b.path)) (\(report.b.kind), \(report.b.tensors) tensors)",
+                "A: \(report.a.path.escapedForTerminal()) (\(report.a.kind), \(report.a.tensors) tensors)",
+                "B: \(report.b.path.escapedForTerminal()) (\(report.b.kind), \(report.b.tensors) tensors)",
             ]
             if !report.only.isEmpty { lines.append("only: \(report.only.joined(separator: ", "))") }
             let shown = report.tensors.filter { all || $0.status != .identical || $0.dtypeChanged }
@@ -104,7 +104,7 @@ extension LDVCConvert {
                         row.shapeA == row.shapeB ? shape(row.shapeA) : "\(shape(row.shapeA)) → \(shape(row.shapeB))"
                     let differing = row.differingElements.map { "\($0) of \(row.elementCount ?? 0)" } ?? ""
                     return [
-                        TerminalText.escaped(row.name), row.status.rawValue.replacingOccurrences(of: "_", with: " "),
+                        row.name.escapedForTerminal(), row.status.rawValue.replacingOccurrences(of: "_", with: " "),
                         dtype,
                         shapes, number(row.maxAbsolute), number(row.maxRelative),
                         row.status == .different ? differing : "",
@@ -126,7 +126,7 @@ extension LDVCConvert {
                 lines.append("settings that differ:")
                 for setting in report.settings {
                     lines.append(
-                        "  \(setting.name): \(TerminalText.escaped(setting.a ?? "—")) → \(TerminalText.escaped(setting.b ?? "—"))"
+                        "  \(setting.name): \((setting.a ?? "—").escapedForTerminal()) → \((setting.b ?? "—").escapedForTerminal())"
                     )
                 }
             }
@@ -146,7 +146,7 @@ extension LDVCConvert {
                 }
                 parts.append(
                     "\(s.different) different"
-                        + (worst.map { " (max abs \(number($0.maxAbsolute)) in \(TerminalText.escaped($0.name)))" }
+                        + (worst.map { " (max abs \(number($0.maxAbsolute)) in \($0.name.escapedForTerminal()))" }
                             ?? ""))
             }
             if s.shapeChanged > 0 { parts.append("\(s.shapeChanged) shape changed") }

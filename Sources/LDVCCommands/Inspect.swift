@@ -82,7 +82,7 @@ extension LDVCConvert {
                 + counts.sorted { $0.key < $1.key }.map { "\($1) \($0)" }.joined(separator: ", ")
             guard showTensors else {
                 lines.append(total)
-                return lines.joined(separator: "\n")
+                return Self.printable(lines)
             }
             let rows = report.tensors.map { row -> [String] in
                 [
@@ -115,7 +115,12 @@ extension LDVCConvert {
             }
             lines.append("")
             lines.append(total)
-            return lines.joined(separator: "\n")
+            return Self.printable(lines)
+        }
+
+        /// Lines of text that quote the file (tensor names, notes), made safe to print.
+        static func printable(_ lines: [String]) -> String {
+            lines.map { $0.escapedForTerminal(maxLength: 4096) }.joined(separator: "\n")
         }
 
         /// How a prompt group was made, for its line: `; pretrain from "a photo of a" at [0, …]`.

@@ -6,9 +6,9 @@ import TensorCore
 enum Terminal {
     static let isInteractive = isatty(STDERR_FILENO) == 1
 
-    static func error(_ message: String) { write("error: \(TerminalText.escaped(message))\n") }
-    static func warning(_ message: String) { write("warning: \(TerminalText.escaped(message))\n") }
-    static func note(_ message: String) { write("note: \(TerminalText.escaped(message))\n") }
+    static func error(_ message: String) { write("error: \(message.escapedForTerminal(maxLength: 4096))\n") }
+    static func warning(_ message: String) { write("warning: \(message.escapedForTerminal(maxLength: 4096))\n") }
+    static func note(_ message: String) { write("note: \(message.escapedForTerminal(maxLength: 4096))\n") }
 
     static func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
@@ -76,7 +76,7 @@ final class ProgressDisplay: @unchecked Sendable {
                 lastDraw = now
                 let megabytes = String(format: "%.1f/%.1f MB", Double(done) / 1e6, Double(total) / 1e6)
                 Terminal.write(
-                    "\r\u{1B}[K[\(String(percent).leftPadded(3))%] \(megabytes) \(TerminalText.escaped(tensor))")
+                    "\r\u{1B}[K[\(String(percent).leftPadded(3))%] \(megabytes) \(tensor.escapedForTerminal())")
                 if done == total { Terminal.write("\n") }
             } else if percent / 10 > lastPercent / 10 || (done == total && lastPercent != 100) {
                 lastPercent = percent

@@ -115,7 +115,7 @@ public enum PromptInjector {
                 output ?? Converter.defaultOutput(for: input), input: input, options: options, reporter: reporter)
             let reader: any CheckpointReader
             do { reader = try CheckpointOpener.open(path: input) } catch { throw ConversionError.checkpoint(error) }
-            digest = FileDigest(path: input)
+            digest = FileDigest(path: input, checksums: reader.fileChecksums())
             conversion = try ConversionPlanner.plan(reader: reader, options: options, reporter: reporter)
         } catch {
             throw .conversion(error)

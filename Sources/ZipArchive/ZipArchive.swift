@@ -126,6 +126,13 @@ public final class ZipArchive: @unchecked Sendable {
         }
     }
 
+    /// CRC-32 of raw bytes, continuing from `checksum` (0 to start).
+    public static func crc32(_ bytes: UnsafeRawBufferPointer, continuing checksum: UInt32 = 0) -> UInt32 {
+        UInt32(
+            truncatingIfNeeded: crc32_z(
+                UInt(checksum), bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count))
+    }
+
     /// True once the member's CRC-32 has been checked.
     public func isVerified(_ entry: ZipEntry) -> Bool {
         verifiedLock.lock()

@@ -2,6 +2,7 @@ import Checkpoint
 import Foundation
 import Layout
 import Testing
+import ZipArchive
 import _TestSupport
 
 @testable import Conversion
@@ -39,6 +40,34 @@ struct ConversionRefusalTests {
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
         #expect(folder.contents() == ["model.h5"])
+    }
+
+    @Test("a tensor whose bytes no longer match its CRC-32 is refused, though it is copied in the kernel")
+    func corruptTensorBytes() throws {
+        let folder = TemporaryFolder()
+        let input = try folder.copy(FixturePath.fixture("torch/openai_fp32.pt"), as: "model.pt")
+        // Flip one byte in the middle of a stored tensor member: the CRC-32 in the archive stays the same.
+        let archive = try ZipArchive(path: input)
+        let member = try #require(archive.entries.filter { $0.name.contains("/data/") && $0.size > 1000 }.first)
+        let offset = try #require(archive.dataOffsets[member.name]) + member.size / 2
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: input))
+        bytes[offset] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: input))
+        let output = folder.file("out.h5")
+        #expect(throws: ConversionError.self) {
+            try Converter.convert(input: input, output: output, options: ConversionOptions())
+        }
+        do {
+            _ = try Converter.convert(input: input, output: output, options: ConversionOptions())
+        } catch {
+            guard case .checkpoint(.zip(.checksumMismatch(_, let entry, _, _))) = error else {
+                Issue.record("expected a CRC-32 mismatch, got \(error)")
+                return
+            }
+            #expect(entry == member.name)
+            #expect(error.kind == .inputRefused)
+        }
+        #expect(folder.contents() == ["model.pt"])
     }
 
     @Test("an output named for another format is a usage error that names export")
