@@ -9,17 +9,27 @@ public struct LayoutAttributes: Sendable, Equatable, Codable {
     public var architecture: CLIPArchitecture
     /// Prompt group (`vision`, `text`) → how its values were made.
     public var promptInitializations: [String: PromptInitialization]
+    /// How images become the model's input (`/preprocessing`); nil in files written before the group
+    /// existed (`resolvedPreprocessing` then gives the convention's default).
+    public var preprocessing: PreprocessingSettings?
 
     public init(
         metadata: LayoutMetadata, architecture: CLIPArchitecture,
-        promptInitializations: [String: PromptInitialization] = [:]
+        promptInitializations: [String: PromptInitialization] = [:], preprocessing: PreprocessingSettings? = nil
     ) {
         self.metadata = metadata
         self.architecture = architecture
         self.promptInitializations = promptInitializations
+        self.preprocessing = preprocessing
     }
 
-    enum CodingKeys: String, CodingKey { case format, prompts }
+    /// The stored preprocessing, else the convention's default (`isStored` false).
+    public var resolvedPreprocessing: (settings: PreprocessingSettings, isStored: Bool) {
+        if let preprocessing { return (preprocessing, true) }
+        return (PreprocessingSettings.conventionDefault(for: self), false)
+    }
+
+    enum CodingKeys: String, CodingKey { case format, prompts, preprocessing }
     enum PromptKeys: String, CodingKey, CaseIterable { case vision, text }
 
     public func encode(to encoder: any Encoder) throws {
@@ -31,6 +41,7 @@ public struct LayoutAttributes: Sendable, Equatable, Codable {
         for key in PromptKeys.allCases {
             try promptInitializations[key.rawValue]?.encode(to: prompts.superEncoder(forKey: key))
         }
+        try container.encodeIfPresent(preprocessing, forKey: .preprocessing)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +59,7 @@ public struct LayoutAttributes: Sendable, Equatable, Codable {
                 }
             }
         }
+        preprocessing = try container.decodeIfPresent(PreprocessingSettings.self, forKey: .preprocessing)
     }
 
     /// The attributes keyed by dotted path (`vision.width` is `width` on `/vision`).
