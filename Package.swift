@@ -55,10 +55,17 @@ let package = Package(
         .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Conventions", "Layout"]),
         // Segmentation metrics as MMSeg computes them, shard files and their exact merge (pure Swift).
         .target(name: "Evaluation"),
+        // Running a model on image files: embeddings, zero-shot classification, segmentation, evaluation.
+        .target(
+            name: "Inference",
+            dependencies: [
+                "TensorCore", "HDF5", "Layout", "Runtime", "Tokenizer", "Imaging", "ImageProcessing", "Evaluation",
+            ]),
 
         // Command line: a library that tests call in-process, and a five-line executable.
         .target(name: "LDVCCommands", dependencies: [
             "TensorCore", "Checkpoint", "Conventions", "Layout", "Conversion", "Tokenizer", "Runtime", "Prompts", "Export",
+            "Inference", "Evaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ldvc-convert", dependencies: ["LDVCCommands"]),
@@ -95,6 +102,12 @@ let package = Package(
         .testTarget(
             name: "EvaluationTests",
             dependencies: ["Evaluation", "_TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(
+            name: "InferenceTests",
+            dependencies: [
+                "Inference", "Runtime", "Layout", "Conversion", "Imaging", "ImageProcessing", "Evaluation", "HDF5",
+                "_TestSupport",
+            ]),
         .testTarget(name: "LDVCCommandsTests", dependencies: ["LDVCCommands", "ldvc-convert", "Layout", "HDF5", "_TestSupport"]),
     ]
 )

@@ -21,6 +21,8 @@ public struct LDVCConvert: ParsableCommand {
               ldvc-convert ViT-B-16.pt --init-prompts "a photo of a"   convert and add LDVC deep prompts
               ldvc-convert import ldvc_trained.pth -o ldvc.h5          a trained ZegCLIP/LDVC checkpoint
               ldvc-convert export ldvc.h5 --naming openai -o clip.pt   back to a PyTorch state dict
+              ldvc-convert classify clip.h5 photo.jpg --labels "cat,dog,car"   zero-shot classification
+              ldvc-convert segment ldvc.h5 photo.jpg --classes "sky,road,car" -o out/   label and overlay PNGs
 
             Exit codes: 0 success, 64 bad usage, 65 input refused or malformed, 66 input missing or \
             unreadable, 73 output cannot be created, 74 write error, 70 internal error; verify exits 1 \
@@ -29,6 +31,7 @@ public struct LDVCConvert: ParsableCommand {
         version: LDVCVersion.current,
         subcommands: [
             Convert.self, Inspect.self, Verify.self, InitPrompts.self, Import.self, Export.self, ExportPrompts.self,
+            Embed.self, Classify.self, Segment.self, Evaluate.self,
         ],
         defaultSubcommand: Convert.self)
 
