@@ -77,7 +77,10 @@ extension LDVCConvert {
                 tokenIDs: try ClassList.tokenIDs(tokens.tokenIDs), folder: output, writeScores: scores,
                 overwrite: writing.force, reporter: reporter)
             if json {
-                print(JSONOutput.text(summaries))
+                struct Document: Encodable {
+                    let model: String, images: [SegmentationSummary]
+                }
+                print(JSONOutput.text(Document(model: model, images: summaries)))
             } else if !writing.quiet {
                 for summary in summaries {
                     let shares = summary.present.sorted { $0.pixels > $1.pixels }.map {

@@ -1,5 +1,6 @@
 import Foundation
 import Inference
+import Layout
 import Testing
 import _TestSupport
 
@@ -59,5 +60,23 @@ struct RefusalTests {
         #expect(try ClassList.seen("grass,0", classNames: ["sky", "grass", "road"]) == [0, 1])
         #expect(throws: InferenceError.self) { _ = try ClassList.seen("7", classNames: ["sky", "grass"]) }
         #expect(try ClassList.tokenIDs(["98 17 99", "1,2"]) == [[98, 17, 99], [1, 2]])
+    }
+
+    @Test("settings the runtime cannot reproduce are refused by name: whole-image mode, no keep_ratio")
+    func unsupportedPipelines() throws {
+        let head = HeadArchitecture(kind: .zegclip, width: 32, heads: 8, imageSize: 32)
+        var whole = PreprocessingSettings.zegCLIP(crop: 32)
+        whole.mode = .whole
+        #expect {
+            _ = try ImagePipeline(settings: whole, head: head, modelPath: "m.h5")
+        } throws: { error in (error as? InferenceError)?.description.contains("mode 'whole' is not supported") == true }
+        var stretched = PreprocessingSettings.zegCLIP(crop: 32)
+        stretched.keepRatio = false
+        #expect(throws: InferenceError.self) {
+            _ = try ImagePipeline(settings: stretched, head: head, modelPath: "m.h5")
+        }
+        #expect(throws: InferenceError.self) {
+            _ = try ImagePipeline(settings: .zegCLIP(crop: 32), head: nil, modelPath: "m.h5")
+        }
     }
 }

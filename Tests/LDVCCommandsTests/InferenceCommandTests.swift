@@ -174,4 +174,16 @@ struct InferenceCommandTests {
         #expect(again.exitCode == 0, "\(again.stderr)")
         #expect(again.stdout.contains("taps within tolerance"))
     }
+
+    @Test("inspect shows the stored preprocessing, or notes the convention's default for older files")
+    func inspect() throws {
+        let folder = TemporaryFolder()
+        let model = try Self.convertedCLIP(in: folder)
+        let converted = try RunTool.run(["inspect", model])
+        #expect(converted.stdout.contains("images:      torchvision: decode pillow, shortest side to 32"))
+        #expect(converted.stdout.contains("preprocessing.mean: default: OpenAI's constants"))
+        let older = try RunTool.run(["inspect", Self.zegclip])
+        #expect(older.stdout.contains("images:      mmseg: decode opencv, keep-ratio resize to (128, 32) min_size 32"))
+        #expect(older.stdout.contains("note: no /preprocessing group"))
+    }
 }
