@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        // Linux system calls Swift's Glibc does not import (no library to link).
+        .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
 
@@ -39,7 +41,7 @@ let package = Package(
         // Naming conventions: every name table (both directions), tensor transforms, the registry.
         .target(name: "Conventions", dependencies: ["TensorCore"]),
         .target(name: "Checkpoint", dependencies: ["TensorCore", "ZipArchive", "ONNXProto", "Conventions"]),
-        .target(name: "Layout", dependencies: ["TensorCore", "HDF5", "Conventions"]),
+        .target(name: "Layout", dependencies: ["TensorCore", "HDF5", "Conventions", "CLinux"]),
         .target(name: "Conversion", dependencies: [
             "TensorCore", "Checkpoint", "Conventions", "Layout", "HDF5",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -53,6 +55,12 @@ let package = Package(
             name: "Prompts",
             dependencies: ["TensorCore", "Checkpoint", "Conventions", "Layout", "Conversion", "Runtime", "Tokenizer"]),
         .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Conventions", "Layout"]),
+        // `diff`: two models of any supported kind compared tensor by tensor through their conversion
+        // plans or layout readers, streamed in row pieces. Its own target: it sits above Conversion and
+        // Export (it reads checkpoints as `convert`/`import` plan them and folders as `export` writes them).
+        .target(
+            name: "Comparison",
+            dependencies: ["TensorCore", "HDF5", "Checkpoint", "Conventions", "Layout", "Conversion", "Export"]),
         // Segmentation metrics as MMSeg computes them, shard files and their exact merge (pure Swift).
         .target(name: "Evaluation"),
         // Running a model on image files: embeddings, zero-shot classification, segmentation, evaluation.
@@ -65,7 +73,7 @@ let package = Package(
         // Command line: a library that tests call in-process, and a five-line executable.
         .target(name: "LDVCCommands", dependencies: [
             "TensorCore", "Checkpoint", "Conventions", "Layout", "Conversion", "Tokenizer", "Runtime", "Prompts", "Export",
-            "Inference", "Evaluation",
+            "Inference", "Evaluation", "Comparison",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ldvc-convert", dependencies: ["LDVCCommands"]),
@@ -99,6 +107,9 @@ let package = Package(
         .testTarget(
             name: "ExportTests",
             dependencies: ["Export", "Conversion", "Checkpoint", "Conventions", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
+        .testTarget(
+            name: "ComparisonTests",
+            dependencies: ["Comparison", "Conversion", "Export", "Layout", "TensorCore", "HDF5", "_TestSupport"]),
         .testTarget(
             name: "EvaluationTests",
             dependencies: ["Evaluation", "_TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),

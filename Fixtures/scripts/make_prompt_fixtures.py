@@ -15,6 +15,9 @@ What it makes (under Fixtures/prompts/):
                          MMSegmentation-style training checkpoints `{meta: {config, CLASSES, PALETTE, ...},
                          state_dict, optimizer}` of tiny LDVC/ZegCLIP models built from `ldvc_reference.py`, with
                          `meta.config` written like mmcv's `Config.pretty_text` (Python source).
+* ldvc_mmseg_start.pt    the OpenAI-named CLIP (fp32 state dict) ldvc_mmseg.pth's segmentor was built from: its
+                         backbone and text encoder are these weights unchanged, as after training with a frozen CLIP
+                         (`ldvc-convert diff` proves it; the prompts and head are new).
 * mmseg_reference.h5     per checkpoint: the expected ldvc-layout-v1 tensors (`<name>/canonical/...`, mapped by this
                          script) and the expected architecture attributes (JSON).
 * export_confirmation.json  written by `--confirm-export`: PyTorch's own verdict on files our exporter wrote.
@@ -22,8 +25,10 @@ What it makes (under Fixtures/prompts/):
 Run from the repository root:
 
     python3 Fixtures/scripts/make_prompt_fixtures.py                          # make the fixtures
-    python3 Fixtures/scripts/make_prompt_fixtures.py --confirm-export BINARY  # after `swift build`: export with
-                                                                               # BINARY (ldvc-convert), load with torch
+    python3 Fixtures/scripts/make_prompt_fixtures.py --confirm-export BINARY --zegclip PATH
+                                        # after `swift build`: export with BINARY (ldvc-convert), load the files with
+                                        # torch, transformers (CLIPModel.from_pretrained), open_clip (local-dir:) and
+                                        # ZegCLIP's own modules from a checkout of ZiqinZhou66/ZegCLIP at PATH
 
 Seeds are fixed; reruns give the same numbers (CPU, one thread).
 """
@@ -277,15 +282,21 @@ CLASSES = ("cat", "grass", "sky", "road")
 PALETTE = [[120, 120, 120], [180, 120, 120], [6, 230, 230], [80, 50, 50]]
 
 
+def segmentor_clip(seed):
+    """The tiny OpenAI CLIP a `Segmentor` of `seed` wraps (its towers keep these weights)."""
+    torch.manual_seed(seed)
+    clip_model = clip.model.CLIP(**TINY_KW)
+    clip_model.visual = clip.model.VisionTransformer(input_resolution=32, patch_size=8, width=32, layers=3, heads=2, output_dim=32)
+    perturb(clip_model, seed + 1)
+    return clip_model
+
+
 class Segmentor(nn.Module):
     """`backbone` + `text_encoder` + `decode_head`, named as MMSeg saves a ZegCLIP/LDVC segmentor."""
 
     def __init__(self, kind, seed, visual_tokens, deep_layers, text_prompts=None):
         super().__init__()
-        torch.manual_seed(seed)
-        clip_model = clip.model.CLIP(**TINY_KW)
-        clip_model.visual = clip.model.VisionTransformer(input_resolution=32, patch_size=8, width=32, layers=3, heads=2, output_dim=32)
-        perturb(clip_model, seed + 1)
+        clip_model = segmentor_clip(seed)
         self.backbone = ref.VPTVisionEncoder(clip_model.visual, num_tokens=visual_tokens, deep_layers=deep_layers)
         tp = text_prompts or {}
         self.text_encoder = ref.PromptedTextEncoder(clip_model, num_tokens=tp.get("tokens", 0), layers=tp.get("layers", 0),
@@ -580,6 +591,14 @@ def make_mmseg():
                 d.attrs["transform"] = transform
                 mapping.append(dict(canonical=canonical, source=source, transform=transform))
             g.attrs["mapping"] = json.dumps(mapping)
+        # The CLIP ldvc_mmseg started from, for `diff` (the towers of ldvc_mmseg are these weights).
+        start = collections.OrderedDict((k, v.detach().clone()) for k, v in segmentor_clip(1000).state_dict().items())
+        trained = torch.load(OUT / "ldvc_mmseg.pth", map_location="cpu", weights_only=True)["state_dict"]
+        assert torch.equal(start["visual.conv1.weight"], trained["backbone.conv1.weight"])
+        assert torch.equal(start["token_embedding.weight"], trained["text_encoder.token_embedding.weight"])
+        buffer = io.BytesIO()
+        torch.save(start, buffer)
+        (OUT / "ldvc_mmseg_start.pt").write_bytes(buffer.getvalue())
         # An import whose prompt shape does not match the architecture: deep prompts for 5 layers of a 3-layer tower.
         model = Segmentor("ldvc", 1300, 4, 2, text_prompts)
         sd = collections.OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
@@ -617,8 +636,10 @@ def same_tensors(a, b):
     return True, "identical"
 
 
-def confirm_export(binary):
-    record = {"reference": VERSIONS, "binary": "ldvc-convert (swift build)", "checks": []}
+def confirm_export(binary, zegclip):
+    import transformers
+    record = {"reference": f"{VERSIONS}, transformers {transformers.__version__}, ZegCLIP checkout {zegclip_commit(zegclip)}",
+              "binary": "ldvc-convert (swift build)", "checks": []}
 
     def check(what, ok, detail):
         record["checks"].append({"check": what, "passed": bool(ok), "detail": detail})
@@ -662,15 +683,26 @@ def confirm_export(binary):
         run(binary, "import", str(OUT / "ldvc_mmseg.pth"), "-o", str(h5))
         out = tmp / "ldvc-export.pt"
         run(binary, "export", str(h5), "--naming", "mmseg", "-o", str(out))
-        exported = torch.load(out, map_location="cpu", weights_only=True)
+        # A .pth under the mmseg naming is a training checkpoint {meta, state_dict}, as MMSegmentation saves one.
+        loaded = torch.load(out, map_location="cpu", weights_only=True)
+        exported, meta = loaded["state_dict"], loaded["meta"]
+        source_meta = torch.load(OUT / "ldvc_mmseg.pth", map_location="cpu", weights_only=True)["meta"]
+        check("the meta of `export --naming mmseg` holds the imported checkpoint's config text, CLASSES and PALETTE",
+              meta == {k: source_meta[k] for k in ("config", "CLASSES", "PALETTE")},
+              f"keys {sorted(meta)}; CLASSES {meta.get('CLASSES')}; PALETTE {meta.get('PALETTE')}")
         original = torch.load(OUT / "ldvc_mmseg.pth", map_location="cpu", weights_only=True)["state_dict"]
-        original = {k: v for k, v in original.items() if not k.endswith("criterion.empty_weight")}
-        ok, detail = same_tensors(exported, original)
+        buffer = "decode_head.loss_decode.criterion.empty_weight"
+        ok, detail = same_tensors({k: v for k, v in exported.items() if k != buffer},
+                                  {k: v for k, v in original.items() if k != buffer})
         check("torch.load(weights_only=True) of `export --naming mmseg` of an imported LDVC checkpoint equals its state_dict "
-              "(less the loss buffer)", ok, detail)
+              "(the loss buffer aside, which the export recreates)", ok, detail)
+        # ZegCLIP's SegPlusCriterion: ones(num_classes + 1), eos_coef 0.1 last; 2 seen classes here.
+        check("the recreated loss buffer is ZegCLIP's ones(seen + 1) with eos_coef 0.1 last",
+              torch.equal(exported[buffer], torch.tensor([1.0, 1.0, 0.1])), str(exported[buffer].tolist()))
         model = Segmentor("ldvc", 1000, 4, 2, dict(tokens=3, layers=2, start=1))
-        del model.decode_head.loss_decode_empty_weight
-        result = model.load_state_dict(exported, strict=True)
+        # The reference segmentor keeps that buffer as decode_head.loss_decode_empty_weight.
+        renamed = {("decode_head.loss_decode_empty_weight" if k == buffer else k): v for k, v in exported.items()}
+        result = model.load_state_dict(renamed, strict=True)
         check("the reference LDVC segmentor's load_state_dict(strict=True) accepts it",
               not result.missing_keys and not result.unexpected_keys, str(result))
         for suffix in (".pt", ".safetensors", ".h5", ".npz"):
@@ -689,19 +721,139 @@ def confirm_export(binary):
             expected = {k: v for k, v in original.items() if "prompt" in k}
             ok, detail = same_tensors(loaded, expected)
             check(f"export-prompts {suffix} loads (torch/safetensors/h5py/numpy) to the checkpoint's prompt tensors", ok, detail)
+        confirm_loadable_exports(binary, zegclip, tmp, check)
     record["passed"] = all(c["passed"] for c in record["checks"])
     (OUT / "export_confirmation.json").write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {OUT / 'export_confirmation.json'}: {'all passed' if record['passed'] else 'FAILURES'}")
     return record["passed"]
 
 
+def zegclip_commit(checkout):
+    """The commit of a ZegCLIP checkout when it is a git work tree, else what the fixtures were checked against."""
+    try:
+        return subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return "9ba4bb5 (an archive of it)"
+
+
+def state_dicts_equal(model_sd, exported):
+    """The library-built model's state dict holds exactly the exported tensors."""
+    return same_tensors({k: v for k, v in model_sd.items()}, exported)
+
+
+def confirm_loadable_exports(binary, zegclip, tmp, check):
+    """Each export form loaded by its own library, as a user would: transformers' from_pretrained on the hf folder,
+    open_clip's local-dir: on the open_clip folder, ZegCLIP's modules (built from the checkpoint's meta.config) on the
+    mmseg .pth, strictly."""
+    from transformers import CLIPModel
+    heads = ["--vision-heads", "2", "--text-heads", "2"]
+    cases = (("hf/model.safetensors", FIXTURES / "hf/model.safetensors", []),
+             ("torch/openai_fp32.pt", FIXTURES / "torch/openai_fp32.pt", heads),
+             ("prompts/ldvc_mmseg.pth (an imported LDVC model, no logit_scale)", OUT / "ldvc_mmseg.pth", []))
+    for label, source, extra in cases:
+        h5 = tmp / (source.stem + "-loadable.h5")
+        run(binary, "import" if source.suffix == ".pth" else "convert", str(source), "-o", str(h5), "--quiet", *extra)
+        folder = tmp / (source.stem + "-hf")
+        run(binary, "export", str(h5), "--naming", "hf", "-o", str(folder) + "/", "--quiet")
+        model, info = CLIPModel.from_pretrained(folder, output_loading_info=True)
+        problems = {k: v for k, v in info.items() if v}
+        check(f"transformers.CLIPModel.from_pretrained loads `export --naming hf -o DIR/` of {label} with no missing, "
+              "unexpected or mismatched keys", not problems, str(problems) if problems else "no missing/unexpected/mismatched keys")
+        ok, detail = state_dicts_equal(model.state_dict(), safetensors.torch.load_file(folder / "model.safetensors"))
+        check(f"the CLIPModel from_pretrained built from {label}'s hf folder holds exactly the exported tensors", ok, detail)
+        oc_folder = tmp / (source.stem + "-open_clip")
+        run(binary, "export", str(h5), "--naming", "open_clip", "-o", str(oc_folder) + "/", "--quiet")
+        oc_model, _, _ = open_clip.create_model_and_transforms(f"local-dir:{oc_folder}")
+        ok, detail = state_dicts_equal(oc_model.state_dict(), safetensors.torch.load_file(oc_folder / "open_clip_model.safetensors"))
+        check(f"open_clip.create_model_and_transforms('local-dir:DIR') loads `export --naming open_clip -o DIR/` of {label} "
+              "(strict load_checkpoint) to exactly the exported tensors", ok, detail)
+        config = json.loads((oc_folder / "open_clip_config.json").read_text())["model_cfg"]
+        act = type(oc_model.transformer.resblocks[0].mlp.gelu).__name__
+        expected = "QuickGELU" if config["quick_gelu"] else "GELU"
+        check(f"open_clip builds {label}'s MLPs with {expected}, as the exported config says", act == expected, act)
+    # ZegCLIP's own modules, built from meta.config as MMSegmentation builds them, with the training loss. The
+    # runtime's zegclip_tiny.pth is the ZegCLIP fixture that check_zegclip_reference.py loads into them (a JSON
+    # meta.config); without its config (meta.config deleted here), the export generates one.
+    code = import_zegclip_with_loss(zegclip)
+    source = FIXTURES / "runtime/checkpoints/zegclip_tiny.pth"
+    original = torch.load(source, map_location="cpu", weights_only=True)
+    bare_checkpoint = tmp / "zegclip-noconfig.pth"
+    torch.save({"meta": {k: v for k, v in original["meta"].items() if k != "config"}, "state_dict": original["state_dict"]},
+               bare_checkpoint)
+    cases = (("the imported checkpoint's own meta.config (JSON)", source, []),
+             ("a generated meta.config (Python)", bare_checkpoint, heads))
+    for label, checkpoint_path, extra in cases:
+        h5 = tmp / (checkpoint_path.stem + ".h5")
+        run(binary, "import", str(checkpoint_path), "-o", str(h5), "--quiet", *extra)
+        out = tmp / (checkpoint_path.stem + "-export.pth")
+        run(binary, "export", str(h5), "--naming", "mmseg", "-o", str(out), "--quiet")
+        checkpoint = torch.load(out, map_location="cpu", weights_only=True)
+        meta, sd = checkpoint["meta"], checkpoint["state_dict"]
+        segmentor = None
+        try:
+            segmentor = zegclip_modules(code, meta["config"], sd, list(meta.get("CLASSES", ())))
+            result = segmentor.load_state_dict(sd, strict=True)
+            ok, detail = not result.missing_keys and not result.unexpected_keys, str(result)
+        except Exception as error:  # a config ZegCLIP cannot build, or shapes that do not fit
+            ok, detail = False, f"{type(error).__name__}: {' '.join(str(error).split())[:400]}"
+        check(f"ZegCLIP's VPTCLIPVisionTransformer, CLIPTextEncoder and ATMSingleHeadSeg with SegLossPlus, built from "
+              f"{label}, load `export --naming mmseg` strictly (load_state_dict(strict=True))", ok, detail)
+        buffer = sd.get("decode_head.loss_decode.criterion.empty_weight")
+        registered = segmentor.decode_head.loss_decode.criterion.empty_weight if segmentor is not None else None
+        check(f"the exported loss buffer equals the one ZegCLIP's SegPlusCriterion registers ({label})",
+              buffer is not None and registered is not None and torch.equal(buffer, registered),
+              str(buffer.tolist() if buffer is not None else None))
+        check(f"meta of `export --naming mmseg` ({label}) carries CLASSES as MMSegmentation saves them (a tuple)",
+              meta.get("CLASSES") == tuple(original["meta"]["CLASSES"]), str(meta.get("CLASSES")))
+
+
+def import_zegclip_with_loss(checkout):
+    """ZegCLIP's model classes (scripts/ldvc_golden/zegclip_checkout.py's stand-ins for MMSeg names) plus its loss."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from ldvc_golden.zegclip_checkout import import_zegclip, _Registry
+    code = import_zegclip(checkout)
+    builder = sys.modules["mmseg.models.builder"]
+    if not hasattr(builder, "LOSSES"):
+        builder.LOSSES = _Registry()
+    from models.losses.atm_loss import SegLossPlus
+    code.SegLossPlus = SegLossPlus
+    return code
+
+
+def zegclip_modules(code, config_text, sd, classes):
+    """`backbone`, `text_encoder`, `decode_head` (with `loss_decode`) built from an MMSeg config's text the way
+    scripts/make_golden.py builds ZegCLIP's modules (`module_arguments`), plus the training loss: the config's
+    `loss_decode`, else ZegCLIP's SegLossPlus(num_classes = seen classes, dec_layers = decoder layers)."""
+    from ldvc_golden.config_text import parse_config_text
+    from ldvc_golden.segmentation import SegmentationSettings
+    from ldvc_golden.zegclip_checkout import module_arguments
+    config = parse_config_text(config_text)
+    settings = SegmentationSettings(sd, config, classes)
+    backbone_args, text_args, head_args = module_arguments(config, settings, len(classes))
+    segmentor = nn.Module()
+    segmentor.backbone = code.VPTCLIPVisionTransformer(**backbone_args)
+    segmentor.text_encoder = code.CLIPTextEncoder(**text_args)
+    segmentor.decode_head = code.ATMSingleHeadSeg(**head_args)
+    model = config.get("model") if isinstance(config.get("model"), dict) else {}
+    loss = dict((model.get("decode_head") or {}).get("loss_decode") or {})
+    loss.pop("type", None)
+    if not loss:
+        loss = dict(num_classes=len(head_args["seen_idx"]), dec_layers=head_args["num_layers"])
+    segmentor.decode_head.loss_decode = code.SegLossPlus(**loss)
+    return segmentor
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--confirm-export", metavar="BINARY", help="export with this ldvc-convert and load the results with torch")
+    parser.add_argument("--zegclip", metavar="PATH", help="a checkout of ZiqinZhou66/ZegCLIP (with --confirm-export)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.confirm_export:
-        sys.exit(0 if confirm_export(args.confirm_export) else 1)
+        if not args.zegclip:
+            parser.error("--confirm-export needs --zegclip PATH (ZegCLIP's modules load the mmseg export)")
+        sys.exit(0 if confirm_export(args.confirm_export, args.zegclip) else 1)
     make_fullvocab()
     make_rng()
     make_mmseg()

@@ -22,3 +22,26 @@ public struct DropRule: Sendable, Equatable {
         self.reason = reason
     }
 }
+
+/// A buffer the convention's modules register and their strict loaders require, whose values are
+/// derived rather than trained: conversion drops it (a `DropRule`), and export writes it back,
+/// computed from the model and its training dataset.
+public struct BufferRule: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        /// A set-prediction criterion's class weights (DETR's `SetCriterion.empty_weight`, which ZegCLIP's
+        /// `SegPlusCriterion` keeps): 1 for each class the loss scores, then `noObjectWeight` for the extra
+        /// no-object class, as f32.
+        case classWeights(noObjectWeight: Double)
+    }
+
+    public let source: String
+    public let value: Value
+    /// The canonical prefix (`head.`) whose tensors call for the buffer: without them it is not written.
+    public let requiredPrefix: String
+
+    public init(_ source: String, value: Value, requiredPrefix: String) {
+        self.source = source
+        self.value = value
+        self.requiredPrefix = requiredPrefix
+    }
+}

@@ -2,10 +2,13 @@
 public struct NameTable: Sendable {
     public let rules: [NameRule]
     public let dropped: [DropRule]
+    /// Dropped buffers that an export writes back (computed), so the convention's loader finds them.
+    public let buffers: [BufferRule]
 
-    public init(rules: [NameRule], dropped: [DropRule] = []) {
+    public init(rules: [NameRule], dropped: [DropRule] = [], buffers: [BufferRule] = []) {
         self.rules = rules
         self.dropped = dropped
+        self.buffers = buffers
     }
 
     /// True when the attention's q, k and v projections are one fused source tensor (OpenAI's

@@ -41,6 +41,7 @@ public enum Converter {
     {
         let atomic: AtomicOutput
         do {
+            try LayoutBuilder.checkOutputName(destination)
             atomic = try AtomicOutput(destination: destination, overwrite: options.overwrite, inputs: [input])
         } catch {
             throw .layout(error)

@@ -19,6 +19,31 @@ public struct InspectionReport: Sendable, Codable {
         }
     }
 
+    /// The training dataset a layout file records (`/dataset`), as plain JSON values.
+    public struct Dataset: Sendable, Codable, Equatable {
+        public var classes: [String]
+        public var seenClasses: [Int]?
+        public var unseenClasses: [Int]?
+        public var palette: [[Int]]?
+        public var config: String?
+        public var sources: [String: String]
+
+        enum CodingKeys: String, CodingKey {
+            case classes, palette, config, sources
+            case seenClasses = "seen_classes"
+            case unseenClasses = "unseen_classes"
+        }
+
+        init(_ dataset: TrainingDataset) {
+            classes = dataset.classes
+            seenClasses = dataset.seenClasses
+            unseenClasses = dataset.unseenClasses
+            palette = dataset.palette
+            config = dataset.config
+            sources = dataset.sources
+        }
+    }
+
     public var path: String
     public var format: String
     public var convention: String
@@ -32,11 +57,15 @@ public struct InspectionReport: Sendable, Codable {
     public var dropped: [LayoutMetadata.DroppedTensor]
     public var tied: [[String]]
     public var notes: [String]
+    /// How each prompt group of a converted file was made (`vision`, `text`).
+    public var promptInitializations: [String: PromptInitialization] = [:]
+    public var dataset: Dataset? = nil
 
     enum CodingKeys: String, CodingKey {
-        case path, format, convention, wrapper, architecture, tensors, dropped, tied, notes
+        case path, format, convention, wrapper, architecture, tensors, dropped, tied, notes, dataset
         case conventionSource = "convention_source", architectureSources = "architecture_sources"
         case preprocessing
+        case promptInitializations = "prompt_initializations"
     }
 }
 
@@ -101,14 +130,17 @@ public enum Inspector {
                     "no /preprocessing group (written before it existed): images are prepared as the convention's "
                         + "default, \(preprocessing.pipeline.rawValue)")
             }
-            return InspectionReport(
+            var report = InspectionReport(
                 path: path, format: "ldvc-swift.layout v\(metadata.formatVersion)",
                 convention: metadata.sourceConvention,
                 conventionSource:
                     "converted from \(metadata.sourceFile) (\(metadata.sourceFormat), sha256 \(metadata.sourceSHA256.prefix(12))…) by \(metadata.producer)",
                 wrapper: metadata.sourceWrapper, architecture: reader.architecture,
                 architectureSources: metadata.architectureSources, preprocessing: preprocessing,
-                tensors: rows, dropped: metadata.droppedTensors, tied: metadata.tiedTensors, notes: notes)
+                tensors: rows, dropped: metadata.droppedTensors, tied: metadata.tiedTensors, notes: notes,
+                promptInitializations: reader.attributes.promptInitializations)
+            report.dataset = reader.attributes.dataset.map(InspectionReport.Dataset.init)
+            return report
         } catch {
             throw .layout(error)
         }

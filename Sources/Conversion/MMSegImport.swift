@@ -12,6 +12,8 @@ public struct MMSegImportReport: Sendable {
     public let sources: [String: String]
     /// `meta.CLASSES` of the checkpoint.
     public let classes: [String]
+    /// What the layout keeps of the training data (classes, split, palette, config), if anything.
+    public let dataset: TrainingDataset?
     public let tensorCount: Int
     public let build: LayoutBuildReport
 }
@@ -42,11 +44,12 @@ public enum MMSegImporter {
         return MMSegImportReport(
             output: atomic.destination, architecture: plan.attributes.architecture,
             sources: plan.attributes.metadata.architectureSources, classes: metadata.classes,
-            tensorCount: plan.items.count, build: build)
+            dataset: plan.attributes.dataset, tensorCount: plan.items.count, build: build)
     }
 
-    /// The import's layout plan (prompts marked as imported, `source_sha256` filled in while writing).
-    static func plan(
+    /// The import's layout plan (prompts marked as imported, `source_sha256` filled in while writing);
+    /// `diff` compares checkpoints through it without writing anything.
+    public static func plan(
         reader: any CheckpointReader, metadata: CheckpointMetadata, options: ConversionOptions, reporter: Reporter
     )
         throws(ConversionError) -> LayoutPlan<CheckpointTensor>
@@ -95,6 +98,7 @@ public enum MMSegImporter {
             items: items,
             attributes: LayoutAttributes(
                 metadata: layoutMetadata, architecture: architecture, promptInitializations: initializations,
+                dataset: MMSegDataset.read(metadata: metadata, config: config, path: path, reporter: reporter),
                 preprocessing: preprocessing),
             inputs: [path])
     }

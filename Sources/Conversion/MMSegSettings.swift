@@ -90,6 +90,17 @@ enum MMSegSettings {
     static let testPipelinePaths = ["data.test.pipeline", "test_pipeline", "test_dataloader.dataset.pipeline"]
     /// Present only in MMSeg 1.x configs, whose `SegDataPreProcessor` normalises in float32.
     static let dataPreprocessorPath = "model.data_preprocessor"
+    /// Where a config lists the classes seen in training (zero-shot split), in order of preference:
+    /// ZegCLIP's head argument `seen_idx`, its segmentor's `base_class` (both in `pretty_text`), the
+    /// top-level `base_class` of ZegCLIP's own config files, and the fixtures' JSON `seen_idx`.
+    static let seenClassPaths = ["model.decode_head.seen_idx", "model.base_class", "base_class", "seen_idx"]
+    /// Where it lists the held-out classes, if it states them (else: every class not seen).
+    static let unseenClassPaths = [
+        "model.decode_head.unseen_idx", "model.novel_class", "novel_class", "unseen_idx",
+    ]
+    /// Where it lists every class the head scores (ZegCLIP's `all_idx`, `both_class`), from which
+    /// ZegCLIP derives the unseen classes as `all_idx − seen_idx`.
+    static let allClassPaths = ["model.decode_head.all_idx", "model.both_class", "both_class", "all_idx"]
 
     /// When no tap layers are configured, the tail of the backbone's `out_indices` (ZegCLIP's
     /// multi-stage outputs), if it has one index per decoder block.

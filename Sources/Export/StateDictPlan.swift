@@ -25,14 +25,18 @@ public struct StateDictPlan: Sendable {
         public let key: String
         public let dtype: DType
         public let shape: [Int]
-        /// Canonical tensors in order: one, or the q/k/v thirds of a fused projection.
+        /// Canonical tensors in order: one, or the q/k/v thirds of a fused projection; empty for a
+        /// tensor the export computes.
         public let canonical: [String]
         let transform: TensorTransform
+        /// The values of a tensor the file does not store (a buffer the target's loader requires, CLIP's
+        /// initial logit scale), in their own dtype; nil for stored tensors.
+        let computed: Tensor?
     }
 
     public let path: String
     public let naming: ExportNaming
-    public let items: [Item]
+    public private(set) var items: [Item]
     /// Canonical tensors the naming has no key for (e.g. LDVC's head under `--naming openai`).
     public let skipped: [String]
     let reader: LayoutReader
@@ -99,7 +103,8 @@ public struct StateDictPlan: Sendable {
                 shape = transform.sourceShape(of: shape)
             }
             let dtype = try Self.dtype(of: canonical[0], reader: reader, choice: dtype)
-            items.append(Item(key: key, dtype: dtype, shape: shape, canonical: canonical, transform: transform))
+            items.append(
+                Item(key: key, dtype: dtype, shape: shape, canonical: canonical, transform: transform, computed: nil))
         }
         self.items = items
         self.skipped = skipped
@@ -124,8 +129,24 @@ public struct StateDictPlan: Sendable {
         }
     }
 
+    /// Adds a tensor the export computes, stored as `dtype`.
+    mutating func add(key: String, values: Tensor, dtype: DType) {
+        items.append(
+            Item(key: key, dtype: dtype, shape: values.shape, canonical: [], transform: .identity, computed: values))
+    }
+
+    /// Element type → number of tensors written in it.
+    public var dtypes: [String: Int] { Dictionary(grouping: items, by: \.dtype.rawValue).mapValues(\.count) }
+
     /// The tensor of `item`: parts concatenated, the transform undone, the dtype set.
     public func tensor(_ item: Item) throws(ExportError) -> Tensor {
+        if let computed = item.computed {
+            do {
+                return try computed.converted(to: item.dtype).tensor
+            } catch {
+                throw .tensor(path: path, name: item.key, reason: error.description)
+            }
+        }
         var pieces: [Tensor] = []
         for name in item.canonical {
             do { pieces.append(try reader.tensor(name)) } catch { throw .layout(error) }

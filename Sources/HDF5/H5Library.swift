@@ -7,7 +7,13 @@ import Foundation
 /// stack after a failed call, so the message reaches the user through `HDF5Error` exactly once.
 enum H5Library {
     /// Runs `H5open` and silences automatic error printing. Swift runs a static initialiser once.
+    ///
+    /// `H5dont_atexit` comes first: libhdf5's exit handler closes whatever is still open, and for a
+    /// file whose last write failed (disk full) that crashes inside libhdf5 after our error was
+    /// printed. Nothing needs it: every output is closed explicitly before it is renamed into place,
+    /// and an abandoned one is deleted.
     static let initialized: Bool = {
+        _ = H5dont_atexit()
         _ = H5open()
         _ = H5Eset_auto2(chdf5_e_default(), nil, nil)
         return true

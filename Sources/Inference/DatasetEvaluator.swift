@@ -20,11 +20,14 @@ public struct EvaluationRequest: Sendable {
     public var shard: ShardSelector
     public var template: String?
     public var tokenIDs: [[Int]]?
+    /// Classes whose scores get the inductive seen offset; nil: the settings' seen classes.
+    public var offsetClasses: [Int]?
 
     public init(
         imagesFolder: String, labelsFolder: String, settings: EvaluationSettings, shard: ShardSelector = .whole,
-        template: String? = nil, tokenIDs: [[Int]]? = nil
+        template: String? = nil, tokenIDs: [[Int]]? = nil, offsetClasses: [Int]? = nil
     ) {
+        self.offsetClasses = offsetClasses
         self.imagesFolder = imagesFolder
         self.labelsFolder = labelsFolder
         self.settings = settings
@@ -109,6 +112,8 @@ public enum DatasetEvaluator {
             } ?? (request.template ?? model.runtime.classTemplate),
             "model_source_sha256": model.attributes.metadata.sourceSHA256,
         ]
+        let offset = request.offsetClasses ?? request.settings.seenClassIndices ?? []
+        run["seen_offset_classes"] = offset.map(String.init).joined(separator: ",")
         if let scale = settings.scale { run["scale"] = scale.map(String.init).joined(separator: "x") }
         if let minSize = settings.minSize { run["min_size"] = String(minSize) }
         if let head = model.runtime.headArchitecture {
@@ -138,7 +143,7 @@ public enum DatasetEvaluator {
         let classes = try Segmenter.classEmbeddings(
             model: model, classNames: request.settings.classNames, template: request.template,
             tokenIDs: request.tokenIDs)
-        let seen = Set(request.settings.seenClassIndices ?? [])
+        let seen = Set(request.offsetClasses ?? request.settings.seenClassIndices ?? [])
         let mine = pairs.enumerated().filter { request.shard.contains(position: $0.offset) }.map(\.element)
         for (index, pair) in mine.enumerated() {
             reporter.progress(index, mine.count, pair.image)

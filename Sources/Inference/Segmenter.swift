@@ -50,11 +50,35 @@ public struct SegmentationSummary: Sendable, Codable {
 
 /// Sliding-window segmentation of image files with a ZegCLIP/LDVC model (`ldvc-convert segment`).
 public enum Segmenter {
-    /// Class names: `given` when set; the one place where names stored in the model file take over when
-    /// none are given.
+    /// Class names: `given` when set, else the training dataset's the model file stores (`/dataset`, written by
+    /// `import` from the checkpoint's `CLASSES`).
     public static func classNames(given: [String]?, model: InferenceModel) throws(InferenceError) -> [String] {
         if let given { return given }
+        if let stored = model.attributes.dataset?.classes, !stored.isEmpty { return stored }
         throw .usage(what: "--classes", reason: "\(model.path) stores no class names; give them with --classes")
+    }
+
+    /// Seen classes: `given` when set (`none` for no split), else the stored dataset's seen classes when the
+    /// class names are the dataset's own, else none.
+    public static func seenClasses(given: String?, classNames: [String], model: InferenceModel) throws(InferenceError)
+        -> [Int]
+    {
+        if let given {
+            return given == "none" ? [] : try ClassList.seen(given, classNames: classNames)
+        }
+        guard let dataset = model.attributes.dataset, dataset.classes == classNames else { return [] }
+        return (dataset.seenClasses ?? []).sorted()
+    }
+
+    /// The colours: the stored dataset's palette when the class names are its own, else `ClassList.palette`.
+    public static func palette(classNames: [String], model: InferenceModel) -> [RGBColor] {
+        if let dataset = model.attributes.dataset, dataset.classes == classNames, let palette = dataset.palette,
+            palette.count == classNames.count,
+            palette.allSatisfy({ $0.count == 3 && $0.allSatisfy { (0...255).contains($0) } })
+        {
+            return palette.map { RGBColor(UInt8($0[0]), UInt8($0[1]), UInt8($0[2])) }
+        }
+        return ClassList.palette(for: classNames)
     }
 
     /// Normalised class embeddings `[C, E]`: each name in the model's template, or `tokenIDs` (one per class).
@@ -140,7 +164,7 @@ public enum Segmenter {
         for image in images { _ = try model.pipeline.prepare(path: image) }
         let classes = try classEmbeddings(
             model: model, classNames: classNames, template: template, tokenIDs: tokenIDs)
-        let palette = ClassList.palette(for: classNames)
+        let palette = palette(classNames: classNames, model: model)
         var summaries: [SegmentationSummary] = []
         for (index, (image, plan)) in zip(images, plans).enumerated() {
             reporter.progress(index, images.count, image)

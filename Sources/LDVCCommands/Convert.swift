@@ -58,10 +58,11 @@ extension LDVCConvert {
             options.overwrite = writing.force
             options.strict = strict
             architecture.apply(to: &options)
-            let reporter = Terminal.reporter(showProgress: true, quiet: writing.quiet)
+            let reporter = writing.reporter
             let started = Date()
             let plan: ConversionPlan
             let output: String
+            let build: LayoutBuildReport
             var injection: PromptInjectionReport?
             if let initPrompts {
                 let result = try PromptInjector.convert(
@@ -69,22 +70,31 @@ extension LDVCConvert {
                     request: prompts.request(template: initPrompts),
                     reporter: reporter)
                 (plan, output, injection) = (result.conversion, result.injection.output, result.injection)
+                build = result.injection.build
             } else {
                 do {
                     let report = try Converter.convert(
                         input: input, output: self.output, options: options, reporter: reporter)
-                    (plan, output) = (report.plan, report.output)
+                    (plan, output, build) = (report.plan, report.output, report.build)
                 } catch {
                     throw .conversion(error)
                 }
             }
-            if !writing.quiet {
-                let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
-                print(
-                    "wrote \(output): \(plan.layout.items.count) tensors, \(plan.layout.outputBytes / 1_000_000) MB, "
-                        + "\(plan.convention.name) convention, \(plan.format.rawValue) input, \(seconds) s")
-            }
-            if let injection { LDVCConvert.InitPrompts.print(injection, quiet: writing.quiet) }
+            let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
+            var details = [
+                "convention": plan.convention.name, "source_format": plan.format.rawValue, "seconds": seconds,
+            ]
+            if let injection { details["prompts"] = LDVCConvert.InitPrompts.summary(injection) }
+            let result = WrittenFile(
+                command: "convert", output: output, tensors: build.tensorCount, bytes: build.bytes,
+                dtypes: build.dtypes.keys.sorted(), details: details)
+            writing.report(
+                result,
+                line: "wrote \(output): \(result.tensors) tensors, \(result.bytes / 1_000_000) MB, "
+                    + "\(plan.convention.name) convention, \(plan.format.rawValue) input, "
+                    + "\(LDVCConvert.dtypeSummary(build.dtypes)), \(seconds) s"
+                    + (injection.map { "; " + LDVCConvert.InitPrompts.summary($0) } ?? ""))
+            if let injection { for warning in injection.warnings { Terminal.warning(warning) } }
             return .success
         }
     }

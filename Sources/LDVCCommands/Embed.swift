@@ -38,9 +38,6 @@ extension LDVCConvert {
         @OptionGroup var writing: WriteOptions
         @OptionGroup var threads: ThreadOptions
 
-        @Flag(name: .long, help: "Print the summary as JSON.")
-        var json = false
-
         func validate() throws {
             if images.isEmpty && texts.isEmpty && tokens.tokenIDs.isEmpty {
                 throw ValidationError("give at least one --image or --text")
@@ -51,7 +48,7 @@ extension LDVCConvert {
         }
 
         func execute() throws(InferenceError) -> ExitCode {
-            let reporter = ImageProgress.reporter(quiet: writing.quiet)
+            let reporter = ImageProgress.reporter(quiet: writing.quiet || writing.json)
             // Reserved first: an existing output is refused before the model runs.
             var reserved: AtomicOutput?
             if let output {
@@ -72,14 +69,14 @@ extension LDVCConvert {
                 default: bytes = Array(Self.json(result).utf8) + [0x0A]
                 }
                 try OutputFiles.commit(bytes, to: reserved)
-                if !writing.quiet && !json {
+                if !writing.quiet && !writing.json {
                     print(
                         "wrote \(output): \(result.images.count) image and \(result.texts.count) text embeddings of \(result.embedDim)"
                     )
                     return .success
                 }
             }
-            if json {
+            if writing.json {
                 print(Self.json(result))
             } else if output == nil {
                 for row in result.images + result.texts {

@@ -40,7 +40,7 @@ extension LDVCConvert {
         @Option(
             name: .long,
             help: ArgumentHelp(
-                "Seen (training) classes, names or indices: inductive offset, and seen/unseen mIoU and hIoU.",
+                "Seen (training) classes, names or indices, or none: inductive offset, seen/unseen mIoU and hIoU (default: the model's split).",
                 valueName: "classes"))
         var seen: String?
 
@@ -70,9 +70,6 @@ extension LDVCConvert {
         @OptionGroup var writing: WriteOptions
         @OptionGroup var threads: ThreadOptions
 
-        @Flag(name: .long, help: "Print the summary as JSON.")
-        var json = false
-
         func validate() throws {
             if merge.isEmpty {
                 guard model != nil, images != nil, labels != nil else {
@@ -84,7 +81,7 @@ extension LDVCConvert {
         }
 
         func execute() throws(InferenceError) -> ExitCode {
-            let reporter = ImageProgress.reporter(quiet: writing.quiet)
+            let reporter = ImageProgress.reporter(quiet: writing.quiet || writing.json)
             let files = OutputFiles(overwrite: writing.force, inputs: merge + [model].compactMap { $0 })
             let reserved = try files.reserve(output)
             if !merge.isEmpty {
@@ -101,15 +98,15 @@ extension LDVCConvert {
                 given: try classes.map { (text) throws(InferenceError) in try ClassList.parse(text, option: "--classes")
                 },
                 model: session)
-            let seenIndices = try seen.map { (text) throws(InferenceError) in
-                try ClassList.seen(text, classNames: names)
-            }
+            let seenIndices = try Segmenter.seenClasses(given: seen, classNames: names, model: session)
             let settings: EvaluationSettings
             let selector: ShardSelector
             do throws(EvaluationError) {
+                // A split needs seen and unseen classes; with every class seen the offset still applies (as in
+                // ZegCLIP) but there is no seen/unseen report.
                 settings = try EvaluationSettings(
                     classNames: names, ignoreIndex: ignoreIndex, reduceZeroLabel: reduceZeroLabel,
-                    seenClassIndices: seenIndices)
+                    seenClassIndices: seenIndices.isEmpty || seenIndices.count == names.count ? nil : seenIndices)
                 selector =
                     try shard.map { (text) throws(EvaluationError) in try ShardSelector(parsing: text) } ?? .whole
             } catch {
@@ -119,7 +116,7 @@ extension LDVCConvert {
                 model: session,
                 request: EvaluationRequest(
                     imagesFolder: images, labelsFolder: labels, settings: settings, shard: selector,
-                    template: template, tokenIDs: try ClassList.tokenIDs(tokens.tokenIDs)),
+                    template: template, tokenIDs: try ClassList.tokenIDs(tokens.tokenIDs), offsetClasses: seenIndices),
                 reporter: reporter)
             if shard != nil {
                 try OutputFiles.commit(
@@ -146,7 +143,7 @@ extension LDVCConvert {
         func report(_ metrics: SegmentationMetrics, images: Int) {
             guard !writing.quiet else { return }
             let summary = metrics.printedSummary
-            if json {
+            if writing.json {
                 struct Summary: Encodable {
                     let output: String, images: Int, mIoU: Double, aAcc: Double, mAcc: Double
                     let seenMIoU: Double?, unseenMIoU: Double?, hIoU: Double?

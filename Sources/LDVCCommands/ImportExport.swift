@@ -73,8 +73,13 @@ extension LDVCConvert {
                 report.classes.isEmpty
                 ? ""
                 : ", \(report.classes.count) classes (\(report.classes.prefix(5).joined(separator: ", "))\(report.classes.count > 5 ? ", …" : ""))"
+            var split = ""
+            if let seen = report.dataset?.seenClasses {
+                split = " (\(seen.count) seen, \(report.dataset?.unseenClasses?.count ?? 0) unseen)"
+            }
             print(
-                "wrote \(report.output): \(report.tensorCount) tensors, \(head?.kind.rawValue ?? "no") head" + classes)
+                "wrote \(report.output): \(report.tensorCount) tensors, \(head?.kind.rawValue ?? "no") head" + classes
+                    + split + ", " + LDVCConvert.dtypeSummary(report.build.dtypes))
             return .success
         }
     }
@@ -83,13 +88,28 @@ extension LDVCConvert {
     struct Export: LDVCCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Write a converted model back as a PyTorch state dict (.pt), safetensors, HDF5 or npz, in a naming convention.",
+                "Write a converted model back for PyTorch: a state dict (.pt, .safetensors, .npz), a model folder, a training checkpoint, or a layout file (.h5).",
             discussion: """
                 Names come from the convention's table read backwards (q/k/v joined into in_proj, projections \
                 transposed back), element types are the source checkpoint's (--dtype), so converting a .pt and \
-                exporting it in its own naming gives back the same tensors, bit for bit. Tensors a CLIP naming \
-                has no name for (prompts, head) are skipped with a warning; --naming mmseg names everything of \
-                a ZegCLIP/LDVC model. The .pt is a torch.save zip archive that torch.load(weights_only=True) reads.
+                exporting it in its own naming gives back the same tensors, bit for bit.
+
+                What each target loads as it is:
+                  -o DIR/ --naming hf          config.json + model.safetensors: CLIPModel.from_pretrained(DIR)
+                  -o DIR/ --naming open_clip   open_clip_config.json + open_clip_model.safetensors:
+                                               open_clip.create_model_and_transforms("local-dir:DIR")
+                  -o x.pth --naming mmseg      {meta: {config, CLASSES, PALETTE}, state_dict}: ZegCLIP/LDVC's segmentor
+                                               loads it strictly (ZegCLIP's loss buffer is recreated; meta.config is
+                                               the imported checkpoint's own, else generated from the model's settings)
+                  -o x.pt --naming openai      clip.model.CLIP.load_state_dict (a warning when build_model would
+                                               infer other heads, or the model is not QuickGELU)
+                  -o x.h5                      a layout file again (canonical names, every attribute), e.g. in f16
+
+                A folder output (ending in /, or an existing folder) is written into a temporary folder beside it and \
+                renamed into place: a missing or empty folder is created whole; a folder with files is replaced only \
+                with --force and only when it holds nothing but an earlier export's files. A model without \
+                logit_scale gets CLIP's initial value (with a warning). Tensors a CLIP naming has no name for \
+                (prompts, head) are skipped with a warning; --naming mmseg names everything of a ZegCLIP/LDVC model.
                 """)
 
         @Argument(
@@ -107,7 +127,7 @@ extension LDVCConvert {
         @Option(
             name: [.short, .long],
             help: ArgumentHelp(
-                "Output file; its extension picks the format: .pt/.pth/.bin, .safetensors, .h5, .npz.",
+                "Output: .pt/.pth/.bin, .safetensors, .npz, .h5 (a layout file), or a folder DIR/ (hf, open_clip).",
                 valueName: "path"))
         var output: String
 
@@ -132,7 +152,8 @@ extension LDVCConvert {
             commandName: "export-prompts",
             abstract: "Write a model's deep prompts to .pt, .safetensors, .h5 or .npz.",
             discussion:
-                "Keys are a ZegCLIP/LDVC checkpoint's (backbone.prompt_embeddings, text_encoder.prompt_embeddings, …) unless --naming canonical."
+                "Keys are a ZegCLIP/LDVC checkpoint's (backbone.prompt_embeddings, text_encoder.prompt_embeddings, …) unless --naming canonical. "
+                + "An .h5 output is a flat HDF5 file, one dataset per key (h5py reads it as a dict), not a layout file."
         )
 
         @Argument(
@@ -164,6 +185,7 @@ extension LDVCConvert {
     }
 
     static func report(_ report: ExportReport, quiet: Bool) {
+        for warning in report.warnings { Terminal.warning(warning) }
         if !report.skipped.isEmpty {
             Terminal.warning(
                 "\(report.skipped.count) tensor(s) have no \(report.naming.name) name and are not exported: "
@@ -171,9 +193,22 @@ extension LDVCConvert {
                     + " (--naming mmseg exports a ZegCLIP/LDVC model whole)")
         }
         guard !quiet else { return }
+        let files =
+            report.format == .folder
+            ? " (" + report.files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ") + ")" : ""
+        let computed =
+            report.computed.isEmpty
+            ? "" : " (\(report.computed.count) computed: \(report.computed.joined(separator: ", ")))"
         print(
-            "wrote \(report.output): \(report.keys.count) tensors, \(report.naming.name) names, \(report.format.rawValue)"
-        )
+            "wrote \(report.output)\(files): \(report.keys.count) tensors\(computed), \(report.naming.name) names, "
+                + "\(report.format.rawValue), \(dtypeSummary(report.dtypes))")
+    }
+
+    /// `dtype f32`, or `dtypes f16 ×196, f32 ×2` when a file holds several.
+    static func dtypeSummary(_ counts: [String: Int]) -> String {
+        if counts.count == 1, let only = counts.first { return "dtype \(only.key)" }
+        if counts.isEmpty { return "no tensors" }
+        return "dtypes " + counts.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
     }
 }
 

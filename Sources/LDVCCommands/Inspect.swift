@@ -18,6 +18,9 @@ extension LDVCConvert {
         @Flag(name: .long, help: "Print machine-readable JSON instead of a table.")
         var json = false
 
+        @Flag(name: .long, help: "Only the file, the model and how it was made: no per-tensor table.")
+        var summary = false
+
         @OptionGroup var architecture: ArchitectureOptions
 
         func execute() throws(ConversionError) -> ExitCode {
@@ -25,11 +28,13 @@ extension LDVCConvert {
             architecture.apply(to: &options)
             let report = try Inspector.inspect(
                 path: input, options: options, reporter: Terminal.reporter(showProgress: false, quiet: json))
-            print(json ? JSONOutput.text(report) : Self.table(report))
+            var shown = report
+            if summary && json { shown.tensors = [] }
+            print(json ? JSONOutput.text(shown) : Self.table(report, tensors: !summary))
             return .success
         }
 
-        static func table(_ report: InspectionReport) -> String {
+        static func table(_ report: InspectionReport, tensors showTensors: Bool = true) -> String {
             var lines: [String] = []
             lines.append("file:        \(report.path)")
             lines.append(
@@ -49,6 +54,21 @@ extension LDVCConvert {
                         "text:        width \(text.width), \(text.layers) layers, \(text.heads) heads, context \(text.contextLength), "
                             + "vocab \(text.vocabSize), mlp \(text.mlpWidth), \(text.activation.rawValue)")
                 }
+                if let prompts = architecture.ldvc?.visionPrompts {
+                    lines.append(
+                        "prompts:     visual \(prompts.tokens) × \(prompts.deepLayers + 1) layers"
+                            + Self.made(report.promptInitializations["vision"]))
+                }
+                if let prompts = architecture.ldvc?.textPrompts {
+                    lines.append(
+                        "             language \(prompts.tokens) × \(prompts.layers) layers from row \(prompts.start), "
+                            + "template \"\(prompts.template)\"" + Self.made(report.promptInitializations["text"]))
+                }
+                if let head = architecture.ldvc?.head {
+                    lines.append(
+                        "head:        \(head.kind.rawValue), width \(head.width), \(head.heads) heads, crop \(head.cropSize) "
+                            + "stride \(head.stride), seen offset \(head.seenOffset)")
+                }
             }
             if let preprocessing = report.preprocessing {
                 lines.append("images:      \(Self.describe(preprocessing))")
@@ -57,7 +77,16 @@ extension LDVCConvert {
             where !value.hasPrefix("tensor shapes") {
                 lines.append("  \(key): \(value)")
             }
+            if let dataset = report.dataset { lines += datasetLines(dataset) }
             lines.append("")
+            let counts = Dictionary(grouping: report.tensors, by: \.status).mapValues(\.count)
+            let total =
+                "\(report.tensors.count) tensors: "
+                + counts.sorted { $0.key < $1.key }.map { "\($1) \($0)" }.joined(separator: ", ")
+            guard showTensors else {
+                lines.append(total)
+                return lines.joined(separator: "\n")
+            }
             let rows = report.tensors.map { row -> [String] in
                 [
                     row.sourceName, row.dtype, "[" + row.shape.map(String.init).joined(separator: ", ") + "]",
@@ -87,11 +116,8 @@ extension LDVCConvert {
                 lines.append("")
                 lines += report.notes.map { "note: \($0)" }
             }
-            let counts = Dictionary(grouping: report.tensors, by: \.status).mapValues(\.count)
             lines.append("")
-            lines.append(
-                "\(report.tensors.count) tensors: "
-                    + counts.sorted { $0.key < $1.key }.map { "\($1) \($0)" }.joined(separator: ", "))
+            lines.append(total)
             return lines.joined(separator: "\n")
         }
 
@@ -110,6 +136,56 @@ extension LDVCConvert {
                     + "\(settings.rgb == false ? "BGR" : "RGB"), \(settings.normalization?.rawValue ?? "?"), "
                     + "\(settings.mode?.rawValue ?? "?") (head's pixel_mean/std, crop_size/stride)"
             }
+        }
+
+        /// How a prompt group was made, for its line: `; pretrain from "a photo of a" at [0, …]`.
+        static func made(_ initialization: PromptInitialization?) -> String {
+            guard let initialization else { return "" }
+            var parts = [initialization.method.rawValue]
+            if let template = initialization.template { parts.append("from \"\(template)\"") }
+            if let ids = initialization.tokenIDs { parts.append("ids \(ids)") }
+            if let positions = initialization.positions { parts.append("at positions \(positions)") }
+            if let seed = initialization.seed { parts.append("seed \(seed)") }
+            if let scale = initialization.scale {
+                parts.append((initialization.method == .random ? "std " : "bound ") + String(format: "%.6g", scale))
+            }
+            if let source = initialization.source { parts.append("from \(source)") }
+            return "; " + parts.joined(separator: " ")
+        }
+
+        /// The `/dataset` group: classes (with the split), palette and config, one line each.
+        static func datasetLines(_ dataset: InspectionReport.Dataset) -> [String] {
+            func names(_ indices: [Int]) -> String {
+                indices.map { dataset.classes.indices.contains($0) ? "\($0) \(dataset.classes[$0])" : "\($0)" }
+                    .joined(separator: ", ")
+            }
+            func source(_ field: String) -> String { dataset.sources[field].map { " (\($0))" } ?? "" }
+            var lines = [
+                "dataset:     \(dataset.classes.count) classes\(source("classes")): \(dataset.classes.joined(separator: ", "))"
+            ]
+            if let seen = dataset.seenClasses {
+                lines.append("  seen:      \(seen.count)\(source("seen_classes")): \(names(seen))")
+                let unseen = dataset.unseenClasses ?? []
+                lines.append(
+                    "  unseen:    \(unseen.count)\(source("unseen_classes")): \(unseen.isEmpty ? "none" : names(unseen))"
+                )
+            } else {
+                lines.append("  split:     none recorded")
+            }
+            if let palette = dataset.palette {
+                lines.append(
+                    "  palette:   \(palette.count) colours\(source("palette")): "
+                        + palette.prefix(4).map { "(\($0.map(String.init).joined(separator: ", ")))" }.joined(
+                            separator: " ")
+                        + (palette.count > 4 ? " …" : ""))
+            }
+            if let config = dataset.config {
+                let lineCount = config.split(separator: "\n", omittingEmptySubsequences: false).count
+                lines.append(
+                    "  config:    \(lineCount) lines, \(config.utf8.count) bytes\(source("config")) (--json shows the text)"
+                )
+            }
+            return lines
         }
     }
 }

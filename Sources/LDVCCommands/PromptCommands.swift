@@ -140,15 +140,20 @@ extension LDVCConvert {
         func execute() throws(PromptsError) -> ExitCode {
             let report = try PromptInjector.inject(
                 input: model, output: output, request: prompts.request(template: template), overwrite: writing.force,
-                producer: ConversionOptions().producer,
-                reporter: Terminal.reporter(showProgress: true, quiet: writing.quiet))
-            Self.print(report, quiet: writing.quiet)
+                producer: ConversionOptions().producer, reporter: writing.reporter)
+            for warning in report.warnings { Terminal.warning(warning) }
+            writing.report(
+                WrittenFile(
+                    command: "init-prompts", output: report.output, tensors: report.build.tensorCount,
+                    bytes: report.build.bytes, dtypes: report.build.dtypes.keys.sorted(),
+                    details: ["prompts": Self.summary(report)]),
+                line: "wrote \(report.output): " + Self.summary(report) + "; "
+                    + LDVCConvert.dtypeSummary(report.build.dtypes))
             return .success
         }
 
-        static func print(_ report: PromptInjectionReport, quiet: Bool) {
-            for warning in report.warnings { Terminal.warning(warning) }
-            guard !quiet else { return }
+        /// `visual prompts 8 × 2 layers (seed 0); language prompts 6 × 3 layers from "…" at positions […]`.
+        static func summary(_ report: PromptInjectionReport) -> String {
             var parts: [String] = []
             if let visual = report.visual {
                 parts.append(
@@ -162,7 +167,7 @@ extension LDVCConvert {
                     : "random, seed \(text.initialization.seed ?? 0)"
                 parts.append("language prompts \(text.architecture.tokens) × \(text.architecture.layers) layers \(how)")
             }
-            Swift.print("wrote \(report.output): " + parts.joined(separator: "; "))
+            return parts.joined(separator: "; ")
         }
     }
 }

@@ -34,7 +34,7 @@ extension LDVCConvert {
         @Option(
             name: .long,
             help: ArgumentHelp(
-                "Seen (training) classes, names or indices: their scores get the inductive offset.",
+                "Seen (training) classes, names or indices, or none (default: the model's split when the classes are its own).",
                 valueName: "classes"))
         var seen: String?
 
@@ -54,29 +54,24 @@ extension LDVCConvert {
         @OptionGroup var writing: WriteOptions
         @OptionGroup var threads: ThreadOptions
 
-        @Flag(name: .long, help: "Print the summaries as JSON.")
-        var json = false
-
         func validate() throws {
             if images.isEmpty { throw ValidationError("give at least one image") }
         }
 
         func execute() throws(InferenceError) -> ExitCode {
-            let reporter = ImageProgress.reporter(quiet: writing.quiet)
+            let reporter = ImageProgress.reporter(quiet: writing.quiet || writing.json)
             let session = try InferenceModel(path: model, threads: threads.count)
             if let note = session.preprocessingNote { reporter.note(note) }
             let names = try Segmenter.classNames(
                 given: try classes.map { (text) throws(InferenceError) in try ClassList.parse(text, option: "--classes")
                 },
                 model: session)
-            let seenIndices = try seen.map { (text) throws(InferenceError) in
-                try ClassList.seen(text, classNames: names)
-            }
+            let seenIndices = try Segmenter.seenClasses(given: seen, classNames: names, model: session)
             let summaries = try Segmenter.run(
-                model: session, images: images, classNames: names, seen: seenIndices ?? [], template: template,
+                model: session, images: images, classNames: names, seen: seenIndices, template: template,
                 tokenIDs: try ClassList.tokenIDs(tokens.tokenIDs), folder: output, writeScores: scores,
                 overwrite: writing.force, reporter: reporter)
-            if json {
+            if writing.json {
                 struct Document: Encodable {
                     let model: String, images: [SegmentationSummary]
                 }

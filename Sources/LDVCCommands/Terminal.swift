@@ -31,6 +31,9 @@ enum Terminal {
     /// Removes partial outputs and exits with 128 + the signal's number when the user interrupts
     /// (Ctrl-C), the terminal hangs up, or the process is terminated.
     static func installSignalHandlers() {
+        // Past a file-size limit (`ulimit -f`) a write fails with EFBIG, reported as a write error
+        // (exit 74), instead of SIGXFSZ killing the process with its temporary file left behind.
+        signal(SIGXFSZ, SIG_IGN)
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())

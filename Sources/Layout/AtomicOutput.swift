@@ -174,8 +174,8 @@ public final class AtomicOutput: @unchecked Sendable {
     }
 }
 
-/// Temporary outputs in progress, so an interrupted run (Ctrl-C, SIGTERM, SIGHUP) can remove them
-/// before exiting.
+/// Temporary outputs in progress (files, and `AtomicFolder`'s folders), so an interrupted run (Ctrl-C,
+/// SIGTERM, SIGHUP) can remove them before exiting.
 public final class TemporaryFiles: @unchecked Sendable {
     public static let shared = TemporaryFiles()
     private let lock = NSLock()
@@ -187,7 +187,9 @@ public final class TemporaryFiles: @unchecked Sendable {
     /// Deletes every registered temporary file (called from the signal handler).
     public func removeAll() {
         lock.withLock {
-            for path in paths { unlink(path) }
+            for path in paths where unlink(path) != 0 && errno == EISDIR {
+                try? FileManager.default.removeItem(atPath: path)
+            }
             paths.removeAll()
         }
     }

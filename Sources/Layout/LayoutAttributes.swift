@@ -2,24 +2,29 @@ public import HDF5
 
 /// Everything a layout file stores as attributes rather than per tensor: where it came from
 /// (`LayoutMetadata`, on `/`), the model (`CLIPArchitecture`, on `/` and its groups), and how each
-/// prompt group was initialised (`init_*` on `/prompts/vision` and `/prompts/text`). One
+/// prompt group was initialised (`init_*` on `/prompts/vision` and `/prompts/text`), and the dataset a
+/// segmentation model was trained on (`TrainingDataset`, on `/dataset`, optional). One
 /// `Codable` value, written by `AttributeEncoder` and read back by `AttributeDecoder`.
 public struct LayoutAttributes: Sendable, Equatable, Codable {
     public var metadata: LayoutMetadata
     public var architecture: CLIPArchitecture
     /// Prompt group (`vision`, `text`) → how its values were made.
     public var promptInitializations: [String: PromptInitialization]
+    /// Classes, zero-shot split, palette and config of the training data (imported segmentors).
+    public var dataset: TrainingDataset?
     /// How images become the model's input (`/preprocessing`); nil in files written before the group
     /// existed (`resolvedPreprocessing` then gives the convention's default).
     public var preprocessing: PreprocessingSettings?
 
     public init(
         metadata: LayoutMetadata, architecture: CLIPArchitecture,
-        promptInitializations: [String: PromptInitialization] = [:], preprocessing: PreprocessingSettings? = nil
+        promptInitializations: [String: PromptInitialization] = [:], dataset: TrainingDataset? = nil,
+        preprocessing: PreprocessingSettings? = nil
     ) {
         self.metadata = metadata
         self.architecture = architecture
         self.promptInitializations = promptInitializations
+        self.dataset = dataset
         self.preprocessing = preprocessing
     }
 
@@ -29,7 +34,7 @@ public struct LayoutAttributes: Sendable, Equatable, Codable {
         return (PreprocessingSettings.conventionDefault(for: self), false)
     }
 
-    enum CodingKeys: String, CodingKey { case format, prompts, preprocessing }
+    enum CodingKeys: String, CodingKey { case format, prompts, dataset, preprocessing }
     enum PromptKeys: String, CodingKey, CaseIterable { case vision, text }
 
     public func encode(to encoder: any Encoder) throws {
@@ -41,6 +46,7 @@ public struct LayoutAttributes: Sendable, Equatable, Codable {
         for key in PromptKeys.allCases {
             try promptInitializations[key.rawValue]?.encode(to: prompts.superEncoder(forKey: key))
         }
+        try container.encodeIfPresent(dataset, forKey: .dataset)
         try container.encodeIfPresent(preprocessing, forKey: .preprocessing)
     }
 
@@ -59,6 +65,7 @@ public struct LayoutAttributes: Sendable, Equatable, Codable {
                 }
             }
         }
+        dataset = container.contains(.dataset) ? try container.decode(TrainingDataset.self, forKey: .dataset) : nil
         preprocessing = try container.decodeIfPresent(PreprocessingSettings.self, forKey: .preprocessing)
     }
 

@@ -23,6 +23,8 @@ public enum LayoutError: ClassifiedError, Equatable, Sendable {
     case outputNotRegular(path: String, what: String)
     /// Another process is writing the same output.
     case outputBusy(path: String)
+    /// A layout file asked for under another format's extension (`-o model.safetensors`).
+    case outputExtension(path: String)
     /// A system call on the output failed (`sendfile`, `fsync`, `rename`): disk full, I/O error.
     case outputIO(path: String, operation: String, reason: String)
     case invalidName(name: String, reason: String)
@@ -37,6 +39,7 @@ public enum LayoutError: ClassifiedError, Equatable, Sendable {
         case .write, .outputIO: return .writeFailed
         case .outputExists, .outputIsInput, .outputFolder, .outputNotRegular, .outputBusy: return .outputUnavailable
         case .schema, .invalidName: return .internalFailure
+        case .outputExtension: return .usage
         default: return .inputRefused
         }
     }
@@ -72,6 +75,9 @@ public enum LayoutError: ClassifiedError, Equatable, Sendable {
             return "\(path): cannot write here: \(reason)"
         case .outputNotRegular(let path, let what):
             return "\(path): is \(what), not a file this tool replaces; choose another output path"
+        case .outputExtension(let path):
+            return
+                "\(path): this command writes the HDF5 layout, which takes .h5; to get another format, write the .h5 and run `ldvc-convert export FILE.h5 -o \(path)`"
         case .outputBusy(let path):
             return "\(path): another ldvc-convert is writing this output; wait for it or choose another path"
         case .outputIO(let path, let operation, let reason):

@@ -16,7 +16,7 @@ extension LayoutSchema {
     "source_format": {"type": "string", "required": true, "doc": "torch-zip | torchscript | torch-legacy | safetensors | onnx"},
     "source_convention": {"type": "string", "required": true, "doc": "openai | open_clip | hf | mmseg (a ZegCLIP/LDVC training checkpoint)"},
     "source_wrapper": {"type": "string", "required": true, "doc": "key path of the state dict inside the input ('' when the input is the state dict)"},
-    "dtype_policy": {"type": "string", "required": true, "doc": "keep | f32 | f16"},
+    "dtype_policy": {"type": "string", "required": true, "doc": "keep | f32 | f16 | bf16; export to .h5 writes its --dtype (source | f32 | f16 | bf16)"},
     "embed_dim": {"type": "int", "required": true, "doc": "joint image-text embedding width"},
     "architecture_sources": {"type": "json", "required": true, "doc": "object: architecture attribute -> where its value came from (shape, config file, convention default, command line)"},
     "dropped_tensors": {"type": "json", "required": true, "doc": "array of {name, reason} for source tensors deliberately not stored"},
@@ -72,6 +72,15 @@ extension LayoutSchema {
         "activation": "string (kind ldvc)", "route_windows": "int (kind ldvc)", "route_topk": "int (kind ldvc)",
         "route_scale": "string (kind ldvc)", "route_lepe_kernel": "int (kind ldvc)",
         "route_output_projection": "int (kind ldvc)", "class_norm": "int (kind ldvc)", "final_norm": "int (kind ldvc)"
+      }
+    },
+    "dataset": {
+      "required": false,
+      "attributes": {
+        "classes": "json (array of class names, label order)", "sources": "json (object: field -> where it came from)",
+        "seen_classes": "int_array (optional: indices of the classes seen in training)",
+        "unseen_classes": "int_array (optional: indices held out, zero-shot; absent when none)",
+        "palette": "int_array (optional: r, g, b per class, 0-255)", "config": "string (optional: the MMSeg config text)"
       }
     }
   },

@@ -68,8 +68,9 @@ public enum PromptInjector {
         // Refuse a bad destination before computing anything.
         let atomic: AtomicOutput
         do {
-            atomic = try AtomicOutput(
-                destination: output ?? defaultOutput(for: input), overwrite: overwrite, inputs: [input])
+            let destination = output ?? defaultOutput(for: input)
+            try LayoutBuilder.checkOutputName(destination)
+            atomic = try AtomicOutput(destination: destination, overwrite: overwrite, inputs: [input])
         } catch {
             throw .layout(error)
         }

@@ -2,5 +2,5 @@ import LDVCCommands
 
 @main
 enum Entrypoint {
-    static func main() { LDVCConvert.main() }
+    static func main() { LDVCConvert.runFromCommandLine() }
 }

@@ -29,14 +29,29 @@ struct ConversionRefusalTests {
     @Test("the input is never the output, even through another spelling")
     func inputIsOutput() throws {
         let folder = TemporaryFolder()
-        let input = try folder.copy(FixturePath.fixture("torch/openai_fp32.pt"), as: "model.pt")
+        // A checkpoint named like an output: the format comes from its bytes, so it would convert.
+        let input = try folder.copy(FixturePath.fixture("torch/openai_fp32.pt"), as: "model.h5")
         let before = try Data(contentsOf: URL(fileURLWithPath: input))
         var options = ConversionOptions()
         options.overwrite = true
-        #expect(throws: ConversionError.layout(.outputIsInput(path: folder.path + "/./model.pt"))) {
-            _ = try Converter.convert(input: input, output: folder.path + "/./model.pt", options: options)
+        #expect(throws: ConversionError.layout(.outputIsInput(path: folder.path + "/./model.h5"))) {
+            _ = try Converter.convert(input: input, output: folder.path + "/./model.h5", options: options)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+        #expect(folder.contents() == ["model.h5"])
+    }
+
+    @Test("an output named for another format is a usage error that names export")
+    func outputExtension() throws {
+        let folder = TemporaryFolder()
+        let output = folder.file("model.safetensors")
+        #expect(throws: ConversionError.layout(.outputExtension(path: output))) {
+            _ = try Converter.convert(
+                input: FixturePath.fixture("torch/openai_fp32.pt"), output: output, options: ConversionOptions())
+        }
+        #expect(LayoutError.outputExtension(path: output).kind == .usage)
+        #expect(LayoutError.outputExtension(path: output).description.contains("ldvc-convert export"))
+        #expect(folder.contents().isEmpty)
     }
 
     @Test(

@@ -125,7 +125,14 @@ struct ExportRoundTripTests {
             overwrite: false)
         #expect(report.skipped.isEmpty)
         let original = try Self.tensors(source).filter { !$0.key.hasSuffix("criterion.empty_weight") }
-        Self.expectSame(try Self.tensors(folder.file("ldvc.pt")), original, "mmseg export")
+        var exported = try Self.tensors(folder.file("ldvc.pt"))
+        // ZegCLIP's loss buffer, recreated: SegPlusCriterion's ones(num_classes + 1) with eos_coef 0.1 last,
+        // num_classes = the 2 seen classes of the checkpoint's config (seen_idx=[0, 1]).
+        let removed = exported.removeValue(forKey: "decode_head.loss_decode.criterion.empty_weight")
+        let buffer = try #require(removed)
+        #expect(buffer.dtype == .f32 && buffer.floats() == [1, 1, 0.1])
+        #expect(report.computed == ["decode_head.loss_decode.criterion.empty_weight"])
+        Self.expectSame(exported, original, "mmseg export")
         var options = ConversionOptions()
         options.visionHeads = 2
         options.textHeads = 2

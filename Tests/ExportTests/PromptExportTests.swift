@@ -113,35 +113,47 @@ struct PromptExportTests {
         }
     }
 
-    @Test("the pickle is protocol 2 and uses only the opcodes torch's weights-only unpickler accepts")
+    @Test(
+        "the pickle is protocol 2 and uses only the opcodes torch's weights-only unpickler accepts (a state dict, and a training checkpoint with meta)"
+    )
     func pickleOpcodes() throws {
-        let program = PickleWriter.stateDict([("a", .f16, [2, 3]), ("b", .i64, []), ("c", .bf16, [70_000])])
-        #expect(Array(program.prefix(2)) == [0x80, 2] && program.last == 0x2E)
-        // Walk the opcodes with their operand sizes; anything unknown fails.
-        let accepted: [UInt8: Int] = [
-            0x28: 0, 0x2E: 0, 0x4A: 4, 0x4B: 1, 0x4D: 2, 0x51: 0, 0x52: 0, 0x29: 0, 0x74: 0, 0x75: 0,
-            0x71: 1, 0x72: 4, 0x89: 0, 0x80: 1,
+        let items: [(key: String, dtype: DType, shape: [Int])] = [
+            ("a", .f16, [2, 3]), ("b", .i64, []), ("c", .bf16, [70_000]),
         ]
-        var index = 0
-        while index < program.count {
-            let opcode = program[index]
-            index += 1
-            switch opcode {
-            case 0x58:  // BINUNICODE
-                let length =
-                    Int(program[index]) | Int(program[index + 1]) << 8 | Int(program[index + 2]) << 16 | Int(
-                        program[index + 3]) << 24
-                index += 4 + length
-            case 0x63:  // GLOBAL: two newline-terminated lines
-                for _ in 0..<2 { while program[index] != 0x0A { index += 1 }; index += 1 }
-            case 0x8A:  // LONG1
-                index += 1 + Int(program[index])
-            default:
-                guard let size = accepted[opcode] else {
-                    Issue.record("opcode 0x\(String(opcode, radix: 16)) at \(index - 1)")
-                    return
+        let meta = PickleWriter.Literal.dict([
+            ("config", .string("model = dict()")), ("CLASSES", .tuple([.string("cat"), .string("sky")])),
+            ("PALETTE", .list([.list([.int(1), .int(2), .int(300)]), .list([.int(4), .int(5), .int(6)])])),
+            ("ratio", .double(0.1)),
+        ])
+        for program in [PickleWriter.stateDict(items), PickleWriter.checkpoint(meta: meta, stateDict: items)] {
+            #expect(Array(program.prefix(2)) == [0x80, 2] && program.last == 0x2E)
+            // Walk the opcodes with their operand sizes; anything unknown fails. EMPTY_DICT, EMPTY_LIST,
+            // APPENDS and BINFLOAT (8 bytes) are in torch/_weights_only_unpickler.py's list too.
+            let accepted: [UInt8: Int] = [
+                0x28: 0, 0x2E: 0, 0x4A: 4, 0x4B: 1, 0x4D: 2, 0x51: 0, 0x52: 0, 0x29: 0, 0x74: 0, 0x75: 0,
+                0x71: 1, 0x72: 4, 0x89: 0, 0x80: 1, 0x7D: 0, 0x5D: 0, 0x65: 0, 0x47: 8,
+            ]
+            var index = 0
+            while index < program.count {
+                let opcode = program[index]
+                index += 1
+                switch opcode {
+                case 0x58:  // BINUNICODE
+                    let length =
+                        Int(program[index]) | Int(program[index + 1]) << 8 | Int(program[index + 2]) << 16 | Int(
+                            program[index + 3]) << 24
+                    index += 4 + length
+                case 0x63:  // GLOBAL: two newline-terminated lines
+                    for _ in 0..<2 { while program[index] != 0x0A { index += 1 }; index += 1 }
+                case 0x8A:  // LONG1
+                    index += 1 + Int(program[index])
+                default:
+                    guard let size = accepted[opcode] else {
+                        Issue.record("opcode 0x\(String(opcode, radix: 16)) at \(index - 1)")
+                        return
+                    }
+                    index += size
                 }
-                index += size
             }
         }
     }

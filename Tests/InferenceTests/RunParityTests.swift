@@ -93,4 +93,24 @@ struct RunParityTests {
         #expect(worst <= 1e-5, "relative error \(worst)")
         #expect(result.classes.map(\.pixels).reduce(0, +) == 160 * 120)
     }
+
+    @Test("an imported model supplies its classes, split and palette; segment then equals the golden")
+    func storedDataset() throws {
+        let folder = TemporaryFolder()
+        let model = try InferenceModel(path: try F.importZegCLIP(into: folder), threads: 1)
+        let names = try Segmenter.classNames(given: nil, model: model)
+        #expect(names == ["cat", "grass", "sky", "road"])
+        let seen = try Segmenter.seenClasses(given: nil, classNames: names, model: model)
+        #expect(seen == [0, 1])
+        #expect(try Segmenter.seenClasses(given: "none", classNames: names, model: model).isEmpty)
+        #expect(try Segmenter.seenClasses(given: nil, classNames: ["a", "b", "c", "d"], model: model).isEmpty)
+        let summaries = try Segmenter.run(
+            model: model, images: [F.scene], classNames: names, seen: seen, tokenIDs: F.zegclipTokenIDs,
+            folder: folder.path, writeScores: false, overwrite: false)
+        let golden = try GoldenFile(path: F.zegclipGolden)
+        let labels = try #require(golden.taps.first { $0.name == "slide.segmentation" })
+        let counts = Dictionary(grouping: labels.values, by: { Int($0) }).mapValues(\.count)
+        #expect(summaries.first?.present.map(\.index) == counts.keys.sorted())
+        #expect(summaries.first?.present.map(\.pixels) == counts.keys.sorted().map { counts[$0] ?? 0 })
+    }
 }

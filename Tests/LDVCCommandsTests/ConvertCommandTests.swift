@@ -10,13 +10,39 @@ struct ConvertCommandTests {
     func help() throws {
         let run = try RunTool.run(["--help"])
         #expect(run.exitCode == 0)
-        for word in ["inspect", "convert", "TorchScript", "Exit codes", "--help"] {
+        for word in [
+            "inspect", "convert", "TorchScript", "Exit codes", "--help", "--dtype", "--init-prompts", "verify exits 1",
+        ] {
             #expect(run.stdout.contains(word), "\(word)")
         }
         let convertHelp = try RunTool.run(["convert", "--help"])
         for option in ["--output", "--force", "--dtype", "--activation", "--vision-heads", "--strict"] {
             #expect(convertHelp.stdout.contains(option), "\(option)")
         }
+    }
+
+    @Test("a misspelled subcommand is suggested instead of being read as an input path")
+    func misspelledSubcommand() throws {
+        let run = try RunTool.run(["inpsect", "x.pt"])
+        #expect(run.exitCode == 64)
+        #expect(
+            run.stderr
+                == "error: unknown subcommand 'inpsect'; did you mean 'inspect'? (ldvc-convert --help lists them)\n")
+        let missing = try RunTool.run(["no-such-model.pt"])
+        #expect(missing.exitCode == 66)
+        #expect(missing.stderr.contains("no-such-model.pt") && missing.stderr.contains("No such file"))
+    }
+
+    @Test("--json prints one object naming the output, its tensors and their element types")
+    func jsonResult() throws {
+        let folder = TemporaryFolder()
+        let run = try RunTool.run([FixturePath.fixture("torch/openai_bf16.pt"), "-o", folder.file("m.h5"), "--json"])
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["command"] as? String == "convert" && object["output"] as? String == folder.file("m.h5"))
+        #expect(object["dtypes"] as? [String] == ["bf16"] && (object["tensors"] as? Int ?? 0) > 0)
+        #expect((object["details"] as? [String: String])?["convention"] == "openai")
+        #expect(run.stderr.isEmpty)
     }
 
     @Test("converting is the default; the output goes beside the input with .h5")
@@ -26,6 +52,8 @@ struct ConvertCommandTests {
         let run = try RunTool.run([input])
         #expect(run.exitCode == 0, "\(run.stderr)")
         #expect(run.stdout.contains("wrote \(folder.file("ViT-tiny.h5"))"))
+        let summary = try RunTool.run(["inspect", folder.file("ViT-tiny.h5"), "--summary"])
+        #expect(summary.exitCode == 0 && summary.stdout.contains("vision:") && !summary.stdout.contains("source name"))
         #expect(folder.contents() == ["ViT-tiny.h5", "ViT-tiny.pt"])
         _ = try LayoutReader(path: folder.file("ViT-tiny.h5"))
     }

@@ -39,9 +39,10 @@ struct PromptCommandTests {
             ["convert", Self.fullVocabulary, "--init-prompts", "a photo of a", "--visual-tokens", "8", "-o", output]
                 + Self.heads)
         #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("wrote \(output): "))
         #expect(
             run.stdout.contains(
-                "wrote \(output): visual prompts 8 × 2 layers (seed 0); language prompts 6 × 3 layers from \"a photo of a\" at positions [0, 1, 2, 3, 4, 5]"
+                "; visual prompts 8 × 2 layers (seed 0); language prompts 6 × 3 layers from \"a photo of a\" at positions [0, 1, 2, 3, 4, 5]"
             ))
         #expect(folder.contents() == ["ViT.h5"])
         let layout = try LayoutReader(path: output)

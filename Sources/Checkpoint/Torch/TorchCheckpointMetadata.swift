@@ -8,15 +8,19 @@ public struct CheckpointMetadata: Sendable, Equatable {
     public var config: String?
     /// `meta.CLASSES`, in order.
     public var classes: [String]
+    /// `meta.PALETTE`: one colour per class, as the checkpoint lists them (entries that are not a list
+    /// of integers are left out, so a caller checks the count against `classes`).
+    public var palette: [[Int]]
 
-    public init(config: String? = nil, classes: [String] = []) {
+    public init(config: String? = nil, classes: [String] = [], palette: [[Int]] = []) {
         self.config = config
         self.classes = classes
+        self.palette = palette
     }
 }
 
 extension CheckpointOpener {
-    /// Reads `meta.config` and `meta.CLASSES` of a `torch.save` zip archive with the same
+    /// Reads `meta.config`, `meta.CLASSES` and `meta.PALETTE` of a `torch.save` zip archive with the same
     /// executing-nothing pickle machine the tensor reader uses. Other containers (and archives
     /// without `meta`) give empty metadata.
     public static func metadata(path: String, limits: ReaderLimits = .default) throws(CheckpointError)
@@ -58,6 +62,14 @@ extension CheckpointOpener {
                 result.classes = (arena.sequence(value) ?? []).compactMap { item in
                     if case .string(let name) = item { return name }
                     return nil
+                }
+            case .string("PALETTE"):
+                result.palette = (arena.sequence(value) ?? []).compactMap { colour in
+                    let channels = (arena.sequence(colour) ?? []).compactMap { channel -> Int? in
+                        if case .int(let number) = channel, (0...255).contains(number) { return Int(number) }
+                        return nil
+                    }
+                    return channels.count == 3 ? channels : nil
                 }
             default:
                 continue

@@ -82,7 +82,13 @@ extension NameTable {
                 "decode_head.loss_decode.criterion.empty_weight", reason: "ZegCLIP's loss class weights (training only)"
             )
         ]
-        return NameTable(rules: rules, dropped: dropped)
+        // ZegCLIP's SegPlusCriterion (models/losses/criterion.py): ones(num_classes + 1), the last = eos_coef 0.1.
+        let buffers = [
+            BufferRule(
+                "decode_head.loss_decode.criterion.empty_weight", value: .classWeights(noObjectWeight: 0.1),
+                requiredPrefix: "head.")
+        ]
+        return NameTable(rules: rules, dropped: dropped, buffers: buffers)
     }()
 }
 

@@ -1,7 +1,10 @@
+internal import CLinux
 import Glibc
 
 /// Copies byte ranges from one file into another inside the kernel (`sendfile`), the way `cp`
-/// does: no user-space buffer, no extra memory, page cache to page cache.
+/// does: no user-space buffer, no extra memory, page cache to page cache. Each piece copied is handed
+/// to the disk at once (`sync_file_range`), so the output's final `fsync` waits for little more
+/// than the last piece: durability costs almost nothing on top of the copy.
 final class FileSplice {
     private let source: Int32
     private let destination: Int32
@@ -37,9 +40,10 @@ final class FileSplice {
                 path: destinationPath, operation: "seeking in the output", reason: String(cString: strerror(errno)))
         }
         var offset = off_t(sourceOffset)
+        var written = destinationOffset
         var remaining = count
         while remaining > 0 {
-            let moved = sendfile(destination, source, &offset, min(remaining, 1 << 30))
+            let moved = sendfile(destination, source, &offset, min(remaining, Self.piece))
             if moved < 0 {
                 if errno == EINTR { continue }
                 throw .outputIO(
@@ -50,8 +54,14 @@ final class FileSplice {
                 throw .read(
                     .callFailed(path: sourcePath, operation: "read bytes", detail: "the file ended at byte \(offset)"))
             }
+            // Only a hint: a file system that cannot start writeback early still gets the final fsync.
+            _ = clinux_start_writeback(destination, Int64(written), Int64(moved))
+            written += moved
             remaining -= moved
             progress(moved)
         }
     }
+
+    /// Bytes per `sendfile` call: large enough to be cheap, small enough to keep the disk busy early.
+    static let piece = 32 << 20
 }

@@ -18,6 +18,11 @@ public struct LayoutBuildReport: Sendable {
     public let copiedBytes: Int
     public let streamedBytes: Int
     public let materialisedBytes: Int
+    /// Tensors written and their bytes.
+    public let tensorCount: Int
+    public let bytes: Int
+    /// Element type written (`f32`, `f16`, …) → number of tensors stored in it.
+    public let dtypes: [String: Int]
 }
 
 /// Writes any `LayoutPlan` into a layout file, atomically: the one executor behind convert,
@@ -29,6 +34,12 @@ public struct LayoutBuildReport: Sendable {
 /// raw data it did not write); other unchanged bytes stream through one reused buffer; only
 /// transposes and dtype changes materialise a tensor.
 public enum LayoutBuilder {
+    /// Refuses an output path that does not name an HDF5 file, before any work.
+    public static func checkOutputName(_ path: String) throws(LayoutError) {
+        let lowered = path.lowercased()
+        guard lowered.hasSuffix(".h5") || lowered.hasSuffix(".hdf5") else { throw .outputExtension(path: path) }
+    }
+
     public static func write<Source: TensorSource>(
         _ plan: LayoutPlan<Source>, to output: AtomicOutput, reporter: Reporter = .silent, chunkBytes: Int = 8 << 20,
         completing: (inout LayoutAttributes) throws(Source.Failure) -> Void = { _ in }
@@ -158,6 +169,7 @@ public enum LayoutBuilder {
         do { try writer.finish(attributes) } catch { throw .layout(error) }
         return LayoutBuildReport(
             output: destination, overflows: overflows, copiedBytes: copied, streamedBytes: streamed,
-            materialisedBytes: materialised)
+            materialisedBytes: materialised, tensorCount: plan.items.count, bytes: total,
+            dtypes: Dictionary(grouping: plan.items, by: \.outputDType.rawValue).mapValues(\.count))
     }
 }
