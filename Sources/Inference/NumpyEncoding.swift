@@ -31,7 +31,8 @@ public enum NumpyEncoding {
         return bytes
     }
 
-    /// A zip archive of `<name>.npy` members, stored without compression (as `numpy.savez`).
+    /// A zip archive of `<name>.npy` members, stored without compression (as `numpy.savez`). Check `fitsZip`
+    /// first: sizes past 4 GiB need zip64, which this writer does not produce.
     public static func npz(_ arrays: [Array]) -> [UInt8] {
         var archive: [UInt8] = []
         var directory: [UInt8] = []

@@ -65,7 +65,12 @@ extension LDVCConvert {
                 let bytes: [UInt8]
                 switch URL(fileURLWithPath: output).pathExtension.lowercased() {
                 case "npy": bytes = NumpyEncoding.npy(result.normalizedArray)
-                case "npz": bytes = NumpyEncoding.npz(result.arrays)
+                case "npz":
+                    guard NumpyEncoding.fitsZip(result.arrays) else {
+                        throw .usage(
+                            what: output, reason: "the embeddings exceed a zip without 64-bit extensions; use .npy")
+                    }
+                    bytes = NumpyEncoding.npz(result.arrays)
                 default: bytes = Array(Self.json(result).utf8) + [0x0A]
                 }
                 try OutputFiles.commit(bytes, to: reserved)
