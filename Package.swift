@@ -80,11 +80,18 @@ let package = Package(
             dependencies: ["TensorCore", "HDF5", "Checkpoint", "Conventions", "Layout", "Conversion", "Export"]),
         // Segmentation metrics as MMSeg computes them, shard files and their exact merge (pure Swift).
         .target(name: "Evaluation"),
+        // Running a model on image files: embeddings, zero-shot classification, segmentation, evaluation.
+        .target(
+            name: "Inference",
+            dependencies: [
+                "TensorCore", "HDF5", "Layout", "Runtime", "Tokenizer", "Imaging", "ImageProcessing", "Evaluation",
+            ]),
 
         // Command line: a library that tests call in-process, and a five-line executable.
         .target(name: "LDVCCommands", dependencies: [
             "TensorCore", "Checkpoint", "Conventions", "Layout", "Conversion", "Tokenizer", "Runtime", "Prompts", "Export",
-            "Comparison", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Inference", "Evaluation", "Comparison",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ldvc-convert", dependencies: ["LDVCCommands"]),
         // Runtime benchmark driver for scripts/bench/runtime_bench.py (timing lives outside Tests/).
@@ -139,6 +146,12 @@ let package = Package(
         .testTarget(
             name: "EvaluationTests",
             dependencies: ["Evaluation", "_TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(
+            name: "InferenceTests",
+            dependencies: [
+                "Inference", "Runtime", "Layout", "Conversion", "Imaging", "ImageProcessing", "Evaluation", "HDF5",
+                "_TestSupport",
+            ]),
         .testTarget(name: "LDVCCommandsTests", dependencies: ["LDVCCommands", "ldvc-convert", "Layout", "HDF5", "_TestSupport"]),
     ]
 )

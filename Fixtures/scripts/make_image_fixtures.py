@@ -393,7 +393,10 @@ def mmseg_pipeline(bgr, scale, keep_ratio, min_size, normalisation):
     else:
         resized = mmcv.imresize(bgr, scale, interpolation="bilinear", backend="cv2")
     if normalisation == "imnormalize":  # MMSeg 0.x Normalize(to_rgb=True) -> mmcv.imnormalize
-        out = mmcv.imnormalize(resized, np.array(MMSEG_MEAN), np.array(MMSEG_STD), to_rgb=True)
+        # Normalize.__init__ stores np.array(mean, dtype=np.float32) and the same for std, so imnormalize's
+        # 1 / np.float64(std) is the reciprocal of the float32-rounded deviation.
+        out = mmcv.imnormalize(resized, np.array(MMSEG_MEAN, dtype=np.float32), np.array(MMSEG_STD, dtype=np.float32),
+                               to_rgb=True)
         return out.transpose(2, 0, 1).astype(np.float32)
     # MMSeg 1.x SegDataPreProcessor(bgr_to_rgb=True): buffers torch.tensor(mean).view(-1, 1, 1) (float32),
     # then (input.float() - mean) / std.

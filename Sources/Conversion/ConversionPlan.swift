@@ -86,15 +86,26 @@ public enum ConversionPlanner {
                 "\(path): \(tied.count) group(s) of tensors share storage: "
                     + tied.prefix(3).map { $0.joined(separator: " = ") }.joined(separator: "; "))
         }
+        var preprocessing: PreprocessingSettings?
+        var sources = inference.sources.merging(["convention": detected.reason]) { first, _ in first }
+        var preprocessingInputs: [String] = []
+        if let vision = architecture.vision {
+            let defaults = try PreprocessingDefaults.clip(
+                convention: convention, sidecar: detected.config, checkpointPath: path, imageSize: vision.imageSize,
+                reporter: reporter)
+            preprocessing = defaults.settings
+            sources.merge(defaults.sources) { first, _ in first }
+            preprocessingInputs = defaults.inputs
+        }
         let metadata = LayoutMetadata(
             producer: options.producer, sourceFile: URL(fileURLWithPath: path).lastPathComponent, sourceSize: 0,
             sourceSHA256: "", sourceFormat: reader.format.rawValue, sourceConvention: convention.name,
             sourceWrapper: reader.wrapperKey, dtypePolicy: options.dtype.rawValue,
-            architectureSources: inference.sources.merging(["convention": detected.reason]) { first, _ in first },
-            droppedTensors: names.dropped, tiedTensors: tied)
+            architectureSources: sources, droppedTensors: names.dropped, tiedTensors: tied)
         let layout = LayoutPlan(
-            items: items, attributes: LayoutAttributes(metadata: metadata, architecture: architecture),
-            inputs: [path] + [detected.config?.path].compactMap { $0 })
+            items: items,
+            attributes: LayoutAttributes(metadata: metadata, architecture: architecture, preprocessing: preprocessing),
+            inputs: [path] + [detected.config?.path].compactMap { $0 } + preprocessingInputs)
         return ConversionPlan(
             reader: reader, convention: convention, conventionSource: detected.reason, sources: names.entries,
             unmapped: names.unmapped, notes: reader.notes, layout: layout)

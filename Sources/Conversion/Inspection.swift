@@ -51,6 +51,8 @@ public struct InspectionReport: Sendable, Codable {
     public var wrapper: String
     public var architecture: CLIPArchitecture?
     public var architectureSources: [String: String]
+    /// How images become the model's input (a layout file without `/preprocessing`: the convention's default).
+    public var preprocessing: PreprocessingSettings? = nil
     public var tensors: [TensorRow]
     public var dropped: [LayoutMetadata.DroppedTensor]
     public var tied: [[String]]
@@ -62,6 +64,7 @@ public struct InspectionReport: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case path, format, convention, wrapper, architecture, tensors, dropped, tied, notes, dataset
         case conventionSource = "convention_source", architectureSources = "architecture_sources"
+        case preprocessing
         case promptInitializations = "prompt_initializations"
     }
 }
@@ -101,8 +104,8 @@ public enum Inspector {
         return InspectionReport(
             path: path, format: plan.format.rawValue, convention: plan.convention.name,
             conventionSource: plan.conventionSource, wrapper: plan.reader.wrapperKey, architecture: plan.architecture,
-            architectureSources: plan.architectureSources, tensors: rows, dropped: plan.dropped,
-            tied: plan.tied, notes: plan.notes)
+            architectureSources: plan.architectureSources, preprocessing: plan.layout.attributes.preprocessing,
+            tensors: rows, dropped: plan.dropped, tied: plan.tied, notes: plan.notes)
     }
 
     static func inspectLayout(path: String) throws(ConversionError) -> InspectionReport {
@@ -120,15 +123,21 @@ public enum Inspector {
                         provenance: provenance.extra["provenance"]))
             }
             let metadata = reader.metadata
+            let (preprocessing, isStored) = reader.attributes.resolvedPreprocessing
+            var notes = ["dtype policy: \(metadata.dtypePolicy)"]
+            if !isStored {
+                notes.append(
+                    "no /preprocessing group (written before it existed): images are prepared as the convention's "
+                        + "default, \(preprocessing.pipeline.rawValue)")
+            }
             var report = InspectionReport(
                 path: path, format: "ldvc-swift.layout v\(metadata.formatVersion)",
                 convention: metadata.sourceConvention,
                 conventionSource:
                     "converted from \(metadata.sourceFile) (\(metadata.sourceFormat), sha256 \(metadata.sourceSHA256.prefix(12))…) by \(metadata.producer)",
                 wrapper: metadata.sourceWrapper, architecture: reader.architecture,
-                architectureSources: metadata.architectureSources,
-                tensors: rows, dropped: metadata.droppedTensors, tied: metadata.tiedTensors,
-                notes: ["dtype policy: \(metadata.dtypePolicy)"],
+                architectureSources: metadata.architectureSources, preprocessing: preprocessing,
+                tensors: rows, dropped: metadata.droppedTensors, tied: metadata.tiedTensors, notes: notes,
                 promptInitializations: reader.attributes.promptInitializations)
             report.dataset = reader.attributes.dataset.map(InspectionReport.Dataset.init)
             return report

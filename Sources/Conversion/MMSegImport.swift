@@ -83,6 +83,7 @@ public enum MMSegImporter {
         var initializations: [String: PromptInitialization] = [:]
         if architecture.ldvc?.visionPrompts != nil { initializations["vision"] = imported }
         if architecture.ldvc?.textPrompts != nil { initializations["text"] = imported }
+        let preprocessing = try settings.preprocessing(crop: architecture.ldvc?.head?.cropSize ?? 0)
         let layoutMetadata = LayoutMetadata(
             producer: options.producer, sourceFile: name, sourceSize: 0, sourceSHA256: "",
             sourceFormat: reader.format.rawValue, sourceConvention: convention.name, sourceWrapper: reader.wrapperKey,
@@ -92,7 +93,8 @@ public enum MMSegImporter {
             items: items,
             attributes: LayoutAttributes(
                 metadata: layoutMetadata, architecture: architecture, promptInitializations: initializations,
-                dataset: MMSegDataset.read(metadata: metadata, config: config, path: path, reporter: reporter)),
+                dataset: MMSegDataset.read(metadata: metadata, config: config, path: path, reporter: reporter),
+                preprocessing: preprocessing),
             inputs: [path])
     }
 }
@@ -103,7 +105,7 @@ struct SettingsResolver {
     let path: String
     let config: ConfigText?
     let shapes: [String: [Int]]
-    private(set) var sources: [String: String] = [:]
+    var sources: [String: String] = [:]
 
     init(path: String, config: ConfigText?, shapes: [String: [Int]]) {
         self.path = path

@@ -76,8 +76,20 @@ enum MMSegSettings {
             paths: ["model.decode_head.route_output_projection", "decoder.route_output_projection"]),
         Setting(attribute: "head.class_norm", paths: ["model.decode_head.class_norm", "decoder.class_norm"]),
         Setting(attribute: "head.final_norm", paths: ["model.decode_head.final_norm", "decoder.final_norm"]),
+        // The test pipeline (`/preprocessing`): inference mode, channel order; the Resize step is found by
+        // walking the pipelines at `testPipelinePaths`.
+        Setting(attribute: "preprocessing.mode", paths: ["model.test_cfg.mode", "test_cfg.mode"]),
+        Setting(
+            attribute: "preprocessing.rgb",
+            paths: ["img_norm_cfg.to_rgb", "model.data_preprocessor.bgr_to_rgb", "preprocessing.rgb"]),
     ]
 
+    /// MMSeg 0.x (`data.test.pipeline`, `test_pipeline`) and 1.x (`test_dataloader.dataset.pipeline`) test
+    /// pipelines; the keep-ratio `Resize` (inside `MultiScaleFlipAug` in 0.x) gives `img_scale`/`scale` and
+    /// ZegCLIP's `min_size`.
+    static let testPipelinePaths = ["data.test.pipeline", "test_pipeline", "test_dataloader.dataset.pipeline"]
+    /// Present only in MMSeg 1.x configs, whose `SegDataPreProcessor` normalises in float32.
+    static let dataPreprocessorPath = "model.data_preprocessor"
     /// Where a config lists the classes seen in training (zero-shot split), in order of preference:
     /// ZegCLIP's head argument `seen_idx`, its segmentor's `base_class` (both in `pretty_text`), the
     /// top-level `base_class` of ZegCLIP's own config files, and the fixtures' JSON `seen_idx`.

@@ -12,6 +12,13 @@ public struct SidecarConfig: Sendable, Equatable {
     public var textActivation: Activation?
     public var visionLayerNormEps: Double?
     public var textLayerNormEps: Double?
+    /// open_clip's `preprocess_cfg` (`mean`, `std`, `size`, `interpolation`, `resize_mode`) and the vision
+    /// tower's `image_size`: the preprocessing the model was published with.
+    public var preprocessMean: [Double]?
+    public var preprocessStd: [Double]?
+    public var preprocessSize: Int?
+    public var preprocessInterpolation: String?
+    public var preprocessResizeMode: String?
 
     /// Loads the config of `format` from the folder of `checkpointPath`, if there is one. HF's
     /// `config.json` is used only if it describes a CLIP model.
@@ -60,8 +67,29 @@ public struct SidecarConfig: Sendable, Equatable {
             if let text = model["text_cfg"] as? [String: Any] {
                 config.textHeads = text["heads"] as? Int
             }
+            let preprocess = root["preprocess_cfg"] as? [String: Any]
+            config.preprocessMean = numbers(preprocess?["mean"])
+            config.preprocessStd = numbers(preprocess?["std"])
+            config.preprocessSize =
+                size(preprocess?["size"]) ?? size((model["vision_cfg"] as? [String: Any])?["image_size"])
+            config.preprocessInterpolation = preprocess?["interpolation"] as? String
+            config.preprocessResizeMode = preprocess?["resize_mode"] as? String
         }
         return config
+    }
+
+    /// Three numbers (a mean or deviation triple), else nil.
+    static func numbers(_ value: Any?) -> [Double]? {
+        guard let items = value as? [Any], items.count == 3 else { return nil }
+        let numbers = items.compactMap { ($0 as? NSNumber)?.doubleValue }
+        return numbers.count == 3 ? numbers : nil
+    }
+
+    /// A square size: an integer, or a pair of equal integers.
+    static func size(_ value: Any?) -> Int? {
+        if let number = value as? Int { return number }
+        if let pair = value as? [Int], pair.count == 2, pair[0] == pair[1] { return pair[0] }
+        return nil
     }
 
     private static func activation(_ value: Any?, path: String) throws(ConversionError) -> Activation? {

@@ -9,7 +9,7 @@ public struct MMSegPreprocessor: Sendable, Equatable {
     /// How `(x − mean) / std` is evaluated; the two MMSeg generations round differently.
     public enum Normalization: String, Sendable {
         /// MMSeg 0.x `Normalize` → `mmcv.imnormalize`: `cv2.subtract` of the float32 mean in float32,
-        /// then `cv2.multiply` by `1 / std` evaluated in double and rounded to float32.
+        /// then `cv2.multiply` by `1 / std` of the float32 std, evaluated in double, rounded to float32.
         case mmcvImnormalize
         /// MMSeg 1.x `SegDataPreProcessor`: `(x − mean) / std` in float32 (mean and std float32 tensors).
         case dataPreprocessor
@@ -80,8 +80,10 @@ public struct MMSegPreprocessor: Sendable, Equatable {
         image.pixels.withUnsafeBufferPointer { pixels in
             values.withUnsafeMutableBufferPointer { target in
                 for channel in 0..<3 {
-                    let m = Float(mean[channel])
-                    let inverse = 1.0 / standardDeviation[channel], s = Float(standardDeviation[channel])
+                    let m = Float(mean[channel]), s = Float(standardDeviation[channel])
+                    // MMSeg 0.x `Normalize` keeps mean and std as float32 arrays; `imnormalize` then takes
+                    // `1 / np.float64(std)`, the reciprocal of the float32-rounded deviation.
+                    let inverse = 1.0 / Double(s)
                     for index in 0..<plane {
                         let centred = Float(pixels[index * 3 + channel]) - m
                         target[channel * plane + index] =

@@ -70,6 +70,9 @@ extension LDVCConvert {
                             + "stride \(head.stride), seen offset \(head.seenOffset)")
                 }
             }
+            if let preprocessing = report.preprocessing {
+                lines.append("images:      \(Self.describe(preprocessing))")
+            }
             for (key, value) in report.architectureSources.sorted(by: { $0.key < $1.key })
             where !value.hasPrefix("tensor shapes") {
                 lines.append("  \(key): \(value)")
@@ -121,6 +124,23 @@ extension LDVCConvert {
         /// Lines of text that quote the file (tensor names, notes), made safe to print.
         static func printable(_ lines: [String]) -> String {
             lines.map { $0.escapedForTerminal(maxLength: 4096) }.joined(separator: "\n")
+        }
+
+        /// One line: the pipeline and the settings that decide the model's input.
+        static func describe(_ settings: PreprocessingSettings) -> String {
+            let numbers = { (values: [Double]?) in (values ?? []).map { "\($0)" }.joined(separator: ", ") }
+            switch settings.pipeline {
+            case .torchvision, .huggingFace:
+                return "\(settings.pipeline.rawValue): decode \(settings.decoder.rawValue), shortest side to "
+                    + "\(settings.imageSize ?? 0) (Pillow bicubic), centre crop, mean [\(numbers(settings.mean))], "
+                    + "std [\(numbers(settings.std))]"
+            case .mmseg:
+                let scale = (settings.scale ?? []).map(String.init).joined(separator: ", ")
+                return "mmseg: decode \(settings.decoder.rawValue), keep-ratio resize to (\(scale))"
+                    + (settings.minSize.map { " min_size \($0)" } ?? "") + " (OpenCV bilinear), "
+                    + "\(settings.rgb == false ? "BGR" : "RGB"), \(settings.normalization?.rawValue ?? "?"), "
+                    + "\(settings.mode?.rawValue ?? "?") (head's pixel_mean/std, crop_size/stride)"
+            }
         }
 
         /// How a prompt group was made, for its line: `; pretrain from "a photo of a" at [0, …]`.

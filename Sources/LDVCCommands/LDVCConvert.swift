@@ -24,6 +24,8 @@ public struct LDVCConvert: ParsableCommand {
               ldvc-convert export ldvc.h5 --naming openai -o clip.pt   back to a PyTorch state dict
               ldvc-convert export clip.h5 --naming hf -o clip-hf/      a folder CLIPModel.from_pretrained loads
               ldvc-convert diff ViT-B-16.pt ldvc.pth --only vision. --only text.   the backbone stayed frozen
+              ldvc-convert classify clip.h5 photo.jpg --labels "cat,dog,car"   zero-shot classification
+              ldvc-convert segment ldvc.h5 photo.jpg -o out/           label and overlay PNGs of a photo
 
             Converting (the default subcommand; `ldvc-convert convert --help` has them all):
               -o, --output PATH        the .h5 to write (default: beside the input)
@@ -40,7 +42,7 @@ public struct LDVCConvert: ParsableCommand {
         version: LDVCVersion.current,
         subcommands: [
             Convert.self, Inspect.self, Verify.self, InitPrompts.self, Import.self, Export.self, ExportPrompts.self,
-            Diff.self,
+            Diff.self, Embed.self, Classify.self, Segment.self, Evaluate.self,
         ],
         defaultSubcommand: Convert.self)
 

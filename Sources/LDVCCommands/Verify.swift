@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Inference
 import Runtime
 
 extension LDVCConvert {
@@ -32,20 +33,43 @@ extension LDVCConvert {
         )
         var tolerance: Double?
 
-        @Option(name: .long, help: ArgumentHelp("Worker threads for OpenBLAS and the runtime's loops.", valueName: "n"))
-        var threads = 1
+        @OptionGroup var threads: ThreadOptions
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Also write every tap the runtime computed, with the golden's inputs, as a golden file (diff it, or "
+                    + "verify against it).", valueName: "path"),
+            completion: .file(extensions: ["h5"]))
+        var dump: String?
+
+        @Flag(name: .long, help: "Replace the --dump file if it exists.")
+        var force = false
 
         @Flag(name: .long, help: "Print machine-readable JSON instead of a table.")
         var json = false
 
         func validate() throws {
             if let tolerance, !(tolerance > 0) { throw ValidationError("--tolerance must be a positive number") }
-            if threads < 1 { throw ValidationError("--threads must be at least 1") }
         }
 
-        func execute() throws(RuntimeError) -> ExitCode {
-            let report = try Verifier.verify(
-                modelPath: model, goldenPath: golden, tolerance: tolerance, threads: threads)
+        func execute() throws(InferenceError) -> ExitCode {
+            // The dump is reserved first: an existing file is refused before the model runs.
+            let dumpOutput = try dump.map { (path) throws(InferenceError) in
+                try OutputFiles(overwrite: force, inputs: [model, golden]).reserve(path)
+            }
+            let report: VerificationReport
+            do {
+                report = try Verifier.verify(
+                    modelPath: model, goldenPath: golden, tolerance: tolerance, threads: threads.count)
+            } catch {
+                throw .runtime(error)
+            }
+            if let dumpOutput, let inputs = report.golden {
+                try TapDump.write(
+                    report.recorded, inputs: inputs, model: model, weightsDType: inputs.weightsDType.rawValue,
+                    to: dumpOutput)
+            }
             print(json ? Self.json(report) : Self.table(report))
             guard let failure = report.firstFailure else { return .success }
             Terminal.error("first diverging tap: \(failure.name) (\(Self.describe(failure)))")

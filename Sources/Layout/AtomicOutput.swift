@@ -109,7 +109,7 @@ public final class AtomicOutput: @unchecked Sendable {
 
     /// Refuses a destination that is an input, or that exists without `overwrite`, or that is not a
     /// regular file (a symlink counts as existing, dangling or not).
-    static func checkReplaceable(_ destination: String, overwrite: Bool, inputs: [String]) throws(LayoutError) {
+    public static func checkReplaceable(_ destination: String, overwrite: Bool, inputs: [String]) throws(LayoutError) {
         for input in inputs where sameFile(input, destination) { throw .outputIsInput(path: destination) }
         var info = stat()
         guard lstat(destination, &info) == 0 else { return }

@@ -12,18 +12,29 @@ public struct LayoutAttributes: Sendable, Equatable, Codable {
     public var promptInitializations: [String: PromptInitialization]
     /// Classes, zero-shot split, palette and config of the training data (imported segmentors).
     public var dataset: TrainingDataset?
+    /// How images become the model's input (`/preprocessing`); nil in files written before the group
+    /// existed (`resolvedPreprocessing` then gives the convention's default).
+    public var preprocessing: PreprocessingSettings?
 
     public init(
         metadata: LayoutMetadata, architecture: CLIPArchitecture,
-        promptInitializations: [String: PromptInitialization] = [:], dataset: TrainingDataset? = nil
+        promptInitializations: [String: PromptInitialization] = [:], dataset: TrainingDataset? = nil,
+        preprocessing: PreprocessingSettings? = nil
     ) {
         self.metadata = metadata
         self.architecture = architecture
         self.promptInitializations = promptInitializations
         self.dataset = dataset
+        self.preprocessing = preprocessing
     }
 
-    enum CodingKeys: String, CodingKey { case format, prompts, dataset }
+    /// The stored preprocessing, else the convention's default (`isStored` false).
+    public var resolvedPreprocessing: (settings: PreprocessingSettings, isStored: Bool) {
+        if let preprocessing { return (preprocessing, true) }
+        return (PreprocessingSettings.conventionDefault(for: self), false)
+    }
+
+    enum CodingKeys: String, CodingKey { case format, prompts, dataset, preprocessing }
     enum PromptKeys: String, CodingKey, CaseIterable { case vision, text }
 
     public func encode(to encoder: any Encoder) throws {
@@ -36,6 +47,7 @@ public struct LayoutAttributes: Sendable, Equatable, Codable {
             try promptInitializations[key.rawValue]?.encode(to: prompts.superEncoder(forKey: key))
         }
         try container.encodeIfPresent(dataset, forKey: .dataset)
+        try container.encodeIfPresent(preprocessing, forKey: .preprocessing)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,6 +66,7 @@ public struct LayoutAttributes: Sendable, Equatable, Codable {
             }
         }
         dataset = container.contains(.dataset) ? try container.decode(TrainingDataset.self, forKey: .dataset) : nil
+        preprocessing = try container.decodeIfPresent(PreprocessingSettings.self, forKey: .preprocessing)
     }
 
     /// The attributes keyed by dotted path (`vision.width` is `width` on `/vision`).

@@ -49,6 +49,11 @@ public final class LayoutReader: @unchecked Sendable {
         }
         attributes = try AttributeDecoder(path: path).decode(LayoutAttributes.self, from: values)
         try attributes.architecture.checkBounds(path: path)
+        if let preprocessing = attributes.preprocessing,
+            let problem = preprocessing.problem(hasHead: attributes.architecture.ldvc?.head != nil)
+        {
+            throw .badAttribute(path: path, object: "/preprocessing", attribute: "pipeline", reason: problem)
+        }
     }
 
     /// How the prompts of `/prompts/<group>` (`vision` or `text`) were made, if the file says.

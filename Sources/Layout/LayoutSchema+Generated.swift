@@ -82,6 +82,17 @@ extension LayoutSchema {
         "unseen_classes": "int_array (optional: indices held out, zero-shot; absent when none)",
         "palette": "int_array (optional: r, g, b per class, 0-255)", "config": "string (optional: the MMSeg config text)"
       }
+    },
+    "preprocessing": {
+      "required": false,
+      "attributes": {
+        "pipeline": "string (torchvision | hf | mmseg)", "decoder": "string (pillow | pillow_exif_transposed | opencv)",
+        "image_size": "int (optional, CLIP pipelines)", "mean": "double_array (optional, CLIP, on 0-1)",
+        "std": "double_array (optional, CLIP, on 0-1)", "scale": "int_array (optional, mmseg img_scale)",
+        "min_size": "int (optional, mmseg)", "keep_ratio": "int (optional, mmseg)",
+        "normalization": "string (optional, mmseg: mmcv_imnormalize | data_preprocessor)",
+        "rgb": "int (optional, mmseg to_rgb)", "mode": "string (optional, mmseg: slide | whole)"
+      }
     }
   },
   "tensors": [

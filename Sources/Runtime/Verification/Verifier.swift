@@ -10,6 +10,10 @@ public struct VerificationReport: Sendable {
     /// Golden taps of parts the model does not have (a vision-only ONNX export checked against a
     /// golden of the whole CLIP), with the reason; they are reported, not compared.
     public var skipped: [(tap: String, reason: String)] = []
+    /// Every tap the runtime computed on the golden's inputs (also those the golden lacks), for `verify --dump`.
+    public var recorded = TapRecorder()
+    /// The golden the model was checked against (its inputs are those of `recorded`).
+    public var golden: GoldenFile?
 
     public var passed: Bool { comparisons.allSatisfy(\.passed) }
     /// The first tap, in forward order, that exceeds its bound: where the divergence starts.
@@ -77,7 +81,8 @@ public enum Verifier {
                     tolerance: policy.relative, integerFraction: policy.integerFraction))
         }
         return VerificationReport(
-            modelPath: modelPath, goldenPath: goldenPath, policy: policy, comparisons: comparisons, skipped: skipped)
+            modelPath: modelPath, goldenPath: goldenPath, policy: policy, comparisons: comparisons, skipped: skipped,
+            recorded: recorder, golden: golden)
     }
 
     /// Feeds the golden's inputs through every part the model has, recording all taps.
