@@ -61,10 +61,10 @@ extension LDVCConvert {
         static func table(_ result: Classification) -> String {
             var lines: [String] = []
             for image in result.images {
-                lines.append(TerminalText.escaped(image.image))
-                let width = image.top.map { TerminalText.escaped($0.label).count }.max() ?? 0
+                lines.append(image.image.escapedForTerminal())
+                let width = image.top.map { $0.label.escapedForTerminal().count }.max() ?? 0
                 for prediction in image.top {
-                    let label = TerminalText.escaped(prediction.label)
+                    let label = prediction.label.escapedForTerminal()
                     let bar = String(repeating: "█", count: Int((prediction.probability * 20).rounded()))
                     lines.append(
                         "  \(label.rightPadded(width))  \(String(format: "%6.2f%%", prediction.probability * 100))  \(bar)"

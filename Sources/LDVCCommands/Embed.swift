@@ -88,7 +88,7 @@ extension LDVCConvert {
                     let head = row.normalized.prefix(4).map { String(format: "%.4f", $0) }.joined(separator: ", ")
                     let norm = row.raw.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
                     print(
-                        "\(TerminalText.escaped(row.source)): norm \(String(format: "%.4f", norm)), normalised [\(head), …]"
+                        "\(row.source.escapedForTerminal()): norm \(String(format: "%.4f", norm)), normalised [\(head), …]"
                     )
                 }
             }

@@ -47,7 +47,7 @@ enum ImageProgress {
                     Terminal.write("\r\u{1B}[K")
                 } else {
                     let file = URL(fileURLWithPath: name).lastPathComponent
-                    Terminal.write("\r\u{1B}[K[\(done + 1)/\(total)] \(TerminalText.escaped(file))")
+                    Terminal.write("\r\u{1B}[K[\(done + 1)/\(total)] \(file.escapedForTerminal())")
                 }
             })
     }

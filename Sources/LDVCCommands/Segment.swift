@@ -79,10 +79,10 @@ extension LDVCConvert {
             } else if !writing.quiet {
                 for summary in summaries {
                     let shares = summary.present.sorted { $0.pixels > $1.pixels }.map {
-                        "\(TerminalText.escaped($0.name)) \(String(format: "%.1f%%", $0.fraction * 100))"
+                        "\($0.name.escapedForTerminal()) \(String(format: "%.1f%%", $0.fraction * 100))"
                     }
                     print(
-                        "\(TerminalText.escaped(summary.image)) → \(TerminalText.escaped(summary.files?.overlay ?? "")): "
+                        "\(summary.image.escapedForTerminal()) → \((summary.files?.overlay ?? "").escapedForTerminal()): "
                             + shares.joined(separator: ", "))
                 }
             }
