@@ -22,6 +22,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
     case malformedONNX(path: String, reason: String)
     case externalData(path: String, tensor: String, reason: String)
     case unrecoverableNames(path: String, reason: String)
+    case missingShard(index: String, shard: String, tensorCount: Int)
+    case inconsistentShards(index: String, reason: String)
 
     public var description: String {
         switch self {
@@ -66,6 +68,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
             return "\(path): external data of tensor '\(tensor)': \(reason)"
         case .unrecoverableNames(let path, let reason):
             return "\(path): cannot tell which CLIP weight each ONNX tensor is: \(reason)"
+        case .missingShard(let index, let shard, let count):
+            return "\(index): shard '\(shard)' is missing (the index lists \(count) tensor(s) in it)"
+        case .inconsistentShards(let index, let reason):
+            return "\(index): \(reason)"
         }
     }
 }

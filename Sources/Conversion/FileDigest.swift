@@ -11,19 +11,39 @@ public final class FileDigest: @unchecked Sendable {
         public let sha256: String
     }
 
-    public let path: String
+    public let paths: [String]
     private let lock = NSLock()
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<Value, CheckpointError>?
 
     /// Starts hashing `path`.
-    public init(path: String) {
-        self.path = path
+    public convenience init(path: String) { self.init(paths: [path]) }
+
+    /// Starts hashing the files of one checkpoint (the shards of a sharded one, in index order).
+    /// Their size is the sum; their SHA-256 is that of one file alone, else the SHA-256 of the lines
+    /// `<sha256>  <file name>` (as `sha256sum` prints them), one per file, in order.
+    public init(paths: [String]) {
+        self.paths = paths
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            let outcome = Self.hash(path: path)
+            let outcome = Self.combined(paths)
             lock.withLock { result = outcome }
             done.signal()
         }
+    }
+
+    static func combined(_ paths: [String]) -> Result<Value, CheckpointError> {
+        var values: [Value] = []
+        for path in paths {
+            switch hash(path: path) {
+            case .success(let value): values.append(value)
+            case .failure(let error): return .failure(error)
+            }
+        }
+        if values.count == 1, let value = values.first { return .success(value) }
+        let manifest = zip(values, paths).map { "\($0.sha256)  \(URL(fileURLWithPath: $1).lastPathComponent)\n" }
+            .joined()
+        let digest = SHA256.hash(data: Data(manifest.utf8)).map { String(format: "%02x", $0) }.joined()
+        return .success(Value(size: values.reduce(0) { $0 + $1.size }, sha256: digest))
     }
 
     /// Waits for the hash.
@@ -33,7 +53,7 @@ public final class FileDigest: @unchecked Sendable {
         switch lock.withLock({ result }) {
         case .success(let value)?: return value
         case .failure(let error)?: throw error
-        case nil: throw .unreadable(path: path, reason: "the hash was not computed")
+        case nil: throw .unreadable(path: paths.first ?? "", reason: "the hash was not computed")
         }
     }
 
