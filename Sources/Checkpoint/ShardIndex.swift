@@ -17,11 +17,14 @@ public struct ShardIndex: Sendable, Equatable {
     /// `metadata.total_size`, when stated.
     public let totalSize: Int?
 
-    /// The folder holding the index and its shards.
-    public var folder: String { URL(fileURLWithPath: path).deletingLastPathComponent().path }
+    /// The folder holding the index and its shards, spelled as the index's path spells it.
+    public var folder: String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
+    }
 
     /// The path of shard `name`.
-    public func shardPath(_ name: String) -> String { URL(fileURLWithPath: folder).appendingPathComponent(name).path }
+    public func shardPath(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
 
     /// Reads and checks the index at `path`: a JSON object with a non-empty `weight_map` of plain file
     /// names (no folders, so an index cannot point outside its own folder).

@@ -60,7 +60,7 @@ public enum ConversionError: ClassifiedError, Equatable, Sendable {
         case .badOption(let reason):
             return reason
         case .unsupportedArchitecture(let path, let family, let reason, let remedy):
-            return "\(path): a \(family): \(reason), which the runtime does not implement; \(remedy)"
+            return "\(path): \(family): \(reason), which the runtime does not implement; \(remedy)"
         case .segmentorCheckpoint(let path, let summary):
             return "\(path): a \(summary), not a CLIP model: use `ldvc-convert import \(path)`"
         case .assumedSettings(let path, let settings):

@@ -163,7 +163,7 @@ public enum ConversionPlanner {
             }
         }
         throw .unsupportedArchitecture(
-            path: config.path, family: "model whose configuration differs from CLIP's",
+            path: config.path, family: "an open_clip configuration unlike CLIP's",
             reason: refused.map(\.feature).joined(separator: "; "), remedy: remedy)
     }
 

@@ -96,8 +96,7 @@ public struct ModelInput: Sendable {
             weightsPath = index.path
             files = [index.path] + index.shards.map(index.shardPath)
             if output == nil {
-                output =
-                    URL(fileURLWithPath: index.folder).appendingPathComponent(stem(ofIndex: index.path) + ".h5").path
+                output = child(index.folder, stem(ofIndex: index.path) + ".h5")
             }
         }
         files += SidecarConfig.candidates(besides: weightsPath, explicit: config)
@@ -108,12 +107,13 @@ public struct ModelInput: Sendable {
     // MARK: - Folders
 
     private static func folder(_ path: String, config: String?) throws(ConversionError) -> ModelInput {
-        let folderURL = URL(fileURLWithPath: path)
+        // Paths keep the spelling the user gave (relative stays relative, in messages too).
+        let folder = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         var notes: [String] = []
-        let modelFolder = try snapshot(of: folderURL, notes: &notes) ?? folderURL
-        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: modelFolder.path)) ?? []).sorted()
+        let modelFolder = try snapshot(of: folder, notes: &notes) ?? folder
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: modelFolder)) ?? []).sorted()
         let present = folderWeights.filter { entries.contains($0.name) }
-        let defaultOutput = folderURL.path + ".h5"
+        let defaultOutput = folder + ".h5"
         if let chosen = present.first {
             let others = present.dropFirst().map(\.name)
             if !others.isEmpty {
@@ -122,7 +122,7 @@ public struct ModelInput: Sendable {
                     ? "safetensors preferred: the same weights without unpickling" : "the first in order of preference"
                 notes.append("\(chosen.name) chosen over \(others.joined(separator: ", ")) (\(why))")
             }
-            let chosenPath = modelFolder.appendingPathComponent(chosen.name).path
+            let chosenPath = child(modelFolder, chosen.name)
             if chosen.name.hasSuffix(".index.json") {
                 let index: ShardIndex
                 do { index = try ShardIndex(path: chosenPath) } catch { throw .checkpoint(error) }
@@ -135,7 +135,7 @@ public struct ModelInput: Sendable {
         let lone = entries.filter { checkpointExtensions.contains(URL(fileURLWithPath: $0).pathExtension) }
         if lone.count == 1, let name = lone.first {
             return try file(
-                modelFolder.appendingPathComponent(name).path, config: config, given: path,
+                child(modelFolder, name), config: config, given: path,
                 defaultOutput: defaultOutput)
         }
         let shown = entries.prefix(8).joined(separator: ", ") + (entries.count > 8 ? ", …" : "")
@@ -148,29 +148,28 @@ public struct ModelInput: Sendable {
 
     /// A HuggingFace cache repository (`models--org--name` with `refs/` and `snapshots/`): the
     /// snapshot `refs/main` names, or its only snapshot. Nil for any other folder.
-    private static func snapshot(of folder: URL, notes: inout [String]) throws(ConversionError) -> URL? {
-        let snapshots = folder.appendingPathComponent("snapshots")
+    private static func snapshot(of folder: String, notes: inout [String]) throws(ConversionError) -> String? {
+        let snapshots = child(folder, "snapshots")
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: snapshots.path, isDirectory: &isFolder), isFolder.boolValue
+        guard FileManager.default.fileExists(atPath: snapshots, isDirectory: &isFolder), isFolder.boolValue
         else { return nil }
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: snapshots.path)) ?? []).sorted()
-        let reference = folder.appendingPathComponent("refs/main")
-        if let data = FileManager.default.contents(atPath: reference.path), data.count <= 256 {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: snapshots)) ?? []).sorted()
+        if let data = FileManager.default.contents(atPath: child(folder, "refs/main")), data.count <= 256 {
             let commit = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if ShardIndex.isPlainFileName(commit), names.contains(commit) {
                 notes.append("HuggingFace cache: snapshot \(commit) (refs/main)")
-                return snapshots.appendingPathComponent(commit)
+                return child(snapshots, commit)
             }
         }
         guard names.count == 1, let only = names.first else {
             throw .modelInput(
-                path: folder.path,
+                path: folder,
                 reason:
                     "a HuggingFace cache with \(names.count) snapshots and no usable refs/main; give one snapshot folder: \(names.prefix(4).joined(separator: ", "))"
             )
         }
         notes.append("HuggingFace cache: snapshot \(only)")
-        return snapshots.appendingPathComponent(only)
+        return child(snapshots, only)
     }
 
     // MARK: - Files
@@ -213,18 +212,20 @@ public struct ModelInput: Sendable {
 
     /// The index in the file's folder whose weight map names the file, if any.
     private static func indexListing(_ path: String) throws(ConversionError) -> ShardIndex? {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
-        let name = url.lastPathComponent
-        let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [])
             .filter { $0.hasSuffix(".index.json") }.sorted().prefix(maxIndexCandidates)
         for candidate in candidates {
             // An index that cannot be read is not this file's: only one that lists it counts.
-            guard let index = try? ShardIndex(path: folder.appendingPathComponent(candidate).path) else { continue }
+            guard let index = try? ShardIndex(path: child(folder, candidate)) else { continue }
             if index.shards.contains(name) { return index }
         }
         return nil
     }
+
+    /// `name` inside `folder`, spelled as `folder` is (relative stays relative).
+    static func child(_ folder: String, _ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
 
     /// `(1, 3)` for `model-00001-of-00003.safetensors`: the numbering `save_pretrained` gives shards.
     static func shardNumber(of name: String) -> (Int, Int)? {

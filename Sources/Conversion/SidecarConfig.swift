@@ -49,10 +49,9 @@ public struct SidecarConfig: Sendable, Equatable {
             }
             return [config]
         }
-        let folder = URL(fileURLWithPath: checkpointPath).deletingLastPathComponent()
         var found: [SidecarConfig] = []
         for format in Convention.ConfigFormat.allCases {
-            let candidate = folder.appendingPathComponent(format.rawValue).path
+            let candidate = besides(checkpointPath, format.rawValue)
             guard FileManager.default.fileExists(atPath: candidate) else { continue }
             if let config = try load(path: candidate, origin: format.rawValue, required: false) { found.append(config) }
         }
@@ -63,9 +62,13 @@ public struct SidecarConfig: Sendable, Equatable {
     /// never replace one), whether or not they turn out to describe a CLIP model.
     public static func candidates(besides checkpointPath: String, explicit: String?) -> [String] {
         if let explicit { return [explicit] }
-        let folder = URL(fileURLWithPath: checkpointPath).deletingLastPathComponent()
-        return Convention.ConfigFormat.allCases.map { folder.appendingPathComponent($0.rawValue).path }
+        return Convention.ConfigFormat.allCases.map { besides(checkpointPath, $0.rawValue) }
             .filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// `name` in the folder of `path`, spelled as `path` is.
+    static func besides(_ path: String, _ name: String) -> String {
+        ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
     }
 
     /// Reads the config at `path`, recognising its format by content. A config of another model

@@ -36,12 +36,15 @@ struct GoldenVerificationTests {
         for (model, golden) in [
             (clip, "scene_openai_fp32"), (FixturePath.fixture("runtime/models/zegclip_tiny.h5"), "scene_zegclip_tiny"),
         ] {
-            let report = try Verifier.verify(modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/\(golden).h5"))
+            let report = try Verifier.verify(
+                modelPath: model, goldenPath: FixturePath.fixture("runtime/goldens/\(golden).h5"))
             #expect(report.policy == .fp32)
             #expect(report.skipped.isEmpty, "\(golden): skipped \(report.skipped.map(\.tap))")
             #expect(report.comparisons.count > 10)
             for comparison in report.comparisons {
-                #expect(comparison.passed, "\(golden) \(comparison.name): max abs \(comparison.maxAbsError) > \(comparison.bound)")
+                #expect(
+                    comparison.passed,
+                    "\(golden) \(comparison.name): max abs \(comparison.maxAbsError) > \(comparison.bound)")
             }
         }
     }
