@@ -33,8 +33,8 @@ models (random init, then seeded N(0, 0.05²) noise on every parameter so no two
     python3 Fixtures/scripts/make_model_forms.py            # regenerate + verify
     python3 Fixtures/scripts/make_model_forms.py --verify   # verify the committed files only
 
-Seeds are fixed; reruns give byte-identical files except the ONNX and TorchScript ones, whose
-exporters record nothing machine-specific here but may change with library versions.
+Seeds are fixed; reruns give byte-identical files. The TorchScript archive's `*.debug_pkl` members record
+this script's path and line numbers, so editing the script changes those bytes.
 """
 
 # The torchvision wheel is built against CUDA torch; importing it (as open_clip does) registers fake
@@ -161,6 +161,16 @@ class TimmSize:
         open_clip.timm_model.timm.create_model = self.original
 
 
+def refill(model, seed):
+    """Every parameter drawn afresh from a seeded generator: some modules of the unsupported families leave
+    parameters as `torch.empty` until a training script initialises them, which would make reruns differ."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for _, p in model.named_parameters():
+            p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float32).to(p.dtype) * NOISE_STD)
+    return model.eval()
+
+
 def save_state_dict(model, path, half=False):
     path.parent.mkdir(parents=True, exist_ok=True)
     sd = {k: (v.half() if half and v.is_floating_point() else v).clone() for k, v in model.state_dict().items()}
@@ -238,19 +248,19 @@ def generate():
     unsupported = OUT / "unsupported"
     unsupported.mkdir()
     torch.manual_seed(SEED_UNSUPPORTED)
-    rn = perturb(open_clip.CLIP(embed_dim=16, vision_cfg=dict(layers=[1, 1, 1, 1], width=4, image_size=32,
+    rn = refill(open_clip.CLIP(embed_dim=16, vision_cfg=dict(layers=[1, 1, 1, 1], width=4, image_size=32,
                                                                head_width=8), text_cfg=dict(TINY_TEXT)), SEED_UNSUPPORTED)
     save_state_dict(rn, unsupported / "open_clip_rn50_layout.pt", half=True)
     with TimmSize(dims=(8, 8, 8, 8), depths=(1, 1, 1, 1)):
         convnext = open_clip.CLIP(embed_dim=16, vision_cfg=dict(timm_model_name="convnext_atto", timm_pool="",
                                                                 timm_proj="linear", image_size=32),
                                   text_cfg=dict(TINY_TEXT))
-    save_state_dict(perturb(convnext, SEED_UNSUPPORTED + 1), unsupported / "open_clip_convnext.pt", half=True)
+    save_state_dict(refill(convnext, SEED_UNSUPPORTED + 1), unsupported / "open_clip_convnext.pt", half=True)
     with TimmSize(embed_dim=16, depth=1, num_heads=2, img_size=28):
         eva = open_clip.CLIP(embed_dim=16, vision_cfg=dict(timm_model_name="eva02_tiny_patch14_224",
                                                            timm_pool="token", timm_proj="linear", image_size=28),
                              text_cfg=dict(TINY_TEXT))
-    save_state_dict(perturb(eva, SEED_UNSUPPORTED + 2), unsupported / "open_clip_eva.pt", half=True)
+    save_state_dict(refill(eva, SEED_UNSUPPORTED + 2), unsupported / "open_clip_eva.pt", half=True)
     siglip_cfg = copy.deepcopy(open_clip.get_model_config("ViT-B-16-SigLIP"))
     siglip_cfg.pop("custom_text", None)
     siglip_cfg["embed_dim"] = 16
@@ -259,7 +269,7 @@ def generate():
     with TimmSize(embed_dim=16, depth=1, num_heads=2, img_size=32):
         siglip_cfg["vision_cfg"]["image_size"] = 32
         open_clip_siglip = open_clip.CustomTextCLIP(**siglip_cfg)
-    save_state_dict(perturb(open_clip_siglip, SEED_UNSUPPORTED + 3), unsupported / "open_clip_siglip.pt", half=True)
+    save_state_dict(refill(open_clip_siglip, SEED_UNSUPPORTED + 3), unsupported / "open_clip_siglip.pt", half=True)
     coca_cfg = copy.deepcopy(open_clip.get_model_config("coca_ViT-B-32"))
     coca_cfg.pop("custom_text", None)
     coca_cfg["embed_dim"] = 16
@@ -268,10 +278,10 @@ def generate():
     coca_cfg["text_cfg"].update(context_length=8, vocab_size=64, width=16, heads=2, layers=1)
     coca_cfg["multimodal_cfg"].update(context_length=8, vocab_size=64, width=16, heads=2, layers=1,
                                       attn_pooler_heads=2)
-    coca = perturb(open_clip.CoCa(**coca_cfg), SEED_UNSUPPORTED + 4)
+    coca = refill(open_clip.CoCa(**coca_cfg), SEED_UNSUPPORTED + 4)
     save_state_dict(coca, unsupported / "open_clip_coca.pt", half=True)
     torch.manual_seed(SEED_UNSUPPORTED + 5)
-    siglip = perturb(SiglipModel(SiglipConfig(
+    siglip = refill(SiglipModel(SiglipConfig(
         text_config=dict(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
                          num_attention_heads=2, max_position_embeddings=8),
         vision_config=dict(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
@@ -377,6 +387,8 @@ def write_readme():
         "What each file is:",
         "",
         doc[1],
+        "",
+        doc[2],
         "",
         "The HuggingFace cache form (`models--org--name/{blobs,refs/main,snapshots/<commit>}` with the snapshot's",
         "files as links into `blobs/`) is built by the tests from `hf/` at run time: git keeps links poorly.",
