@@ -13,7 +13,7 @@ struct PromptCommandTests {
 
     static func convertedFullVocabulary(_ folder: TemporaryFolder) throws -> String {
         let path = folder.file("clip.h5")
-        let run = try RunTool.run(["convert", fullVocabulary, "-o", path, "--quiet"] + heads)
+        let run = try RunTool.run(["convert", fullVocabulary, "-o", path, "--quiet"] + unstated)
         #expect(run.exitCode == 0, "\(run.stderr)")
         return path
     }
