@@ -195,6 +195,30 @@ def check_hf(checker, work):
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def check_openai_torchscript(checker, work):
+    """OpenAI's releases are `torch.jit.trace`d fp16 models; the activation and head counts are read from
+    the archive's code."""
+    import clip  # openai-clip
+
+    torch.manual_seed(SEED)
+    model = clip.model.CLIP(embed_dim=512, image_resolution=224, vision_layers=12, vision_width=768,
+                            vision_patch_size=16, context_length=77, vocab_size=49408, transformer_width=512,
+                            transformer_heads=8, transformer_layers=12).eval()
+    clip.model.convert_weights(model)
+    image = torch.randn(1, 3, 224, 224).half()
+    text = torch.zeros(1, 77, dtype=torch.long)
+    text[0, :3] = torch.tensor([49406, 320, 49407])
+    with torch.no_grad():
+        model(image, text)  # caches the attention mask in fp16 before tracing, as the releases have it
+        traced = torch.jit.trace(model, (image, text), check_trace=False)
+    path = work / "ViT-B-16-traced.pt"
+    torch.jit.save(traced, str(path))
+    golden_path = work / "openai-golden.h5"
+    golden("openai", path, golden_path)
+    checker.check("OpenAI ViT-B/16 (fp16, traced)", "TorchScript archive like the releases", path, golden_path)
+    path.unlink()
+
+
 def check_refused(checker, work):
     for name in ("RN50", "convnext_base", "ViT-B-16-SigLIP"):
         torch.manual_seed(SEED)
@@ -250,6 +274,7 @@ CASES = {
     "ViT-L-14": lambda c, w: check_open_clip(c, w, "ViT-L-14", ["hub folder"], precision="fp16"),
     "ViT-B-16-plus-240": lambda c, w: check_open_clip(c, w, "ViT-B-16-plus-240", ["hub folder"]),
     "hf-B-16": check_hf,
+    "openai-B-16-jit": check_openai_torchscript,
     "refused": check_refused,
 }
 

@@ -52,14 +52,15 @@ public struct ModelInput: Sendable {
 
     /// The weights files a model folder may hold, in order of preference: safetensors before pickle
     /// archives (the same weights, without unpickling), HuggingFace's names before open_clip's hub
-    /// names. The names are the libraries' own (`transformers` `SAFE_WEIGHTS_NAME`,
-    /// `WEIGHTS_INDEX_NAME`…; open_clip `push_to_hf_hub`; optimum's `model.onnx`).
+    /// names, a single file before an index (the order `transformers` loads them in). The names are
+    /// the libraries' own (`transformers` `SAFE_WEIGHTS_NAME`, `SAFE_WEIGHTS_INDEX_NAME`, `WEIGHTS_NAME`,
+    /// `WEIGHTS_INDEX_NAME`; open_clip `push_to_hf_hub`; optimum's `model.onnx`).
     static let folderWeights: [(name: String, isSafetensors: Bool)] = [
-        ("model.safetensors.index.json", true),
         ("model.safetensors", true),
+        ("model.safetensors.index.json", true),
         ("open_clip_model.safetensors", true),
-        ("pytorch_model.bin.index.json", false),
         ("pytorch_model.bin", false),
+        ("pytorch_model.bin.index.json", false),
         ("open_clip_pytorch_model.bin", false),
         ("model.onnx", false),
     ]

@@ -215,5 +215,17 @@ struct ArchitectureEvidenceTests {
         #expect(settings("    head_dim = torch.floor_divide(embed_dim, CONSTANTS.c0)") == [.heads(12)])
         #expect(settings("    head_dim = torch.div(embed_dim, 16, rounding_mode=\"trunc\")") == [.heads(16)])
         #expect(settings("    head_dim = torch.div(embed_dim, CONSTANTS.c9, rounding_mode=\"trunc\")").isEmpty)
+        #expect(settings("    _19 = [_2, int(torch.mul(bsz, CONSTANTS.c0)), _13]") == [.heads(12)])
+        // One statement per setting, however often the code repeats it.
+        #expect(
+            settings("    head_dim = torch.div(embed_dim, 12, rounding_mode=\"trunc\")\n    _1 = torch.mul(bsz, 12)")
+                == [.heads(12)])
+        // Scripted nn.GELU reads its `approximate` attribute.
+        let scripted = "    return torch.gelu(input, approximate=self.approximate)"
+        #expect(
+            TorchScriptCode.settings(in: scripted, constants: [:], attributes: ["approximate": "none"]).map(\.0) == [
+                .activation(.gelu)
+            ])
+        #expect(TorchScriptCode.settings(in: scripted, constants: [:], attributes: ["approximate": "tanh"]).isEmpty)
     }
 }

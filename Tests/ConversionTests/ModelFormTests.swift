@@ -398,7 +398,9 @@ struct ModelFormTests {
         guard case .modelInput(let path, let reason) = error else { throw error }
         #expect(
             path == empty
-                && reason.hasPrefix("no model weights found: expected one of model.safetensors.index.json"))
+                && reason.hasPrefix(
+                    "no model weights found: expected one of model.safetensors, model.safetensors.index.json")
+        )
         #expect(error.kind == .inputMissing)
         let shard = try folder.copy(FixturePath.fixture("forms/hf_sharded/model-00002-of-00003.safetensors"))
         #expect(

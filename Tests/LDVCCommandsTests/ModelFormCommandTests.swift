@@ -166,6 +166,56 @@ struct ModelFormCommandTests {
         #expect(!FileManager.default.fileExists(atPath: folder.file("out.h5")))
     }
 
+    @Test("a tensor in another shard than the index says, and configs that cannot be right, are refused (exit 65)")
+    func refusedByContent() throws {
+        let folder = TemporaryFolder("ldvc-forms")
+        let copy = folder.file("sharded")
+        try FileManager.default.copyItem(atPath: FixturePath.fixture("forms/hf_sharded"), toPath: copy)
+        let indexPath = copy + "/model.safetensors.index.json"
+        var index = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: indexPath))) as? [String: Any])
+        var map = try #require(index["weight_map"] as? [String: String])
+        map["logit_scale"] = "model-00003-of-00003.safetensors"
+        index["weight_map"] = map
+        try JSONSerialization.data(withJSONObject: index).write(to: URL(fileURLWithPath: indexPath))
+        let wrong = try RunTool.run([copy, "-o", folder.file("out.h5")])
+        #expect(wrong.exitCode == 65)
+        #expect(
+            wrong.stderr.contains(
+                "tensor 'logit_scale' is in shard model-00001-of-00003.safetensors, but the index puts it in model-00003-of-00003.safetensors"
+            ), "\(wrong.stderr)")
+
+        // An open_clip config of a model that pools text by its last token, without a causal mask.
+        let config = folder.file("config-of-another-kind.json")
+        let text = #"""
+            {"embed_dim": 32, "vision_cfg": {"image_size": 16, "layers": 1, "width": 64, "patch_size": 8, "mlp_ratio": 1.0},
+             "text_cfg": {"context_length": 8, "vocab_size": 64, "width": 64, "heads": 1, "layers": 1, "mlp_ratio": 1.0,
+                          "pool_type": "last", "no_causal_mask": true}}
+            """#
+        try Data(text.utf8).write(to: URL(fileURLWithPath: config))
+        let pooled = try RunTool.run([Self.geluStateDict, "--config", config, "-o", folder.file("out.h5")])
+        #expect(pooled.exitCode == 65)
+        #expect(
+            pooled.stderr.hasPrefix("error: \(config): an open_clip configuration unlike CLIP's: "), "\(pooled.stderr)")
+        #expect(pooled.stderr.contains("text_cfg.pool_type = last (pool_type)"))
+        #expect(pooled.stderr.contains("its vision tower converts alone with --vision-only"))
+
+        // A config that says QuickGELU for a graph that computes GELU.
+        let quick = folder.file("quick.json")
+        try Data(
+            #"{"quick_gelu": true, "vision_cfg": {"width": 48, "head_width": 16}, "text_cfg": {"width": 48, "heads": 3}}"#
+                .utf8
+        ).write(to: URL(fileURLWithPath: quick))
+        let contradicted = try RunTool.run([
+            FixturePath.fixture("forms/onnx/open_clip_gelu_3heads.onnx"), "--config", quick, "-o",
+            folder.file("out.h5"),
+        ])
+        #expect(contradicted.exitCode == 65)
+        #expect(contradicted.stderr.contains("says vision activation quick_gelu but the file computes with gelu"))
+        #expect(contradicted.stderr.contains("pass --activation to decide"))
+        #expect(!FileManager.default.fileExists(atPath: folder.file("out.h5")))
+    }
+
     @Test(
         "--text-only converts the CLIP tower of a model whose image tower cannot run; --vision-only with it is bad usage"
     )

@@ -41,7 +41,7 @@ struct TorchScriptCode {
         let constants = try Self.scalarConstants(archive: archive, prefix: prefix, path: path, limits: limits)
 
         var found: [ArchitectureEvidence] = []
-        var settingsByClass: [String: [(ArchitectureEvidence.Setting, String)]] = [:]
+        var bodies: [String: String?] = [:]
         var classesRead = 0
         for module in modules {
             if let heads = module.numHeads {
@@ -50,13 +50,14 @@ struct TorchScriptCode {
                         scope: .module(module.path), setting: .heads(heads),
                         source: "TorchScript module attribute num_heads of \(module.path)"))
             }
-            if settingsByClass[module.className] == nil {
+            if bodies[module.className] == nil {
                 guard classesRead < Self.maxClasses else { continue }
                 classesRead += 1
-                let body = try Self.classBody(module.className, archive: archive, prefix: prefix, path: path)
-                settingsByClass[module.className] = body.map { Self.settings(in: $0, constants: constants) } ?? []
+                bodies[module.className] = try Self.classBody(
+                    module.className, archive: archive, prefix: prefix, path: path)
             }
-            for (setting, text) in settingsByClass[module.className] ?? [] {
+            guard let body = bodies[module.className] ?? nil else { continue }
+            for (setting, text) in Self.settings(in: body, constants: constants, attributes: module.attributes) {
                 let shortName = module.className.split(separator: ".").last.map(String.init) ?? module.className
                 found.append(
                     ArchitectureEvidence(
@@ -74,6 +75,8 @@ struct TorchScriptCode {
         let className: String
         /// A scripted attention module's `num_heads` attribute.
         let numHeads: Int?
+        /// The module's string attributes (a scripted `nn.GELU`'s `approximate`).
+        let attributes: [String: String]
     }
 
     /// Every module of `data.pkl`'s tree with its class, walked with an explicit, bounded stack.
@@ -110,16 +113,19 @@ struct TorchScriptCode {
             else { continue }
             let attributes = state.flatMap { arena.dictEntries($0) } ?? []
             var numHeads: Int?
+            var strings: [String: String] = [:]
             for attribute in attributes {
                 guard case .string(let name) = attribute.key else { continue }
                 if name == "num_heads", case .int(let value) = attribute.value, value > 0, value < 1 << 20 {
                     numHeads = Int(value)
                 }
+                if case .string(let value) = attribute.value, value.count <= 64 { strings[name] = value }
                 if case .object? = arena.node(attribute.value) {
                     pending.append((attribute.value, modulePath.isEmpty ? name : modulePath + "." + name, depth + 1))
                 }
             }
-            modules.append(Module(path: modulePath, className: className, numHeads: numHeads))
+            modules.append(
+                Module(path: modulePath, className: className, numHeads: numHeads, attributes: strings))
         }
         return modules
     }
@@ -185,40 +191,49 @@ struct TorchScriptCode {
         return lines[start..<end].joined(separator: "\n")
     }
 
-    /// The settings one class's code states, each with the text that states it.
-    static func settings(in body: String, constants: [Int: Double]) -> [(ArchitectureEvidence.Setting, String)] {
+    /// The settings one class's code states, each once, with the text that states it; `attributes`
+    /// are the module's own string attributes, which scripted code refers to as `self.<name>`.
+    static func settings(in body: String, constants: [Int: Double], attributes: [String: String] = [:])
+        -> [(ArchitectureEvidence.Setting, String)]
+    {
         var result: [(ArchitectureEvidence.Setting, String)] = []
+        func state(_ setting: ArchitectureEvidence.Setting, _ text: String) {
+            if !result.contains(where: { $0.0 == setting }) { result.append((setting, text)) }
+        }
         // x · σ(1.702 x): the multiplier inside the sigmoid, as a literal or a traced constant.
         for arguments in calls(of: "torch.sigmoid(torch.mul(", in: body) {
             for argument in arguments {
-                if let value = number(argument, constants: constants), abs(value - 1.702) < 1e-4 {
-                    result.append(
-                        (
-                            .activation(.quickGELU),
-                            "torch.sigmoid(torch.mul(\(arguments.joined(separator: ", "))))"
-                                + (argument.hasPrefix("CONSTANTS.") ? " with \(argument) = 1.702" : "")
-                        ))
-                }
+                guard let value = number(argument, constants: constants), abs(value - 1.702) < 1e-4 else { continue }
+                state(
+                    .activation(.quickGELU),
+                    "torch.sigmoid(torch.mul(\(arguments.joined(separator: ", "))))"
+                        + (argument.hasPrefix("CONSTANTS.") ? " with \(argument) = 1.702" : ""))
             }
         }
+        // The exact GELU: no `approximate`, "none", or a scripted module's `self.approximate` that is "none".
         for arguments in calls(of: "torch.gelu(", in: body) {
-            let approximate = arguments.dropFirst().first { $0.hasPrefix("approximate=") }
-            if approximate == nil || approximate == "approximate=\"none\"" {
-                result.append((.activation(.gelu), "torch.gelu(\(arguments.joined(separator: ", ")))"))
+            var text = "torch.gelu(\(arguments.joined(separator: ", ")))"
+            var approximate = arguments.dropFirst().first { $0.hasPrefix("approximate=") }.map {
+                String($0.dropFirst("approximate=".count))
             }
+            if let reference = approximate, reference.hasPrefix("self."),
+                let value = attributes[String(reference.dropFirst("self.".count))]
+            {
+                approximate = "\"\(value)\""
+                text += " with \(reference) = \"\(value)\""
+            }
+            if approximate == nil || approximate == "\"none\"" { state(.activation(.gelu), text) }
         }
-        // head_dim = embed_dim // num_heads, as traced from F.multi_head_attention_forward.
-        for call in ["torch.div(embed_dim, ", "torch.floor_divide(embed_dim, "] {
+        // head_dim = embed_dim // num_heads, and bsz * num_heads, as traced from F.multi_head_attention_forward.
+        for call in ["torch.div(embed_dim, ", "torch.floor_divide(embed_dim, ", "torch.mul(bsz, "] {
             for arguments in calls(of: call, in: body) {
-                guard let divisor = arguments.first, let value = number(divisor, constants: constants),
+                guard let operand = arguments.first, let value = number(operand, constants: constants),
                     value >= 1, value < Double(1 << 20), value.rounded() == value
                 else { continue }
-                result.append(
-                    (
-                        .heads(Int(value)),
-                        "head_dim = \(call)\(arguments.joined(separator: ", ")))"
-                            + (divisor.hasPrefix("CONSTANTS.") ? " with \(divisor) = \(Int(value))" : "")
-                    ))
+                state(
+                    .heads(Int(value)),
+                    "\(call)\(arguments.joined(separator: ", ")))"
+                        + (operand.hasPrefix("CONSTANTS.") ? " with \(operand) = \(Int(value))" : ""))
             }
         }
         return result
