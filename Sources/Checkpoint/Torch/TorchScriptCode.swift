@@ -114,6 +114,7 @@ struct TorchScriptCode {
             let attributes = state.flatMap { arena.dictEntries($0) } ?? []
             var numHeads: Int?
             var strings: [String: String] = [:]
+            var children: [(value: PickleValue, path: String, depth: Int)] = []
             for attribute in attributes {
                 guard case .string(let name) = attribute.key else { continue }
                 if name == "num_heads", case .int(let value) = attribute.value, value > 0, value < 1 << 20 {
@@ -121,9 +122,11 @@ struct TorchScriptCode {
                 }
                 if case .string(let value) = attribute.value, value.count <= 64 { strings[name] = value }
                 if case .object? = arena.node(attribute.value) {
-                    pending.append((attribute.value, modulePath.isEmpty ? name : modulePath + "." + name, depth + 1))
+                    children.append((attribute.value, modulePath.isEmpty ? name : modulePath + "." + name, depth + 1))
                 }
             }
+            // Reversed, so that popping visits children in attribute order (block 0 before block 11).
+            pending.append(contentsOf: children.reversed())
             modules.append(
                 Module(path: modulePath, className: className, numHeads: numHeads, attributes: strings))
         }
