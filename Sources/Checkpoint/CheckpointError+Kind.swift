@@ -4,7 +4,7 @@ extension CheckpointError: ClassifiedError {
     /// A file that cannot be opened or read is missing input; everything else was read and refused.
     public var kind: FailureKind {
         switch self {
-        case .unreadable: return .inputMissing
+        case .unreadable, .missingShard: return .inputMissing
         default: return .inputRefused
         }
     }

@@ -24,6 +24,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
     case malformedONNX(path: String, reason: String)
     case externalData(path: String, tensor: String, reason: String)
     case unrecoverableNames(path: String, reason: String)
+    case missingShard(index: String, shard: String, tensorCount: Int)
+    case inconsistentShards(index: String, reason: String)
 
     public var description: String {
         switch self {
@@ -71,6 +73,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
             return "\(file(path)): external data of tensor '\(quoted(tensor))': \(text(reason))"
         case .unrecoverableNames(let path, let reason):
             return "\(file(path)): cannot tell which CLIP weight each ONNX tensor is: \(text(reason))"
+        case .missingShard(let index, let shard, let count):
+            return "\(file(index)): shard '\(quoted(shard))' is missing (the index lists \(count) tensor(s) in it)"
+        case .inconsistentShards(let index, let reason):
+            return "\(file(index)): \(text(reason))"
         }
     }
 

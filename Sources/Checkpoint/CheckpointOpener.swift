@@ -33,6 +33,9 @@ public enum CheckpointOpener {
             return .safetensors  // let the reader explain the bad length
         }
         if isLikelyONNX(head) { return .onnx }
+        if head.starts(with: Array(gitLFSPointerStart.utf8)) {
+            throw .unknownFormat(path: path, detail: "a Git LFS pointer, not the weights: run `git lfs pull`")
+        }
         if head.allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20...0x7E).contains($0) || $0 >= 0x80 }) {
             throw .unknownFormat(path: path, detail: "it looks like a text file")
         }
@@ -45,12 +48,33 @@ public enum CheckpointOpener {
         head.count >= 2 && head[0] == 0x08 && head[1] < 0x80 && head[1] > 0
     }
 
+    /// How a Git LFS pointer file (what a clone without `git lfs pull` holds) begins.
+    static let gitLFSPointerStart = "version https://git-lfs"
+
+    /// A zip archive ends with its end-of-central-directory record (within the last 64 KiB + 22
+    /// bytes, after the archive comment); without one the download or copy stopped early.
+    static func checkZipEnd(path: String) throws(CheckpointError) {
+        let file = try RandomAccessFile(path: path)
+        let count = min(file.size, 65_535 + 22)
+        let tail = try file.read(at: file.size - count, count: count)
+        let signature: [UInt8] = [0x50, 0x4B, 0x05, 0x06]
+        guard tail.count >= 4 else {
+            throw .truncated(path: path, detail: "no zip end-of-central-directory record: incomplete download?")
+        }
+        for start in stride(from: tail.count - 4, through: 0, by: -1) where tail[start] == 0x50 {
+            if Array(tail[start..<(start + 4)]) == signature { return }
+        }
+        throw .truncated(path: path, detail: "no zip end-of-central-directory record: incomplete download?")
+    }
+
     /// Opens `path` with the reader its magic bytes call for.
     public static func open(path: String, limits: ReaderLimits = .default) throws(CheckpointError)
         -> any CheckpointReader
     {
         switch try sniff(path: path) {
-        case .zip: return try TorchZipCheckpoint(path: path, limits: limits)
+        case .zip:
+            try checkZipEnd(path: path)
+            return try TorchZipCheckpoint(path: path, limits: limits)
         case .legacyTorch: return try LegacyTorchCheckpoint(path: path, limits: limits)
         case .safetensors: return try SafetensorsCheckpoint(path: path, limits: limits)
         case .hdf5:

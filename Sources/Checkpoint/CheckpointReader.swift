@@ -74,9 +74,16 @@ public protocol CheckpointReader: AnyObject, Sendable {
     /// `buffer`, growing it if it is shorter. Streaming callers reuse one buffer.
     func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int)
         throws(CheckpointError)
-    /// Absolute offset in the file where the storage's bytes lie uncompressed and in order, or nil
-    /// (e.g. a deflated zip member). Lets converters copy with `sendfile` instead of through memory.
+    /// Absolute offset in `path` where the storage's bytes lie uncompressed and in order, or nil
+    /// (e.g. a deflated zip member). Converters ask `fileLocation(of:)`, which defaults to this.
     func fileOffset(of storage: StorageLocation) -> Int?
+    /// The file and offset where the storage's bytes lie uncompressed and in order, or nil. Lets
+    /// converters copy with `sendfile` instead of through memory; a reader of several files (shards)
+    /// says which file holds each storage.
+    func fileLocation(of storage: StorageLocation) -> StorageFileLocation?
+    /// Settings the file states in what it runs rather than in its tensor shapes (the activation in
+    /// TorchScript code or an ONNX graph, the head count of an attention reshape); empty by default.
+    func architectureEvidence() throws(CheckpointError) -> [ArchitectureEvidence]
     /// How the reader identified a tensor's name when the file does not state it plainly (ONNX name
     /// recovery), or nil. Converters store it as the dataset attribute `provenance`.
     func provenance(of record: TensorRecord) -> String?
@@ -85,14 +92,14 @@ public protocol CheckpointReader: AnyObject, Sendable {
     /// Checksum verification of a storage copied without being read (see the extension's default).
     func verifyChecksum(of storage: StorageLocation) throws(CheckpointError)
     /// The checksums a sequential pass over the whole file can check (a zip's stored members), for a
-    /// caller that reads the file once anyway (the input's SHA-256); nil for formats without them.
-    func fileChecksums() -> FileChecksums?
+    /// caller that reads the file once anyway (the input's SHA-256), one entry per file; empty for formats without them.
+    func fileChecksums() -> [FileChecksums]
 }
 
 extension CheckpointReader {
     public func provenance(of record: TensorRecord) -> String? { nil }
 
-    public func fileChecksums() -> FileChecksums? { nil }
+    public func fileChecksums() -> [FileChecksums] { [] }
 
     /// What the checkpoint carries beside its weights (`meta` of MMSegmentation checkpoints), read
     /// in the same pass as the tensors; empty for formats without it.
@@ -103,6 +110,23 @@ extension CheckpointReader {
     /// copy bytes from `fileOffset(of:)` without reading them call this (before or after the copy);
     /// formats without checksums do nothing.
     public func verifyChecksum(of storage: StorageLocation) throws(CheckpointError) {}
+
+    public func fileLocation(of storage: StorageLocation) -> StorageFileLocation? {
+        fileOffset(of: storage).map { StorageFileLocation(path: path, byteOffset: $0) }
+    }
+
+    public func architectureEvidence() throws(CheckpointError) -> [ArchitectureEvidence] { [] }
+}
+
+/// Where a storage's bytes lie, uncompressed and in order: a file and the offset in it.
+public struct StorageFileLocation: Sendable, Equatable {
+    public let path: String
+    public let byteOffset: Int
+
+    public init(path: String, byteOffset: Int) {
+        self.path = path
+        self.byteOffset = byteOffset
+    }
 }
 
 extension CheckpointReader {

@@ -52,6 +52,20 @@ public struct Convention: Sendable, CustomStringConvertible {
     }
 
     public var description: String { name }
+
+    /// The first key components under which the convention keeps one tower's tensors and not the
+    /// other's (`visual` for OpenAI's vision tower; `vision_model` and `visual_projection` for HF's),
+    /// so a checkpoint's tensors of that tower are known even where no rule maps them.
+    public func roots(ofTower tower: String) -> Set<String> {
+        func roots(_ prefix: String) -> Set<String> {
+            Set(
+                table.rules.filter { $0.canonical.hasPrefix(prefix + ".") }.compactMap {
+                    $0.source.split(separator: ".").first.map(String.init)
+                })
+        }
+        let other = tower == "vision" ? "text" : "vision"
+        return roots(tower).subtracting(roots(other))
+    }
 }
 
 extension Convention: Equatable, Hashable {

@@ -2,6 +2,8 @@
 /// may register more (tests add a toy convention this way).
 public struct ConventionRegistry: Sendable {
     public private(set) var conventions: [Convention]
+    /// Families refused by name (`UnsupportedArchitecture.builtIn` unless replaced).
+    public var unsupported: [UnsupportedArchitecture] = UnsupportedArchitecture.builtIn
 
     public init(_ conventions: [Convention]) {
         self.conventions = []

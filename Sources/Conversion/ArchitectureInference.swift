@@ -1,28 +1,34 @@
 import Conventions
+import HDF5
 import Layout
 
 /// Infers a `CLIPArchitecture` from canonical tensor shapes, and records where each value came from.
 ///
 /// Shapes give widths, layer counts, patch size, grid, MLP width, vocabulary, context and embedding
 /// width. They cannot give the number of heads (unless heads are 64 wide, CLIP's convention) or
-/// GELU vs QuickGELU; those come from the command line, then a sidecar config, then the
-/// convention's default — and `sources` says which, so the file records it.
+/// GELU vs QuickGELU; those come from the command line, then a config (which must agree with what
+/// the file itself computes with, when it says), then the file (ONNX graph, TorchScript code), then
+/// the convention's default — and `sources` says which, so the file records it. Defaults are listed
+/// in `assumed`. A config's statements about what shapes do tell are cross-checked.
 struct ArchitectureInference {
     let path: String
     let shapes: [String: [Int]]
     let convention: Convention
     let sidecar: SidecarConfig?
+    let stated: StatedSettings
     let options: ConversionOptions
     private(set) var sources: [String: String] = [:]
+    private(set) var assumed: [AssumedSetting] = []
 
     init(
         path: String, shapes: [String: [Int]], convention: Convention, sidecar: SidecarConfig?,
-        options: ConversionOptions
+        stated: StatedSettings = StatedSettings(), options: ConversionOptions
     ) {
         self.path = path
         self.shapes = shapes
         self.convention = convention
         self.sidecar = sidecar
+        self.stated = stated
         self.options = options
     }
 
@@ -49,7 +55,24 @@ struct ArchitectureInference {
             )
         }
         sources["embed_dim"] = "shape of the projection"
-        return CLIPArchitecture(embedDim: embedDim, vision: vision, text: text)
+        let architecture = CLIPArchitecture(embedDim: embedDim, vision: vision, text: text)
+        try crossCheck(architecture)
+        return architecture
+    }
+
+    /// A config that states a width, depth or size the tensors contradict describes another model.
+    private func crossCheck(_ architecture: CLIPArchitecture) throws(ConversionError) {
+        guard let sidecar, !sidecar.statedShapes.isEmpty else { return }
+        let symbols: [String: HDF5AttributeValue]
+        do { symbols = try architecture.symbols() } catch { throw .layout(error) }
+        for (name, stated) in sidecar.statedShapes.sorted(by: { $0.key < $1.key }) {
+            guard case .int(let inferred)? = symbols[name], inferred != Int64(stated) else { continue }
+            throw .sidecar(
+                path: sidecar.path,
+                reason:
+                    "says \(name) = \(stated) but the tensors of \(path) give \(inferred): it is not this model's configuration"
+            )
+        }
     }
 
     private mutating func inferVision() throws(ConversionError) -> VisionArchitecture {
@@ -70,12 +93,14 @@ struct ArchitectureInference {
         for name in ["width", "patch_size", "grid_size", "image_size", "layers", "mlp_width"] {
             sources["vision.\(name)"] = "tensor shapes"
         }
-        let heads = try heads(
-            tower: "vision", width: width, override: options.visionHeads, sidecarValue: sidecar?.visionHeads)
-        let activation = activation(tower: "vision", sidecarValue: sidecar?.visionActivation)
+        var sidecarHeads = sidecar?.visionHeads
+        if sidecarHeads == nil, let headWidth = sidecar?.visionHeadWidth, headWidth > 0, width % headWidth == 0 {
+            sidecarHeads = width / headWidth
+        }
+        let heads = try heads(tower: "vision", width: width, override: options.visionHeads, sidecarValue: sidecarHeads)
+        let activation = try activation(tower: "vision", sidecarValue: sidecar?.visionActivation)
         let eps = sidecar?.visionLayerNormEps ?? 1e-5
-        sources["vision.layer_norm_eps"] =
-            sidecar?.visionLayerNormEps != nil ? sidecar!.format.rawValue : "CLIP default"
+        sources["vision.layer_norm_eps"] = sidecar?.visionLayerNormEps != nil ? sidecar!.origin : "CLIP default"
         return VisionArchitecture(
             width: width, layers: layers, heads: heads, patchSize: patchSize, imageSize: grid * patchSize,
             gridSize: grid, mlpWidth: mlp, layerNormEps: eps, activation: activation)
@@ -92,9 +117,9 @@ struct ArchitectureInference {
         }
         let heads = try heads(
             tower: "text", width: width, override: options.textHeads, sidecarValue: sidecar?.textHeads)
-        let activation = activation(tower: "text", sidecarValue: sidecar?.textActivation)
+        let activation = try activation(tower: "text", sidecarValue: sidecar?.textActivation)
         let eps = sidecar?.textLayerNormEps ?? 1e-5
-        sources["text.layer_norm_eps"] = sidecar?.textLayerNormEps != nil ? sidecar!.format.rawValue : "CLIP default"
+        sources["text.layer_norm_eps"] = sidecar?.textLayerNormEps != nil ? sidecar!.origin : "CLIP default"
         return TextArchitecture(
             width: width, layers: layers, heads: heads, contextLength: context, vocabSize: vocab,
             mlpWidth: mlp, layerNormEps: eps, activation: activation)
@@ -140,23 +165,38 @@ struct ArchitectureInference {
         -> Int
     {
         let key = "\(tower).heads"
+        let fromFile = stated.heads[tower]
         let value: Int
         if let override {
             value = override
             sources[key] = "command line"
         } else if let sidecarValue, let sidecar {
+            if let fromFile, fromFile.value != sidecarValue {
+                throw .architecture(
+                    path: path,
+                    reason:
+                        "\(sidecar.origin) says \(sidecarValue) \(tower) heads but the file computes with \(fromFile.value) (\(fromFile.source)); pass --\(tower)-heads to decide"
+                )
+            }
             value = sidecarValue
-            sources[key] = sidecar.format.rawValue
+            sources[key] = sidecar.origin
+        } else if let fromFile {
+            value = fromFile.value
+            sources[key] = fromFile.source
         } else {
             guard width % 64 == 0 else {
                 throw .architecture(
                     path: path,
                     reason:
-                        "\(tower) width \(width) is not a multiple of 64, so the head count cannot be inferred; pass --\(tower)-heads or put a config beside the checkpoint"
+                        "\(tower) width \(width) is not a multiple of 64, so the head count cannot be inferred; pass --\(tower)-heads or --config"
                 )
             }
             value = width / 64
             sources[key] = "default: heads of width 64"
+            assumed.append(
+                AssumedSetting(
+                    name: key, value: String(value), reason: "heads of width 64, CLIP's usual",
+                    option: "--\(tower)-heads"))
         }
         guard value > 0, width % value == 0 else {
             throw .architecture(path: path, reason: "\(value) \(tower) heads do not divide width \(width)")
@@ -164,17 +204,33 @@ struct ArchitectureInference {
         return value
     }
 
-    private mutating func activation(tower: String, sidecarValue: Activation?) -> Activation {
+    private mutating func activation(tower: String, sidecarValue: Activation?) throws(ConversionError) -> Activation {
         let key = "\(tower).activation"
+        let fromFile = stated.activations[tower]
         if let forced = options.activation {
             sources[key] = "command line"
             return forced
         }
         if let sidecarValue, let sidecar {
-            sources[key] = sidecar.format.rawValue
+            if let fromFile, fromFile.value != sidecarValue {
+                throw .architecture(
+                    path: path,
+                    reason:
+                        "\(sidecar.origin) says \(tower) activation \(sidecarValue.rawValue) but the file computes with \(fromFile.value.rawValue) (\(fromFile.source)); pass --activation to decide"
+                )
+            }
+            sources[key] = sidecar.origin
             return sidecarValue
         }
+        if let fromFile {
+            sources[key] = fromFile.source
+            return fromFile.value
+        }
         sources[key] = "default for the \(convention.name) convention"
+        assumed.append(
+            AssumedSetting(
+                name: key, value: convention.defaultActivation.rawValue,
+                reason: "the \(convention.name) convention's default", option: "--activation"))
         return convention.defaultActivation
     }
 }

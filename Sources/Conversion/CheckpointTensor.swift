@@ -18,11 +18,13 @@ public struct CheckpointTensor: TensorSource {
     public var shape: [Int] { record.shape }
     public var isPacked: Bool { record.isRowMajorPacked }
 
+    /// The file holding the record's storage (a shard's, for a sharded checkpoint) and the offset
+    /// of the record's first byte in it.
     public var fileExtent: FileExtent? {
-        guard isPacked, let start = reader.fileOffset(of: record.storage) else { return nil }
+        guard isPacked, let location = reader.fileLocation(of: record.storage) else { return nil }
         let offset = record.storageOffset * record.dtype.itemSize
         guard offset + record.byteCount <= record.storage.byteCount else { return nil }
-        return FileExtent(path: reader.path, offset: start + offset)
+        return FileExtent(path: location.path, offset: location.byteOffset + offset)
     }
 
     public func readBytes(at byteOffset: Int, count: Int, into buffer: inout [UInt8]) throws(CheckpointError) {

@@ -13,6 +13,14 @@ public enum ConversionError: ClassifiedError, Equatable, Sendable {
     case unmappedTensors(path: String, names: [String])
     case sidecar(path: String, reason: String)
     case badOption(reason: String)
+    /// A model family the runtime cannot run, named; `remedy` says what can still be done.
+    case unsupportedArchitecture(path: String, family: String, reason: String, remedy: String)
+    /// A ZegCLIP/LDVC training checkpoint given to `convert`.
+    case segmentorCheckpoint(path: String, summary: String)
+    /// `--strict` and settings no source states.
+    case assumedSettings(path: String, settings: [AssumedSetting])
+    /// The input names no model files (an empty folder, a shard without its index).
+    case modelInput(path: String, reason: String)
 
     /// A failure of `LayoutBuilder` writing a plan whose sources are checkpoint tensors.
     init(_ error: LayoutBuildError<CheckpointError>) {
@@ -27,6 +35,7 @@ public enum ConversionError: ClassifiedError, Equatable, Sendable {
         case .checkpoint(let error): return error.kind
         case .layout(let error): return error.kind
         case .badOption: return .usage
+        case .modelInput: return .inputMissing
         default: return .inputRefused
         }
     }
@@ -50,6 +59,16 @@ public enum ConversionError: ClassifiedError, Equatable, Sendable {
             return "\(path): \(reason)"
         case .badOption(let reason):
             return reason
+        case .unsupportedArchitecture(let path, let family, let reason, let remedy):
+            return "\(path): \(family): \(reason), which the runtime does not implement; \(remedy)"
+        case .segmentorCheckpoint(let path, let summary):
+            return "\(path): a \(summary), not a CLIP model: use `ldvc-convert import \(path)`"
+        case .assumedSettings(let path, let settings):
+            let listed = settings.map { "\($0.name) = \($0.value) (\($0.reason))" }.joined(separator: ", ")
+            let options = Array(Set(settings.map(\.option))).sorted().joined(separator: ", ")
+            return "\(path): --strict refuses to assume \(listed); state them with \(options) or --config"
+        case .modelInput(let path, let reason):
+            return "\(path): \(reason)"
         }
     }
 }

@@ -1,5 +1,4 @@
 import Checkpoint
-import Conventions
 
 /// Entry points for the fuzz targets of the text parsers of this module (see `CheckpointFuzzing`).
 package enum ConversionFuzzing {
@@ -13,10 +12,10 @@ package enum ConversionFuzzing {
 
     /// A sidecar `config.json` / `open_clip_config.json`.
     package static func sidecarJSON(_ bytes: [UInt8]) {
-        for format in Convention.ConfigFormat.allCases {
-            CheckpointFuzzing.withScratchFile(bytes, name: format.rawValue) { path in
-                _ = try? SidecarConfig.load(path: path, format: format)
-            }
+        // The format is read from the content; `required` decides whether a non-CLIP config throws.
+        CheckpointFuzzing.withScratchFile(bytes, name: "config.json") { path in
+            _ = try? SidecarConfig.load(path: path, origin: "config.json", required: false)
+            _ = try? SidecarConfig.load(path: path, origin: "--config", required: true)
         }
     }
 }

@@ -35,7 +35,13 @@ public struct ConversionOptions: Sendable {
     public var activation: Activation?
     public var visionHeads: Int?
     public var textHeads: Int?
-    /// Refuse inputs holding tensors outside the model (instead of warning and skipping them).
+    /// A model configuration to read instead of the ones beside the input (HF `config.json`, or
+    /// open_clip's in either form; recognised by content).
+    public var config: String?
+    /// Which towers to convert; one alone when the other is of a family the runtime cannot run.
+    public var towers: TowerSelection = .both
+    /// Refuse inputs holding tensors outside the model (instead of warning and skipping them), and
+    /// settings no source states (instead of assuming the default with a warning).
     public var strict = false
     /// Replace an existing output.
     public var overwrite = false
@@ -49,4 +55,29 @@ public struct ConversionOptions: Sendable {
 
 public enum LDVCVersion {
     public static let current = "0.2.0"
+}
+
+/// The towers a conversion keeps.
+public enum TowerSelection: String, Sendable, CaseIterable {
+    case both
+    case visionOnly = "vision"
+    case textOnly = "text"
+
+    /// The tower left out, if any.
+    public var excluded: String? {
+        switch self {
+        case .both: return nil
+        case .visionOnly: return "text"
+        case .textOnly: return "vision"
+        }
+    }
+
+    /// The option that selects it.
+    public var option: String {
+        switch self {
+        case .both: return ""
+        case .visionOnly: return "--vision-only"
+        case .textOnly: return "--text-only"
+        }
+    }
 }

@@ -51,6 +51,8 @@ public struct ConversionPlan: Sendable {
     public let sources: [SourceEntry]
     public let unmapped: [String]
     public let notes: [String]
+    /// Settings no source stated, for which a default was used (warned about; refused with `--strict`).
+    public let assumed: [AssumedSetting]
     /// The tensors and attributes to write (`source_sha256` is filled in while writing).
     public var layout: LayoutPlan<CheckpointTensor>
 
@@ -68,15 +70,40 @@ public enum ConversionPlanner {
         throws(ConversionError) -> ConversionPlan
     {
         let path = reader.path
-        let detected = try ConventionDetection.detect(reader: reader, options: options)
+        let families = UnsupportedArchitecture.detect(
+            in: reader.records.map(\.name), families: options.conventions.unsupported)
+        if let (family, key) = families.first(where: { $0.family.part == .model }) {
+            throw .unsupportedArchitecture(
+                path: path, family: family.name, reason: family.reason + " (tensor '\(key)')",
+                remedy: supported(options.conventions))
+        }
+        let configs = try SidecarConfig.discover(besides: path, explicit: options.config)
+        let detected = try ConventionDetection.detect(reader: reader, options: options, configs: configs)
         let convention = detected.convention
         var names = try ResolvedNames(reader: reader, convention: convention)
+        try refuseUnsupported(
+            families: families, config: detected.config, names: names, path: path, options: options)
+        if let excluded = options.towers.excluded {
+            names.exclude(
+                tower: excluded, roots: convention.roots(ofTower: excluded),
+                reason: "the \(excluded) tower is not converted (\(options.towers.option))")
+        }
         try names.settleUnmapped(strict: options.strict, reporter: reporter)
 
+        let evidence: [ArchitectureEvidence]
+        do { evidence = try reader.architectureEvidence() } catch { throw .checkpoint(error) }
+        let canonicalBySource = names.canonicalBySource
+        let stated = try StatedSettings(evidence: evidence, path: path) { module in
+            StatedSettings.tower(ofModule: module, canonicalBySource: canonicalBySource)
+        }
         var inference = ArchitectureInference(
             path: path, shapes: names.mappedShapes, convention: convention, sidecar: detected.config,
-            options: options)
+            stated: stated, options: options)
         let architecture = try inference.infer()
+        if !inference.assumed.isEmpty {
+            if options.strict { throw .assumedSettings(path: path, settings: inference.assumed) }
+            warn(assumed: inference.assumed, convention: convention, path: path, reporter: reporter)
+        }
         try crossCheck(architecture: architecture, metadata: names.droppedRecords, reader: reader)
         let items = try names.layoutItems(for: architecture, reader: reader, dtype: options.dtype)
 
@@ -102,13 +129,75 @@ public enum ConversionPlanner {
             sourceSHA256: "", sourceFormat: reader.format.rawValue, sourceConvention: convention.name,
             sourceWrapper: reader.wrapperKey, dtypePolicy: options.dtype.rawValue,
             architectureSources: sources, droppedTensors: names.dropped, tiedTensors: tied)
+        let shards = (reader as? ShardedCheckpoint)?.shardPaths ?? []
         let layout = LayoutPlan(
             items: items,
             attributes: LayoutAttributes(metadata: metadata, architecture: architecture, preprocessing: preprocessing),
-            inputs: [path] + [detected.config?.path].compactMap { $0 } + preprocessingInputs)
+            inputs: [path] + shards + configs.map(\.path) + preprocessingInputs)
         return ConversionPlan(
             reader: reader, convention: convention, conventionSource: detected.reason, sources: names.entries,
-            unmapped: names.unmapped, notes: reader.notes, layout: layout)
+            unmapped: names.unmapped, notes: reader.notes, assumed: inference.assumed, layout: layout)
+    }
+
+    /// What conversion supports, for refusals.
+    static func supported(_ registry: ConventionRegistry) -> String {
+        "supported are CLIP models with a ViT image tower and a transformer text tower, named as "
+            + registry.conventions(of: .clip).map(\.summary).joined(separator: ", ")
+    }
+
+    /// Refuses a tower of a family the runtime cannot run (unless that tower is left out), and an
+    /// open_clip config stating settings the runtime does not implement.
+    static func refuseUnsupported(
+        families: [(family: UnsupportedArchitecture, key: String)], config: SidecarConfig?, names: ResolvedNames,
+        path: String, options: ConversionOptions
+    ) throws(ConversionError) {
+        for (family, key) in families where family.part.rawValue != options.towers.excluded {
+            let other = family.part == .vision ? "text" : "vision"
+            let otherConverts = names.mapped.keys.contains { $0.hasPrefix(other + ".") }
+            let alone: TowerSelection = family.part == .vision ? .textOnly : .visionOnly
+            throw .unsupportedArchitecture(
+                path: path, family: family.name, reason: family.reason + " (tensor '\(key)')",
+                remedy: otherConverts
+                    ? "its \(other) tower is CLIP's and converts alone with \(alone.option)"
+                    : supported(options.conventions))
+        }
+        guard let config else { return }
+        let refused = config.unsupported.filter { $0.tower != options.towers.excluded }
+        guard !refused.isEmpty else { return }
+        let towers = Set(refused.map(\.tower))
+        var remedy = supported(options.conventions)
+        if towers.count == 1, let tower = towers.first, tower != "model" {
+            let other = tower == "vision" ? "text" : "vision"
+            if names.mapped.keys.contains(where: { $0.hasPrefix(other + ".") }) {
+                remedy =
+                    "its \(other) tower converts alone with \((tower == "vision" ? TowerSelection.textOnly : .visionOnly).option)"
+            }
+        }
+        throw .unsupportedArchitecture(
+            path: config.path, family: "an open_clip configuration unlike CLIP's",
+            reason: refused.map(\.feature).joined(separator: "; "), remedy: remedy)
+    }
+
+    /// One warning per kind of assumed setting: what was assumed, why, and how to state it.
+    static func warn(assumed: [AssumedSetting], convention: Convention, path: String, reporter: Reporter) {
+        let activations = assumed.filter { $0.option == "--activation" }
+        if let first = activations.first {
+            let listed = activations.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
+            let caution =
+                convention.defaultActivation == .quickGELU
+                ? " (an open_clip model saved without its config uses gelu, with the same tensor names)" : ""
+            reporter.warning(
+                "\(path): assumed \(listed), \(first.reason): no config, ONNX graph or TorchScript code states the MLP activation and tensor shapes cannot tell it\(caution); state it with --activation gelu|quick_gelu or --config FILE"
+            )
+        }
+        let heads = assumed.filter { $0.option != "--activation" }
+        if let first = heads.first {
+            let listed = heads.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
+            let options = heads.map(\.option).joined(separator: "/")
+            reporter.warning(
+                "\(path): assumed \(listed), \(first.reason): nothing states the head count and tensor shapes cannot tell it; state it with \(options) or --config FILE"
+            )
+        }
     }
 
     /// OpenAI's TorchScript files carry `input_resolution`, `context_length` and `vocab_size` as
@@ -141,15 +230,24 @@ enum ConventionDetection {
     struct Detected {
         let convention: Convention
         let reason: String
-        /// The convention's configuration file found beside the checkpoint, if any.
+        /// The model configuration used with it: the one given with `--config`, else the
+        /// convention's own config file found beside the checkpoint.
         let config: SidecarConfig?
     }
 
     /// The registered CLIP convention whose table recognises the most tensors. Conventions that spell
     /// every key alike score alike; among them one that is `detectedByConfig` wins when its config
-    /// file is beside the input, else the one that needs no config.
-    static func detect(reader: any CheckpointReader, options: ConversionOptions) throws(ConversionError) -> Detected {
+    /// is found (beside the input, or given with `--config`), else the one that needs no config. A
+    /// segmentor convention that recognises more tensors than any CLIP one means the file is a
+    /// segmentor training checkpoint, which `import` reads.
+    static func detect(reader: any CheckpointReader, options: ConversionOptions, configs: [SidecarConfig])
+        throws(ConversionError) -> Detected
+    {
         let path = reader.path
+        let explicit = options.config == nil ? nil : configs.first
+        func config(of convention: Convention) -> SidecarConfig? {
+            explicit ?? configs.first { $0.format == convention.config }
+        }
         if let name = options.convention {
             guard let convention = options.conventions.named(name) else {
                 throw .badOption(
@@ -157,26 +255,30 @@ enum ConventionDetection {
                         "unknown convention '\(name)'; known: \(options.conventions.conventions(of: .clip).map(\.name).joined(separator: ", "))"
                 )
             }
-            return Detected(
-                convention: convention, reason: "command line", config: try config(of: convention, besides: path))
+            return Detected(convention: convention, reason: "command line", config: config(of: convention))
         }
-        var scored: [(convention: Convention, score: Int)] = []
-        for convention in options.conventions.conventions(of: .clip) {
-            let score = reader.records.filter {
+        func score(_ convention: Convention) -> Int {
+            reader.records.filter {
                 if case .mapped = convention.map.resolve($0.name) { return true }
                 return false
             }.count
-            scored.append((convention, score))
         }
-        guard let best = scored.map(\.score).max(), best > 0 else {
+        let scored = options.conventions.conventions(of: .clip).map { (convention: $0, score: score($0)) }
+        let best = scored.map(\.score).max() ?? 0
+        if let segmentor = options.conventions.conventions(of: .segmentor).map({ ($0, score($0)) }).max(by: {
+            $0.1 < $1.1
+        }), segmentor.1 > best {
+            throw .segmentorCheckpoint(path: path, summary: segmentor.0.summary)
+        }
+        guard best > 0 else {
             let sample = reader.records.prefix(3).map(\.name).joined(separator: ", ")
             throw .noCLIPTensors(path: path, detail: "\(reader.records.count) tensors, e.g. \(sample)")
         }
         let top = scored.filter { $0.score == best }.map(\.convention)
         for convention in top where convention.detectedByConfig {
-            if let found = try config(of: convention, besides: path) {
-                return Detected(
-                    convention: convention, reason: "\(found.format.rawValue) beside the input", config: found)
+            if let found = configs.first(where: { $0.format == convention.config }) {
+                let place = found.origin.hasPrefix("--config") ? found.origin : "\(found.origin) beside the input"
+                return Detected(convention: convention, reason: place, config: found)
             }
         }
         let plain = top.filter { !$0.detectedByConfig }
@@ -187,13 +289,6 @@ enum ConventionDetection {
         let alike = top.filter(\.detectedByConfig).map { "no \($0.config?.rawValue ?? "config"), so not \($0.name)" }
         let reason =
             "tensor names (\(convention.summary)" + (alike.isEmpty ? "" : "; " + alike.joined(separator: "; ")) + ")"
-        return Detected(convention: convention, reason: reason, config: try config(of: convention, besides: path))
-    }
-
-    private static func config(of convention: Convention, besides path: String) throws(ConversionError)
-        -> SidecarConfig?
-    {
-        guard let format = convention.config else { return nil }
-        return try SidecarConfig.find(format, besides: path)
+        return Detected(convention: convention, reason: reason, config: config(of: convention))
     }
 }

@@ -18,18 +18,38 @@ public enum Converter {
         URL(fileURLWithPath: input).deletingPathExtension().appendingPathExtension("h5").path
     }
 
+    /// Converts `input`: a checkpoint file, a model folder, a shard index or one shard (`ModelInput`).
     public static func convert(input: String, output: String?, options: ConversionOptions, reporter: Reporter = .silent)
         throws(ConversionError) -> ConversionReport
     {
-        // Refuse a bad destination before reading anything large.
+        let prepared = try prepare(input: input, output: output, options: options, reporter: reporter)
+        let plan = try ConversionPlanner.plan(reader: prepared.reader, options: options, reporter: reporter)
+        let (build, sha256) = try write(
+            plan.layout, digest: prepared.digest, to: prepared.output, options: options, reporter: reporter)
+        return ConversionReport(output: prepared.output.destination, plan: plan, sha256: sha256, build: build)
+    }
+
+    /// A conversion's input resolved and opened, its output set up, and its hashing started.
+    public struct Prepared: Sendable {
+        public let input: ModelInput
+        public let reader: any CheckpointReader
+        public let output: AtomicOutput
+        public let digest: FileDigest
+    }
+
+    /// Resolves `input`, refuses a bad destination before reading anything large (the output may
+    /// never be one of the files read), opens the weights and starts hashing them.
+    public static func prepare(input: String, output: String?, options: ConversionOptions, reporter: Reporter)
+        throws(ConversionError) -> Prepared
+    {
+        let model = try ModelInput.resolve(input, config: options.config)
+        for note in model.notes { reporter.note("\(input): \(note)") }
         let atomic = try prepareOutput(
-            output ?? defaultOutput(for: input), input: input, options: options, reporter: reporter)
-        let reader: any CheckpointReader
-        do { reader = try CheckpointOpener.open(path: input) } catch { throw .checkpoint(error) }
-        let digest = FileDigest(path: input, checksums: reader.fileChecksums())
-        let plan = try ConversionPlanner.plan(reader: reader, options: options, reporter: reporter)
-        let (build, sha256) = try write(plan.layout, digest: digest, to: atomic, options: options, reporter: reporter)
-        return ConversionReport(output: atomic.destination, plan: plan, sha256: sha256, build: build)
+            output ?? model.defaultOutput, inputs: model.files, options: options, reporter: reporter)
+        let reader = try model.open()
+        return Prepared(
+            input: model, reader: reader, output: atomic,
+            digest: FileDigest(paths: model.weightFiles, checksums: reader.fileChecksums()))
     }
 
     /// The output of a conversion or import, refused before any work if it cannot be written; notes
@@ -39,10 +59,23 @@ public enum Converter {
     )
         throws(ConversionError) -> AtomicOutput
     {
+        try prepareOutput(destination, inputs: [input], options: options, reporter: reporter)
+    }
+
+    /// `prepareOutput` for an input of several files.
+    public static func prepareOutput(
+        _ destination: String, inputs: [String], options: ConversionOptions, reporter: Reporter
+    )
+        throws(ConversionError) -> AtomicOutput
+    {
         let atomic: AtomicOutput
-        do {
+        do throws(LayoutError) {
+            // Replacing an input is the worse mistake, so it is named first.
+            for input in inputs where AtomicOutput.sameFile(input, destination) {
+                throw LayoutError.outputIsInput(path: destination)
+            }
             try LayoutBuilder.checkOutputName(destination)
-            atomic = try AtomicOutput(destination: destination, overwrite: options.overwrite, inputs: [input])
+            atomic = try AtomicOutput(destination: destination, overwrite: options.overwrite, inputs: inputs)
         } catch {
             throw .layout(error)
         }

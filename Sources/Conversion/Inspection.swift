@@ -75,14 +75,19 @@ public enum Inspector {
     public static func inspect(
         path: String, options: ConversionOptions = ConversionOptions(), reporter: Reporter = .silent
     ) throws(ConversionError) -> InspectionReport {
-        let sniffed: SniffedFormat
-        do { sniffed = try CheckpointOpener.sniff(path: path) } catch { throw .checkpoint(error) }
-        if sniffed == .hdf5 { return try inspectLayout(path: path) }
-        let reader: any CheckpointReader
-        do { reader = try CheckpointOpener.open(path: path) } catch { throw .checkpoint(error) }
+        let input = try ModelInput.resolve(path, config: options.config)
+        if case .file(let file) = input.weights {
+            let sniffed: SniffedFormat
+            do { sniffed = try CheckpointOpener.sniff(path: file) } catch { throw .checkpoint(error) }
+            if sniffed == .hdf5 { return try inspectLayout(path: file) }
+        }
+        for note in input.notes { reporter.note("\(path): \(note)") }
+        let reader = try input.open()
         let plan: ConversionPlan
         do {
             plan = try ConversionPlanner.plan(reader: reader, options: options, reporter: reporter)
+        } catch .segmentorCheckpoint {
+            return try inspectImport(reader: reader, options: options, reporter: reporter)
         } catch let error {
             // A checkpoint we cannot convert can still be listed: show the raw tensors and the reason.
             reporter.warning(error.description)
@@ -108,6 +113,30 @@ public enum Inspector {
             tensors: rows, dropped: plan.dropped, tied: plan.tied, notes: plan.notes)
     }
 
+    /// A ZegCLIP/LDVC training checkpoint: the plan `ldvc-convert import` would write.
+    static func inspectImport(reader: any CheckpointReader, options: ConversionOptions, reporter: Reporter)
+        throws(ConversionError) -> InspectionReport
+    {
+        let metadata: CheckpointMetadata
+        do { metadata = try CheckpointOpener.metadata(path: reader.path) } catch { throw .checkpoint(error) }
+        let (plan, sources) = try MMSegImporter.planWithSources(
+            reader: reader, metadata: metadata, options: options, reporter: reporter)
+        let rows = sources.map {
+            InspectionReport.TensorRow(
+                sourceName: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, canonical: $0.canonical,
+                transform: $0.transformText, status: $0.status.rawValue, reason: $0.reason, provenance: $0.provenance)
+        }
+        let attributes = plan.attributes
+        return InspectionReport(
+            path: reader.path, format: reader.format.rawValue, convention: attributes.metadata.sourceConvention,
+            conventionSource: "a ZegCLIP/LDVC MMSegmentation checkpoint: `ldvc-convert import` writes this plan",
+            wrapper: reader.wrapperKey, architecture: attributes.architecture,
+            architectureSources: attributes.metadata.architectureSources, tensors: rows,
+            dropped: attributes.metadata.droppedTensors, tied: attributes.metadata.tiedTensors,
+            notes: reader.notes
+                + (metadata.classes.isEmpty ? [] : ["classes: " + metadata.classes.joined(separator: ", ")]))
+    }
+
     static func inspectLayout(path: String) throws(ConversionError) -> InspectionReport {
         do {
             let reader = try LayoutReader(path: path)
@@ -123,12 +152,15 @@ public enum Inspector {
                         provenance: provenance.extra["provenance"]))
             }
             let metadata = reader.metadata
-            let (preprocessing, isStored) = reader.attributes.resolvedPreprocessing
+            // A text-only file prepares no images, so it has no preprocessing to show.
+            let hasVision = reader.architecture.vision != nil
+            let (resolved, isStored) = reader.attributes.resolvedPreprocessing
+            let preprocessing = hasVision ? resolved : nil
             var notes = ["dtype policy: \(metadata.dtypePolicy)"]
-            if !isStored {
+            if hasVision, !isStored {
                 notes.append(
                     "no /preprocessing group (written before it existed): images are prepared as the convention's "
-                        + "default, \(preprocessing.pipeline.rawValue)")
+                        + "default, \(resolved.pipeline.rawValue)")
             }
             var report = InspectionReport(
                 path: path, format: "ldvc-swift.layout v\(metadata.formatVersion)",

@@ -49,6 +49,15 @@ public enum MMSegImporter {
     )
         throws(ConversionError) -> LayoutPlan<CheckpointTensor>
     {
+        try planWithSources(reader: reader, metadata: metadata, options: options, reporter: reporter).plan
+    }
+
+    /// The plan and what happens to each source tensor (what `inspect` lists).
+    static func planWithSources(
+        reader: any CheckpointReader, metadata: CheckpointMetadata, options: ConversionOptions, reporter: Reporter
+    )
+        throws(ConversionError) -> (plan: LayoutPlan<CheckpointTensor>, sources: [ConversionPlan.SourceEntry])
+    {
         let path = reader.path
         guard let convention = options.conventions.conventions(of: .segmentor).first else {
             throw .badOption(reason: "no segmentor convention is registered")
@@ -89,13 +98,14 @@ public enum MMSegImporter {
             sourceFormat: reader.format.rawValue, sourceConvention: convention.name, sourceWrapper: reader.wrapperKey,
             dtypePolicy: options.dtype.rawValue, architectureSources: settings.sources, droppedTensors: names.dropped,
             tiedTensors: reader.tiedGroups)
-        return LayoutPlan(
+        let plan = LayoutPlan(
             items: items,
             attributes: LayoutAttributes(
                 metadata: layoutMetadata, architecture: architecture, promptInitializations: initializations,
                 dataset: MMSegDataset.read(metadata: metadata, config: config, path: path, reporter: reporter),
                 preprocessing: preprocessing),
             inputs: [path])
+        return (plan, names.entries)
     }
 }
 

@@ -15,11 +15,13 @@ struct ResolvedNames {
     var unmapped: [String] = []
     let path: String
     let convention: Convention
+    private var records: [String: TensorRecord] = [:]
 
     init(reader: any CheckpointReader, convention: Convention) throws(ConversionError) {
         path = reader.path
         self.convention = convention
         for record in reader.records {
+            records[record.name] = record
             switch convention.map.resolve(record.name) {
             case .mapped(let targets):
                 for target in targets {
@@ -53,6 +55,34 @@ struct ResolvedNames {
             "\(path): \(unmapped.count) tensor(s) are not part of the model and are not stored: "
                 + unmapped.prefix(5).joined(separator: ", ") + (unmapped.count > 5 ? ", …" : ""))
         for name in unmapped { dropped.append(.init(name: name, reason: "not part of the model (unrecognised name)")) }
+    }
+
+    /// Leaves one tower out: its mapped tensors, and the unknown tensors under its key roots (a
+    /// tower of a family the runtime cannot run), become dropped with `reason`.
+    mutating func exclude(tower: String, roots: Set<String>, reason: String) {
+        for (position, entry) in entries.enumerated() {
+            let root = entry.name.split(separator: ".").first.map(String.init) ?? entry.name
+            let inTower: Bool
+            switch entry.status {
+            case .mapped: inTower = !entry.canonical.isEmpty && entry.canonical.allSatisfy { $0.hasPrefix(tower + ".") }
+            case .unmapped: inTower = roots.contains(root)
+            case .dropped: inTower = false
+            }
+            guard inTower, let record = records[entry.name] else { continue }
+            for canonical in entry.canonical { mapped[canonical] = nil }
+            unmapped.removeAll { $0 == entry.name }
+            dropped.append(.init(name: entry.name, reason: reason))
+            entries[position] = .init(record: record, status: .dropped, reason: reason)
+        }
+    }
+
+    /// Source name → the canonical names it maps to, joined (for telling which tower a module is in).
+    var canonicalBySource: [String: String] {
+        var result: [String: String] = [:]
+        for entry in entries where entry.status == .mapped {
+            result[entry.name] = entry.canonical.joined(separator: ",")
+        }
+        return result
     }
 
     /// Output shapes of the mapped tensors, for architecture inference.

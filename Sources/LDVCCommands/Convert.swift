@@ -18,14 +18,16 @@ extension LDVCConvert {
 
         @Argument(
             help: ArgumentHelp(
-                "The checkpoint to convert (.pt, .pth, .bin, .safetensors, .onnx; the format is read from the file's bytes).",
+                "The model to convert: a checkpoint (.pt, .pth, .bin, .safetensors, .onnx; the format is read from the file's bytes), a model folder (HuggingFace, open_clip hub, HuggingFace cache), or a sharded checkpoint's index or any one of its shards.",
                 valueName: "input"),
             completion: .file())
         var input: String
 
         @Option(
             name: [.short, .long],
-            help: ArgumentHelp("Where to write the HDF5 file (default: the input's path with .h5).", valueName: "path"),
+            help: ArgumentHelp(
+                "Where to write the HDF5 file (default: beside the input, its name with .h5; FOLDER.h5 for a folder).",
+                valueName: "path"),
             completion: .file(extensions: ["h5"]))
         var output: String?
 
@@ -40,7 +42,9 @@ extension LDVCConvert {
 
         @Flag(
             name: .long,
-            help: "Fail when the input holds tensors that are not part of CLIP (default: warn and skip them).")
+            help:
+                "Fail when the input holds tensors that are not part of CLIP, or when a setting no source states would be assumed (default: warn)."
+        )
         var strict = false
 
         @Option(
@@ -85,6 +89,8 @@ extension LDVCConvert {
                 "convention": plan.convention.name, "source_format": plan.format.rawValue, "seconds": seconds,
             ]
             if let injection { details["prompts"] = LDVCConvert.InitPrompts.summary(injection) }
+            let assumed = plan.assumed.map { "\($0.name) = \($0.value) (assumed)" }
+            if !assumed.isEmpty { details["assumed"] = assumed.joined(separator: ", ") }
             let result = WrittenFile(
                 command: "convert", output: output, tensors: build.tensorCount, bytes: build.bytes,
                 dtypes: build.dtypes.keys.sorted(), details: details)
@@ -93,7 +99,8 @@ extension LDVCConvert {
                 line: "wrote \(output): \(result.tensors) tensors, \(result.bytes / 1_000_000) MB, "
                     + "\(plan.convention.name) convention, \(plan.format.rawValue) input, "
                     + "\(LDVCConvert.dtypeSummary(build.dtypes)), \(seconds) s"
-                    + (injection.map { "; " + LDVCConvert.InitPrompts.summary($0) } ?? ""))
+                    + (injection.map { "; " + LDVCConvert.InitPrompts.summary($0) } ?? "")
+                    + (assumed.isEmpty ? "" : "; " + assumed.joined(separator: ", ")))
             if let injection { for warning in injection.warnings { Terminal.warning(warning) } }
             return .success
         }
@@ -115,11 +122,25 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "MLP activation: quick_gelu or gelu (default: from config.json/open_clip_config.json, else the convention's).",
+            "MLP activation: quick_gelu or gelu (default: from the config, else the ONNX graph or TorchScript code, else the convention's, with a warning).",
             valueName: "name"))
     var activation: Activation?
 
     @OptionGroup var heads: HeadOptions
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A model configuration to read instead of the ones beside the input: HF config.json, or open_clip's (hub open_clip_config.json or model_configs/*.json), recognised by content.",
+            valueName: "path"),
+        completion: .file(extensions: ["json"]))
+    var config: String?
+
+    @Flag(name: .customLong("text-only"), help: "Convert only the text tower (when the image tower cannot be run).")
+    var textOnly = false
+
+    @Flag(name: .customLong("vision-only"), help: "Convert only the image tower (when the text tower cannot be run).")
+    var visionOnly = false
 
     func validate() throws {
         if let convention, ConventionRegistry.builtIn.named(convention)?.kind != .clip {
@@ -127,11 +148,14 @@ struct ArchitectureOptions: ParsableArguments {
                 "--convention must be one of \(ConventionRegistry.builtIn.conventions(of: .clip).map(\.name).joined(separator: ", "))"
             )
         }
+        if textOnly && visionOnly { throw ValidationError("--text-only and --vision-only exclude each other") }
     }
 
     func apply(to options: inout ConversionOptions) {
         options.convention = convention
         options.activation = activation
+        options.config = config
+        options.towers = textOnly ? .textOnly : visionOnly ? .visionOnly : .both
         heads.apply(to: &options)
     }
 }

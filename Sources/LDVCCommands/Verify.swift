@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inference
+import Layout
 import Runtime
 
 extension LDVCConvert {
@@ -73,7 +74,33 @@ extension LDVCConvert {
             print(json ? Self.json(report) : Self.table(report))
             guard let failure = report.firstFailure else { return .success }
             Terminal.error("first diverging tap: \(failure.name) (\(Self.describe(failure)))")
+            if let assumed = Self.assumedSettings(model: model) { Terminal.note(assumed) }
             return .failure
+        }
+
+        /// The settings a conversion assumed (the activation and head counts recorded as defaults in
+        /// `architecture_sources`): the likeliest cause of a divergence, so named first.
+        static func assumedSettings(model: String) -> String? {
+            guard let reader = try? LayoutReader(path: model), let symbols = try? reader.architecture.symbols() else {
+                return nil
+            }
+            let assumed = reader.metadata.architectureSources.filter { key, source in
+                (key.hasSuffix(".activation") || key.hasSuffix(".heads")) && source.hasPrefix("default")
+                    && (key.hasPrefix("vision.") || key.hasPrefix("text."))
+            }.sorted { $0.key < $1.key }
+            guard !assumed.isEmpty else { return nil }
+            let listed = assumed.map { key, source -> String in
+                let value: String
+                switch symbols[key] {
+                case .string(let text)?: value = text
+                case .int(let number)?: value = String(number)
+                default: value = "?"
+                }
+                return "\(key) = \(value) (\(source))"
+            }
+            return "\(model) was converted with assumed settings, the likeliest cause: "
+                + listed.joined(separator: ", ")
+                + "; convert again stating them (--activation, --vision-heads, --text-heads or --config)"
         }
 
         static func describe(_ comparison: TapComparison) -> String {

@@ -166,7 +166,7 @@ public final class AtomicOutput: @unchecked Sendable {
 
     /// True when both paths name the same existing file (same device and inode), which catches
     /// symlinks and `./x` vs `x` spellings.
-    static func sameFile(_ first: String, _ second: String) -> Bool {
+    public static func sameFile(_ first: String, _ second: String) -> Bool {
         var a = stat()
         var b = stat()
         guard stat(first, &a) == 0, stat(second, &b) == 0 else { return false }

@@ -111,12 +111,9 @@ public enum PromptInjector {
         let digest: FileDigest
         let conversion: ConversionPlan
         do throws(ConversionError) {
-            atomic = try Converter.prepareOutput(
-                output ?? Converter.defaultOutput(for: input), input: input, options: options, reporter: reporter)
-            let reader: any CheckpointReader
-            do { reader = try CheckpointOpener.open(path: input) } catch { throw ConversionError.checkpoint(error) }
-            digest = FileDigest(path: input, checksums: reader.fileChecksums())
-            conversion = try ConversionPlanner.plan(reader: reader, options: options, reporter: reporter)
+            let prepared = try Converter.prepare(input: input, output: output, options: options, reporter: reporter)
+            (atomic, digest) = (prepared.output, prepared.digest)
+            conversion = try ConversionPlanner.plan(reader: prepared.reader, options: options, reporter: reporter)
         } catch {
             throw .conversion(error)
         }

@@ -8,12 +8,12 @@ import _TestSupport
 @Suite("ldvc-convert prompts, import and export commands")
 struct PromptCommandTests {
     static let fullVocabulary = FixturePath.fixture("prompts/clip_fullvocab.pt")
-    /// The fixture's towers have 2 heads of 8, which shapes cannot tell.
-    static let heads = ["--vision-heads", "2", "--text-heads", "2"]
+    /// What the fixture's shapes cannot tell: towers of 2 heads of 8, and OpenAI's QuickGELU.
+    static let unstated = ["--vision-heads", "2", "--text-heads", "2", "--activation", "quick_gelu"]
 
     static func convertedFullVocabulary(_ folder: TemporaryFolder) throws -> String {
         let path = folder.file("clip.h5")
-        let run = try RunTool.run(["convert", fullVocabulary, "-o", path, "--quiet"] + heads)
+        let run = try RunTool.run(["convert", fullVocabulary, "-o", path, "--quiet"] + unstated)
         #expect(run.exitCode == 0, "\(run.stderr)")
         return path
     }
@@ -37,7 +37,7 @@ struct PromptCommandTests {
         let output = folder.file("ViT.h5")
         let run = try RunTool.run(
             ["convert", Self.fullVocabulary, "--init-prompts", "a photo of a", "--visual-tokens", "8", "-o", output]
-                + Self.heads)
+                + Self.unstated)
         #expect(run.exitCode == 0, "\(run.stderr)")
         #expect(run.stdout.hasPrefix("wrote \(output): "))
         #expect(
@@ -145,7 +145,7 @@ extension PromptCommandTests {
     func convertBadTemplate() throws {
         let folder = TemporaryFolder("ldvc-cli")
         let run = try RunTool.run(
-            ["convert", Self.fullVocabulary, "--init-prompts", " ", "-o", folder.file("out.h5")] + Self.heads)
+            ["convert", Self.fullVocabulary, "--init-prompts", " ", "-o", folder.file("out.h5")] + Self.unstated)
         #expect(run.exitCode == 64)
         #expect(run.stderr.hasPrefix("error: \(Self.fullVocabulary): the prompt template is empty"), "\(run.stderr)")
         #expect(folder.contents().isEmpty)

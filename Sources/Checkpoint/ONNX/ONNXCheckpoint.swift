@@ -19,6 +19,7 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
     private let externalFiles: ONNXExternalFiles
     private let storages: [String: ONNXStorage]
     private let provenances: [String: String]
+    private let evidence: [ArchitectureEvidence]
 
     public init(path: String, limits: ReaderLimits = .default) throws(CheckpointError) {
         self.path = path
@@ -115,6 +116,7 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
         self.records = records
         self.storages = storages
         self.provenances = provenances
+        evidence = recovery.evidence
 
         var notes: [String] = []
         let header = scan.header
@@ -144,6 +146,9 @@ public final class ONNXCheckpoint: CheckpointReader, @unchecked Sendable {
     }
 
     public func provenance(of record: TensorRecord) -> String? { provenances[record.name] }
+
+    /// The activation and head counts the graph computes with, read from its nodes.
+    public func architectureEvidence() -> [ArchitectureEvidence] { evidence }
 
     public func readStorage(_ storage: StorageLocation, byteOffset: Int, into buffer: inout [UInt8], count: Int)
         throws(CheckpointError)

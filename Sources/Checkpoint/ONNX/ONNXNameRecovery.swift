@@ -40,6 +40,8 @@ struct ONNXNameRecovery {
         var notes: [String] = []
         /// The convention the keys are spelled in; nil when no graph pattern was recognised.
         var convention: Convention?
+        /// Activation and head counts the graph computes with (`ONNXArchitectureReading`).
+        var evidence: [ArchitectureEvidence] = []
     }
 
     func recover(read: @escaping (ONNXTensor) -> [UInt8]?) throws(CheckpointError) -> Result {
@@ -56,6 +58,9 @@ struct ONNXNameRecovery {
         }
         var result = Result(convention: spelling.convention)
         result.notes += match.notes
+        let reading = ONNXArchitectureReading(graph: graph, read: read).evidence(for: match)
+        result.evidence = reading.evidence
+        result.notes += reading.notes
         let towers = match.towers.sorted { $0.key.rawValue > $1.key.rawValue }
             .map { "\($0.key.rawValue) (\($0.value) block\($0.value == 1 ? "" : "s"))" }.joined(separator: " and ")
         result.notes.append("graph pattern: \(spelling.convention.summary), \(towers)")

@@ -154,12 +154,12 @@ public final class TorchZipCheckpoint: CheckpointReader, @unchecked Sendable {
         entriesByKey[storage.key].flatMap { archive.dataOffsets[$0.name] }
     }
 
-    public func fileChecksums() -> FileChecksums? {
+    public func fileChecksums() -> [FileChecksums] {
         let members = archive.entries.compactMap { entry -> (name: String, start: Int, count: Int, crc32: UInt32)? in
             guard entry.isStored, let crc = entry.crc32, let start = archive.dataOffsets[entry.name] else { return nil }
             return (entry.name, start, entry.size, crc)
         }
-        return FileChecksums(path: path, members: members)
+        return [FileChecksums(path: path, members: members)]
     }
 
     public func verifyChecksum(of storage: StorageLocation) throws(CheckpointError) {
