@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
         .target(name: "ONNXProto", dependencies: ["CONNXProto", "CProtobufC", "TensorCore"]),
         // PNG and JPEG files ⇄ pixels, exactly as Pillow and OpenCV decode them.
-        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "ImageProcessing"]),
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "ImageProcessing", "TensorCore"]),
 
         // Core and formats.
         .target(name: "TensorCore"),
@@ -79,7 +79,7 @@ let package = Package(
             name: "Comparison",
             dependencies: ["TensorCore", "HDF5", "Checkpoint", "Conventions", "Layout", "Conversion", "Export"]),
         // Segmentation metrics as MMSeg computes them, shard files and their exact merge (pure Swift).
-        .target(name: "Evaluation"),
+        .target(name: "Evaluation", dependencies: ["TensorCore"]),
         // Running a model on image files: embeddings, zero-shot classification, segmentation, evaluation.
         .target(
             name: "Inference",

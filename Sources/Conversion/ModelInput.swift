@@ -1,5 +1,6 @@
 public import Checkpoint
 import Foundation
+import TensorCore
 
 /// What a user names as the model, resolved into the files a conversion reads before anything large
 /// is read: a checkpoint file; a model folder (HuggingFace `save_pretrained`, open_clip's hub
@@ -205,10 +206,8 @@ public struct ModelInput: Sendable {
 
     /// True when the file starts like a shard index (a JSON object naming `weight_map`), whatever its name.
     private static func isIndexText(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 4096)) ?? Data()
-        return ShardIndex.looksLikeIndex([UInt8](head))
+        guard case .success(let head) = RegularFile.prefix(path: path, count: 4096) else { return false }
+        return ShardIndex.looksLikeIndex(head)
     }
 
     /// The index in the file's folder whose weight map names the file, if any.

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// JSON in and out for evaluation documents: one deterministic encoder, a size-bounded reader, and one-line
 /// descriptions of decoding failures.
@@ -16,24 +17,13 @@ enum JSONCoding {
         }
     }
 
-    /// The bytes of `path`, refusing files larger than `limit` before reading past it.
+    /// The bytes of `path`, refusing files larger than `limit` before reading them, and anything that is
+    /// not a regular file (a FIFO would block forever).
     static func read(path: String, limit: Int) throws(EvaluationError) -> Data {
-        let handle: FileHandle
-        do {
-            handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        } catch {
-            throw .unreadable(path: path, reason: Self.reason(of: error))
-        }
-        defer { try? handle.close() }
-        do {
-            // One byte past the limit tells a file of exactly `limit` bytes from a larger one.
-            let data = try handle.read(upToCount: limit < Int.max ? max(limit, 0) + 1 : limit) ?? Data()
-            guard data.count <= limit else { throw EvaluationError.fileTooLarge(path: path, limit: limit) }
-            return data
-        } catch let error as EvaluationError {
-            throw error
-        } catch {
-            throw .unreadable(path: path, reason: Self.reason(of: error))
+        switch RegularFile.contents(path: path, limit: limit) {
+        case .success(let bytes): return Data(bytes)
+        case .failure(.tooLarge): throw .fileTooLarge(path: path, limit: limit)
+        case .failure(let failure): throw .unreadable(path: path, reason: failure.reason)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import ImageProcessing
+import TensorCore
 
 /// Reads PNG and JPEG files into pixels exactly as a chosen Python library does (`DecodeProfile`).
 ///
@@ -97,29 +98,13 @@ public enum ImageDecoder {
         }
     }
 
-    /// The whole file, refused if it is larger than `limits.maxFileBytes`.
+    /// The whole file, refused if it is larger than `limits.maxFileBytes`, or is a folder, FIFO or device.
     public static func readFile(path: String, limits: ImagingLimits = .default) throws(ImagingError) -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .unreadable(path: path, reason: "no such file")
-        }
-        guard !isDirectory.boolValue else { throw .unreadable(path: path, reason: "it is a folder") }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .unreadable(path: path, reason: "permission denied or not a regular file")
-        }
-        defer { try? handle.close() }
-        do {
-            let size = try handle.seekToEnd()
-            guard size <= UInt64(limits.maxFileBytes) else {
-                throw ImagingError.unreadable(
-                    path: path, reason: "\(size) bytes exceed the \(limits.maxFileBytes)-byte file budget")
-            }
-            try handle.seek(toOffset: 0)
-            return [UInt8](try handle.readToEnd() ?? Data())
-        } catch let error as ImagingError {
-            throw error
-        } catch {
-            throw .unreadable(path: path, reason: error.localizedDescription)
+        switch RegularFile.contents(path: path, limit: limits.maxFileBytes) {
+        case .success(let bytes): return bytes
+        case .failure(.tooLarge(let size, let limit)):
+            throw .unreadable(path: path, reason: "\(size) bytes exceed the \(limit)-byte file budget")
+        case .failure(let failure): throw .unreadable(path: path, reason: failure.reason)
         }
     }
 
