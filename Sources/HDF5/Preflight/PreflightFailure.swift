@@ -1,0 +1,21 @@
+/// Why the preflight refused a file; `HDF5Preflight` turns it into an `HDF5Error` naming the file.
+struct PreflightFailure: Error, Sendable {
+    enum Reason: Sendable {
+        /// The superblock's end-of-file address lies past the real end of the file.
+        case truncated(declaredBytes: UInt64, actualBytes: UInt64)
+        /// A structure at `offset` breaks the format or is outside what we accept.
+        case malformed(offset: UInt64, reason: String)
+        /// A count or size beyond `HDF5Limits`.
+        case limit(what: String, limit: Int)
+    }
+
+    let reason: Reason
+
+    static func malformed(_ offset: UInt64, _ reason: String) -> PreflightFailure {
+        PreflightFailure(reason: .malformed(offset: offset, reason: reason))
+    }
+
+    static func limit(_ what: String, _ limit: Int) -> PreflightFailure {
+        PreflightFailure(reason: .limit(what: what, limit: limit))
+    }
+}
