@@ -5,38 +5,38 @@
 enum ChunkIndex {
     static func check(
         btree: UInt64, dimensions: [UInt64], chunk: [UInt64], chunkBytes: UInt64, filters: [UInt16],
-        superblock: Superblock, file: PreflightFile, limits: HDF5Limits, object: String
+        superblock: Superblock, file: PreflightFile, limits: HDF5Limits
     ) throws(PreflightFailure) {
         var gridCount: UInt64 = 1
         for (dimension, size) in zip(dimensions, chunk) {
             let (product, overflow) = gridCount.multipliedReportingOverflow(
                 by: dimension / size + (dimension % size == 0 ? 0 : 1))
-            guard !overflow else { throw .malformed(btree, "\(object): chunk grid overflows") }
+            guard !overflow else { throw .malformed(btree, "chunk grid overflows") }
             gridCount = product
         }
         var seen: Set<[UInt64]> = []
         try walk(
             node: btree, expectedLevel: nil, rank: dimensions.count, dimensions: dimensions, chunk: chunk,
             chunkBytes: chunkBytes, filters: filters, gridCount: gridCount, superblock: superblock, file: file,
-            limits: limits, object: object, seen: &seen)
+            limits: limits, seen: &seen)
     }
 
     private static func walk(
         node address: UInt64, expectedLevel: Int?, rank: Int, dimensions: [UInt64], chunk: [UInt64],
         chunkBytes: UInt64, filters: [UInt16], gridCount: UInt64, superblock: Superblock, file: PreflightFile,
-        limits: HDF5Limits, object: String, seen: inout Set<[UInt64]>
+        limits: HDF5Limits, seen: inout Set<[UInt64]>
     ) throws(PreflightFailure) {
         let node = try V1BTreeNode.read(
             at: address, type: 1, keySize: 8 + 8 * (rank + 1), maxEntries: 2 * superblock.chunkNodeK, file: file)
         if let expectedLevel, node.level != expectedLevel {
-            throw .malformed(address, "\(object): chunk B-tree level \(node.level), expected \(expectedLevel)")
+            throw .malformed(address, "chunk B-tree level \(node.level), expected \(expectedLevel)")
         }
         for (index, child) in node.children.enumerated() {
             if node.level > 0 {
                 try walk(
                     node: child, expectedLevel: node.level - 1, rank: rank, dimensions: dimensions, chunk: chunk,
                     chunkBytes: chunkBytes, filters: filters, gridCount: gridCount, superblock: superblock,
-                    file: file, limits: limits, object: object, seen: &seen)
+                    file: file, limits: limits, seen: &seen)
                 continue
             }
             var key = node.keys[index]
@@ -45,24 +45,23 @@ enum ChunkIndex {
             var offsets: [UInt64] = []
             for _ in 0...rank { offsets.append(try key.u64("a chunk offset")) }
             for axis in 0..<rank where offsets[axis] >= dimensions[axis] || offsets[axis] % chunk[axis] != 0 {
-                throw .malformed(address, "\(object): a chunk at \(offsets) is off the grid of \(dimensions)")
+                throw .malformed(address, "a chunk at \(offsets) is off the grid of \(dimensions)")
             }
-            guard offsets[rank] == 0 else { throw .malformed(address, "\(object): a chunk at \(offsets)") }
+            guard offsets[rank] == 0 else { throw .malformed(address, "a chunk at \(offsets)") }
             guard stored >= 1, stored <= UInt64(limits.maxChunkBytes) else {
-                throw .limit("the stored bytes of one chunk of \(object)", limits.maxChunkBytes)
+                throw .limit("the stored bytes of one chunk", limits.maxChunkBytes)
             }
             guard file.contains(child, length: stored) else {
-                throw .malformed(address, "\(object): chunk data \(child) + \(stored) lies outside the file")
+                throw .malformed(address, "chunk data \(child) + \(stored) lies outside the file")
             }
             try file.claim(child, "the chunk data at \(child)")
             try checkFilteredSize(
-                at: child, stored: stored, mask: mask, filters: filters, chunkBytes: chunkBytes, file: file,
-                object: object)
+                at: child, stored: stored, mask: mask, filters: filters, chunkBytes: chunkBytes, file: file)
             guard seen.insert(offsets).inserted else {
-                throw .malformed(address, "\(object): the chunk at \(offsets) appears twice")
+                throw .malformed(address, "the chunk at \(offsets) appears twice")
             }
             guard UInt64(seen.count) <= gridCount else {
-                throw .malformed(address, "\(object): more chunks than its grid of \(gridCount)")
+                throw .malformed(address, "more chunks than its grid of \(gridCount)")
             }
         }
     }
@@ -71,16 +70,15 @@ enum ChunkIndex {
     /// removes its 4 bytes, deflate inflates (counted here), shuffle keeps the size. A bit of `mask`
     /// means that filter was skipped for this chunk.
     private static func checkFilteredSize(
-        at address: UInt64, stored: UInt64, mask: UInt32, filters: [UInt16], chunkBytes: UInt64, file: PreflightFile,
-        object: String
+        at address: UInt64, stored: UInt64, mask: UInt32, filters: [UInt16], chunkBytes: UInt64, file: PreflightFile
     ) throws(PreflightFailure) {
         guard mask >> UInt32(filters.count) == 0 else {
-            throw .malformed(address, "\(object): chunk filter mask \(mask) for \(filters.count) filters")
+            throw .malformed(address, "chunk filter mask \(mask) for \(filters.count) filters")
         }
         let active = filters.enumerated().filter { mask & (1 << UInt32($0.offset)) == 0 }.map(\.element)
         var payload = stored
         if active.contains(FilterPipeline.fletcher32) {
-            guard payload > 4 else { throw .malformed(address, "\(object): a checksummed chunk of \(stored) bytes") }
+            guard payload > 4 else { throw .malformed(address, "a checksummed chunk of \(stored) bytes") }
             payload -= 4
         }
         if active.contains(FilterPipeline.deflate) {
@@ -90,14 +88,14 @@ enum ChunkIndex {
             } catch {
                 switch error {
                 case .tooLong:
-                    throw .malformed(address, "\(object): a chunk inflates past its \(chunkBytes) bytes")
+                    throw .malformed(address, "a chunk inflates past its \(chunkBytes) bytes")
                 case .malformed(let reason):
-                    throw .malformed(address, "\(object): a compressed chunk is not valid zlib data (\(reason))")
+                    throw .malformed(address, "a compressed chunk is not valid zlib data (\(reason))")
                 }
             }
         }
         guard payload == chunkBytes else {
-            throw .malformed(address, "\(object): a chunk holds \(payload) bytes, its dimensions need \(chunkBytes)")
+            throw .malformed(address, "a chunk holds \(payload) bytes, its dimensions need \(chunkBytes)")
         }
     }
 }

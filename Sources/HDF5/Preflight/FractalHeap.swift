@@ -140,7 +140,7 @@ final class FractalHeap {
         }
         let block = try directBlock(at: blockAddress, offset: blockOffset, size: Int(blockSize))
         let start = offset - blockOffset
-        guard start >= UInt64(directBlockHeaderSize), UInt64(length) <= blockSize - start else {
+        guard start >= UInt64(directBlockHeaderSize), start <= blockSize, UInt64(length) <= blockSize - start else {
             throw .malformed(idOffset, "heap object \(offset) + \(length) is not inside its block")
         }
         return ByteCursor(Array(block[Int(start)..<(Int(start) + length)]), origin: blockAddress + start)

@@ -37,8 +37,9 @@ enum LinkMessages {
         let name = try Names.decode(
             try cursor.take(Int(nameLength), "the link name"), terminated: false, at: start, what: "link")
         guard type == 0 else {
-            let kind = type == 1 ? "soft" : type == 64 ? "external" : "user-defined (type \(type))"
-            throw .malformed(start, "link \(Names.quoted(name)) is a \(kind) link; only hard links are accepted")
+            let kind =
+                type == 1 ? "a soft link" : type == 64 ? "an external link" : "a user-defined link (type \(type))"
+            throw .malformed(start, "link \(Names.quoted(name)) is \(kind); only hard links are accepted")
         }
         return Link(name: name, address: try cursor.u64("the link address"))
     }

@@ -15,6 +15,15 @@ struct PreflightFailure: Error, Sendable {
         PreflightFailure(reason: .malformed(offset: offset, reason: reason))
     }
 
+    /// The same failure, said to be in `context` (the object being checked).
+    func within(_ context: String) -> PreflightFailure {
+        switch reason {
+        case .malformed(let offset, let text): return .malformed(offset, "\(context): \(text)")
+        case .limit(let what, let limit): return .limit("\(what) of \(context)", limit)
+        case .truncated: return self
+        }
+    }
+
     static func limit(_ what: String, _ limit: Int) -> PreflightFailure {
         PreflightFailure(reason: .limit(what: what, limit: limit))
     }

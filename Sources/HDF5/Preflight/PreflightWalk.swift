@@ -43,31 +43,47 @@ struct PreflightWalk {
         objectCount += 1
         guard objectCount <= limits.maxObjects else { throw .limit("objects in the file", limits.maxObjects) }
         guard file.contains(address, length: 16) else {
-            throw .malformed(address, "\(quoted(path)): its object header lies outside the file")
+            throw .malformed(address, "its object header lies outside the file")
         }
         if datasets.contains(address) {
             guard cachedSymbolTable == nil else {
-                throw .malformed(address, "\(quoted(path)): a dataset listed with a cached symbol table")
+                throw .malformed(address, "a dataset listed with a cached symbol table")
             }
             return
         }
+        var children: [(link: LinkMessages.Link, cache: (btree: UInt64, heap: UInt64)?)] = []
+        do throws(PreflightFailure) {
+            children = try checkObject(at: address, cachedSymbolTable: cachedSymbolTable)
+        } catch {
+            throw error.within(quoted(path))
+        }
+        for (link, cache) in children {
+            try visitObject(
+                at: link.address, path: path == "/" ? "/" + link.name : path + "/" + link.name, depth: depth + 1,
+                cachedSymbolTable: cache)
+        }
+    }
+
+    /// Checks one object's header, attributes and storage; a group's links are returned.
+    private mutating func checkObject(
+        at address: UInt64, cachedSymbolTable: (btree: UInt64, heap: UInt64)?
+    ) throws(PreflightFailure) -> [(link: LinkMessages.Link, cache: (btree: UInt64, heap: UInt64)?)] {
         let header = try ObjectHeader.read(at: address, file: file)
         var byType: [UInt16: [HeaderMessage]] = [:]
         for message in header.messages {
             if let refused = Self.refusedNames[message.type] {
-                throw .malformed(message.offset, "\(quoted(path)): \(refused) is not accepted")
+                throw .malformed(message.offset, "\(refused) is not accepted")
             }
             guard message.type <= Type_.referenceCount, message.type != 0x09 else {
-                throw .malformed(message.offset, "\(quoted(path)): unknown message type \(message.type)")
+                throw .malformed(message.offset, "unknown message type \(message.type)")
             }
             byType[message.type, default: []].append(message)
         }
         for (type, messages) in byType where Self.single.contains(type) && messages.count > 1 {
-            throw .malformed(messages[1].offset, "\(quoted(path)): message type \(type) appears twice")
+            throw .malformed(messages[1].offset, "message type \(type) appears twice")
         }
-        try checkBookkeeping(byType, path: path)
-        try checkAttributes(
-            compact: byType[Type_.attribute] ?? [], info: byType[Type_.attributeInfo]?.first, path: path)
+        try checkBookkeeping(byType)
+        try checkAttributes(compact: byType[Type_.attribute] ?? [], info: byType[Type_.attributeInfo]?.first)
         let groupTypes = [Type_.linkInfo, Type_.groupInfo, Type_.link, Type_.symbolTable]
         let datasetTypes = [
             Type_.dataspace, Type_.datatype, Type_.layout, Type_.fillValue, Type_.fillValueOld, Type_.filterPipeline,
@@ -77,50 +93,50 @@ struct PreflightWalk {
         switch (isGroup, isDataset) {
         case (true, false):
             summary.groups += 1
-            try visitGroup(byType, path: path, depth: depth, cachedSymbolTable: cachedSymbolTable)
+            return try groupLinks(byType, cachedSymbolTable: cachedSymbolTable)
         case (false, true):
             guard cachedSymbolTable == nil else {
-                throw .malformed(address, "\(quoted(path)): a dataset listed with a cached symbol table")
+                throw .malformed(address, "a dataset listed with a cached symbol table")
             }
             summary.datasets += 1
             datasets.insert(address)
-            try checkDataset(byType, path: path)
+            try checkDataset(byType)
+            return []
         case (true, true):
-            throw .malformed(address, "\(quoted(path)): an object with both group and dataset messages")
+            throw .malformed(address, "an object with both group and dataset messages")
         case (false, false):
-            throw .malformed(
-                address, "\(quoted(path)): neither a group nor a dataset (committed datatypes are not accepted)")
+            throw .malformed(address, "neither a group nor a dataset (committed datatypes are not accepted)")
         }
     }
 
     /// Modification times and reference counts: only their sizes matter to a reader.
-    private func checkBookkeeping(_ byType: [UInt16: [HeaderMessage]], path: String) throws(PreflightFailure) {
+    private func checkBookkeeping(_ byType: [UInt16: [HeaderMessage]]) throws(PreflightFailure) {
         for message in (byType[Type_.modificationTime] ?? []) + (byType[Type_.referenceCount] ?? []) {
             var cursor = message.data
             let version = try cursor.u8()
             let expected: UInt8 = message.type == Type_.modificationTime ? 1 : 0
             guard version == expected, cursor.remaining >= 4 else {
-                throw .malformed(message.offset, "\(quoted(path)): message type \(message.type) version \(version)")
+                throw .malformed(message.offset, "message type \(message.type) version \(version)")
             }
         }
         for message in byType[Type_.modificationTimeOld] ?? [] where message.data.remaining < 14 {
-            throw .malformed(message.offset, "\(quoted(path)): a short modification time")
+            throw .malformed(message.offset, "a short modification time")
         }
     }
 
     // MARK: Groups
 
-    private mutating func visitGroup(
-        _ byType: [UInt16: [HeaderMessage]], path: String, depth: Int, cachedSymbolTable: (btree: UInt64, heap: UInt64)?
-    ) throws(PreflightFailure) {
+    private mutating func groupLinks(
+        _ byType: [UInt16: [HeaderMessage]], cachedSymbolTable: (btree: UInt64, heap: UInt64)?
+    ) throws(PreflightFailure) -> [(link: LinkMessages.Link, cache: (btree: UInt64, heap: UInt64)?)] {
         var links: [(link: LinkMessages.Link, cache: (btree: UInt64, heap: UInt64)?)] = []
         if let message = byType[Type_.symbolTable]?.first {
             guard byType[Type_.linkInfo] == nil, byType[Type_.link] == nil else {
-                throw .malformed(message.offset, "\(quoted(path)): a symbol table beside link messages")
+                throw .malformed(message.offset, "a symbol table beside link messages")
             }
             let table = try LinkMessages.symbolTable(message.data)
             if let cachedSymbolTable, cachedSymbolTable != table {
-                throw .malformed(message.offset, "\(quoted(path)): its cached symbol table differs from its own")
+                throw .malformed(message.offset, "its cached symbol table differs from its own")
             }
             for entry in try SymbolTableGroup.links(
                 btree: table.btree, heap: table.heap, superblock: superblock, file: file, limits: limits)
@@ -129,22 +145,22 @@ struct PreflightWalk {
             }
         } else {
             guard cachedSymbolTable == nil else {
-                throw .malformed(0, "\(quoted(path)): cached as a symbol-table group but it has none")
+                throw .malformed(0, "cached as a symbol-table group but it has none")
             }
             guard let info = byType[Type_.linkInfo]?.first else {
-                throw .malformed(byType[Type_.link]?.first?.offset ?? 0, "\(quoted(path)): links without link info")
+                throw .malformed(byType[Type_.link]?.first?.offset ?? 0, "links without link info")
             }
             for message in byType[Type_.groupInfo] ?? [] { try LinkMessages.checkGroupInfo(message.data) }
             let storage = try LinkMessages.linkInfo(info.data)
             let compact = byType[Type_.link] ?? []
             if storage.isDense {
                 guard compact.isEmpty else {
-                    throw .malformed(info.offset, "\(quoted(path)): link messages beside dense link storage")
+                    throw .malformed(info.offset, "link messages beside dense link storage")
                 }
-                for object in try denseObjects(storage, idLength: 7, nameType: 5, orderType: 6, path: path) {
+                for object in try denseObjects(storage, idLength: 7, nameType: 5, orderType: 6) {
                     let link = try LinkMessages.link(object.message)
                     guard Lookup3.hash(Array(link.name.utf8)) == object.nameHash else {
-                        throw .malformed(object.message.offset, "\(quoted(path)): link name hash does not match")
+                        throw .malformed(object.message.offset, "link name hash does not match")
                     }
                     links.append((link, nil))
                 }
@@ -153,32 +169,31 @@ struct PreflightWalk {
             }
         }
         guard links.count <= limits.maxLinksPerGroup else {
-            throw .limit("links in one group", limits.maxLinksPerGroup)
+            throw .limit("links", limits.maxLinksPerGroup)
         }
         var names: Set<String> = []
         for (link, _) in links where !names.insert(link.name).inserted {
-            throw .malformed(0, "\(quoted(path)): two links named \(Names.quoted(link.name))")
+            throw .malformed(0, "two links named \(Names.quoted(link.name))")
         }
-        for (link, cache) in links {
-            try visitObject(
-                at: link.address, path: path == "/" ? "/" + link.name : path + "/" + link.name, depth: depth + 1,
-                cachedSymbolTable: cache)
-        }
+        return links
     }
 
     /// The objects of dense storage, read through the name index and checked against the
     /// creation-order index when there is one (both must list the same heap IDs).
     private func denseObjects(
-        _ storage: LinkMessages.DenseStorage, idLength: Int, nameType: UInt8, orderType: UInt8, path: String
+        _ storage: LinkMessages.DenseStorage, idLength: Int, nameType: UInt8, orderType: UInt8
     ) throws(PreflightFailure) -> [(message: ByteCursor, nameHash: UInt32)] {
         let heap = try FractalHeap(at: storage.heap, file: file)
         guard heap.idLength == idLength else {
-            throw .malformed(storage.heap, "\(quoted(path)): heap IDs of \(heap.idLength) bytes, expected \(idLength)")
+            throw .malformed(storage.heap, "heap IDs of \(heap.idLength) bytes, expected \(idLength)")
         }
         let limit = nameType == 5 ? limits.maxLinksPerGroup : limits.maxAttributesPerObject
+        let what = nameType == 5 ? "links" : "attributes"
         var objects: [(ByteCursor, UInt32)] = []
         var ids: Set<[UInt8]> = []
-        for var record in try V2BTree.records(at: storage.nameIndex, type: nameType, file: file, limit: limit) {
+        for var record in try V2BTree.records(
+            at: storage.nameIndex, type: nameType, file: file, limit: limit, what: what)
+        {
             let id: ByteCursor
             var hash: UInt32
             if nameType == 5 {
@@ -186,50 +201,50 @@ struct PreflightWalk {
                 id = try record.sub(idLength, "a heap ID")
             } else {
                 id = try record.sub(idLength, "a heap ID")
-                try checkRecordFlags(&record, path: path)
+                try checkRecordFlags(&record)
                 hash = try record.u32("a name hash")
             }
-            guard ids.insert(id.bytes).inserted else { throw record.failure("\(quoted(path)): a heap ID listed twice") }
+            guard ids.insert(id.bytes).inserted else { throw record.failure("a heap ID listed twice") }
             objects.append((try heap.object(id), hash))
         }
         if let order = storage.creationOrderIndex {
             var orderIDs: Set<[UInt8]> = []
-            for var record in try V2BTree.records(at: order, type: orderType, file: file, limit: limit) {
+            for var record in try V2BTree.records(at: order, type: orderType, file: file, limit: limit, what: what) {
                 if orderType == 6 { _ = try record.u64("a creation order") }
                 let id = try record.take(idLength, "a heap ID")
-                if orderType == 9 { try checkRecordFlags(&record, path: path) }
+                if orderType == 9 { try checkRecordFlags(&record) }
                 orderIDs.insert(id)
             }
             guard orderIDs == ids else {
                 throw .malformed(
-                    order, "\(quoted(path)): the creation-order index lists other objects than the name index")
+                    order, "the creation-order index lists other objects than the name index")
             }
         }
         return objects
     }
 
     /// Attribute index records carry the message flags: a shared attribute is refused.
-    private func checkRecordFlags(_ record: inout ByteCursor, path: String) throws(PreflightFailure) {
+    private func checkRecordFlags(_ record: inout ByteCursor) throws(PreflightFailure) {
         let flags = try record.u8("message flags")
-        guard flags & ObjectHeader.sharedFlag == 0 else { throw record.failure("\(quoted(path)): a shared attribute") }
+        guard flags & ObjectHeader.sharedFlag == 0 else { throw record.failure("a shared attribute") }
         _ = try record.u32("a creation order")
     }
 
     // MARK: Attributes
 
-    private mutating func checkAttributes(compact: [HeaderMessage], info: HeaderMessage?, path: String)
+    private mutating func checkAttributes(compact: [HeaderMessage], info: HeaderMessage?)
         throws(PreflightFailure)
     {
         var attributes: [AttributeMessage] = []
         let storage = try info.map { message throws(PreflightFailure) in try LinkMessages.attributeInfo(message.data) }
         if let info, let storage, storage.isDense {
             guard compact.isEmpty else {
-                throw .malformed(info.offset, "\(quoted(path)): attribute messages beside dense attribute storage")
+                throw .malformed(info.offset, "attribute messages beside dense attribute storage")
             }
-            for object in try denseObjects(storage, idLength: 8, nameType: 8, orderType: 9, path: path) {
+            for object in try denseObjects(storage, idLength: 8, nameType: 8, orderType: 9) {
                 let attribute = try AttributeMessage.decode(object.message, limits: limits)
                 guard Lookup3.hash(Array(attribute.name.utf8)) == object.nameHash else {
-                    throw .malformed(object.message.offset, "\(quoted(path)): attribute name hash does not match")
+                    throw .malformed(object.message.offset, "attribute name hash does not match")
                 }
                 attributes.append(attribute)
             }
@@ -237,12 +252,12 @@ struct PreflightWalk {
             for message in compact { attributes.append(try AttributeMessage.decode(message.data, limits: limits)) }
         }
         guard attributes.count <= limits.maxAttributesPerObject else {
-            throw .limit("attributes of one object", limits.maxAttributesPerObject)
+            throw .limit("attributes", limits.maxAttributesPerObject)
         }
         var names: Set<String> = []
         for attribute in attributes {
             guard names.insert(attribute.name).inserted else {
-                throw .malformed(0, "\(quoted(path)): two attributes named \(Names.quoted(attribute.name))")
+                throw .malformed(0, "two attributes named \(Names.quoted(attribute.name))")
             }
             for reference in attribute.stringReferences { try checkString(reference) }
         }
@@ -271,17 +286,17 @@ struct PreflightWalk {
 
     // MARK: Datasets
 
-    private func checkDataset(_ byType: [UInt16: [HeaderMessage]], path: String) throws(PreflightFailure) {
+    private func checkDataset(_ byType: [UInt16: [HeaderMessage]]) throws(PreflightFailure) {
         guard let spaceMessage = byType[Type_.dataspace]?.first, let typeMessage = byType[Type_.datatype]?.first,
             let layoutMessage = byType[Type_.layout]?.first
-        else { throw .malformed(0, "\(quoted(path)): a dataset needs a dataspace, a datatype and a layout") }
+        else { throw .malformed(0, "a dataset needs a dataspace, a datatype and a layout") }
         var cursor = spaceMessage.data
         let space = try Dataspace.decode(&cursor)
         cursor = typeMessage.data
         let type = try FileDatatype.decode(&cursor)
         if case .variableString = type {
             throw .malformed(
-                typeMessage.offset, "\(quoted(path)): variable-length strings in datasets are not accepted")
+                typeMessage.offset, "variable-length strings in datasets are not accepted")
         }
         cursor = layoutMessage.data
         let layout = try DataLayout.decode(&cursor)
@@ -296,43 +311,44 @@ struct PreflightWalk {
         let count = try space.elementCount(at: spaceMessage.offset)
         let (total, overflow) = count.multipliedReportingOverflow(by: UInt64(type.size))
         guard !overflow, total <= UInt64(limits.maxDatasetBytes) else {
-            throw .limit("the bytes of dataset \(quoted(path))", limits.maxDatasetBytes)
+            throw .limit("the bytes of the dataset", limits.maxDatasetBytes)
         }
         switch layout {
         case .compact(let byteCount):
             guard UInt64(byteCount) == total, filters.isEmpty else {
                 throw .malformed(
-                    layoutMessage.offset, "\(quoted(path)): \(byteCount) compact bytes for \(total) bytes of data")
+                    layoutMessage.offset, "\(byteCount) compact bytes for \(total) bytes of data")
             }
         case .contiguous(let address, let byteCount):
             guard filters.isEmpty else {
-                throw .malformed(layoutMessage.offset, "\(quoted(path)): filters on contiguous data")
+                throw .malformed(layoutMessage.offset, "filters on contiguous data")
             }
-            guard address == Superblock.undefined || (byteCount == total && file.contains(address, length: byteCount))
-            else {
+            guard address == Superblock.undefined || byteCount == total else {
+                throw .malformed(layoutMessage.offset, "\(byteCount) bytes of data for \(total) bytes of elements")
+            }
+            guard address == Superblock.undefined || file.contains(address, length: byteCount) else {
                 throw .malformed(
                     layoutMessage.offset,
-                    "\(quoted(path)): contiguous data \(address) + \(byteCount) for \(total) bytes of data, file of \(file.end) bytes"
-                )
+                    "its data (\(byteCount) bytes at \(address)) lies past the end of the file (\(file.end) bytes)")
             }
         case .chunked(let btree, let chunk, let elementSize):
             guard chunk.count == space.dimensions.count, elementSize == UInt64(type.size) else {
                 throw .malformed(
                     layoutMessage.offset,
-                    "\(quoted(path)): chunks of rank \(chunk.count) and \(elementSize)-byte elements")
+                    "chunks of rank \(chunk.count) and \(elementSize)-byte elements")
             }
             var chunkBytes = elementSize
             for size in chunk {
                 let (product, overflow) = chunkBytes.multipliedReportingOverflow(by: size)
                 guard !overflow, product <= UInt64(limits.maxChunkBytes) else {
-                    throw .limit("the bytes of one chunk of \(quoted(path))", limits.maxChunkBytes)
+                    throw .limit("the bytes of one chunk", limits.maxChunkBytes)
                 }
                 chunkBytes = product
             }
             if btree != Superblock.undefined {
                 try ChunkIndex.check(
                     btree: btree, dimensions: space.dimensions, chunk: chunk, chunkBytes: chunkBytes,
-                    filters: filters, superblock: superblock, file: file, limits: limits, object: quoted(path))
+                    filters: filters, superblock: superblock, file: file, limits: limits)
             }
         }
     }

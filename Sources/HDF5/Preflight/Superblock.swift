@@ -25,6 +25,10 @@ struct Superblock {
         var cursor = try file.read(at: 0, count: Int(min(file.size, 100)), "the superblock")
         try cursor.skip(8)
         let version = Int(try cursor.u8("the superblock version"))
+        let length = [0: 96, 1: 100, 2: 48, 3: 48][version] ?? 0
+        guard file.size >= UInt64(length) else {
+            throw .malformed(0, "the file ends inside its superblock (\(file.size) bytes; an interrupted download?)")
+        }
         switch version {
         case 0, 1: return try readVersion0or1(&cursor, version: version, file: file)
         case 2, 3: return try readVersion2or3(&cursor, version: version, file: file)

@@ -39,7 +39,7 @@ enum SymbolTableGroup {
                 try readSymbolNode(
                     at: child, maxEntries: 2 * superblock.groupLeafNodeK, heap: heap, file: file, into: &links)
                 guard links.count <= limits.maxLinksPerGroup else {
-                    throw .limit("links in one group", limits.maxLinksPerGroup)
+                    throw .limit("links", limits.maxLinksPerGroup)
                 }
             }
         }

@@ -9,8 +9,8 @@ enum V2BTree {
     static let maxDepth = 16
 
     /// Every record of the tree at `address`, each `recordSizes[type]` bytes.
-    static func records(at address: UInt64, type: UInt8, file: PreflightFile, limit: Int) throws(PreflightFailure)
-        -> [ByteCursor]
+    static func records(at address: UInt64, type: UInt8, file: PreflightFile, limit: Int, what: String)
+        throws(PreflightFailure) -> [ByteCursor]
     {
         guard let recordSize = recordSizes[type] else { throw .malformed(address, "B-tree record type \(type)") }
         try file.claim(address, "the B-tree header at \(address)")
@@ -31,7 +31,7 @@ enum V2BTree {
         guard (64...(1 << 20)).contains(nodeSize), depth <= maxDepth else {
             throw .malformed(address, "B-tree node size \(nodeSize), depth \(depth)")
         }
-        guard total <= UInt64(limit) else { throw .limit("records in one B-tree", limit) }
+        guard total <= UInt64(limit) else { throw .limit(what, limit) }
         if total == 0 {
             guard root == Superblock.undefined || rootCount == 0 else {
                 throw .malformed(address, "empty B-tree with a root")
