@@ -423,6 +423,15 @@ def contiguous_past_end(data, base):
     return token_embedding_rows(data, base, rows=1 << 26)
 
 
+def attribute_heap_id_offset(data, base):
+    # The root's first dense attribute (version-2 B-tree record type 8) pointing 1 MiB into its fractal
+    # heap, past the only (1 KiB) block. Found by fuzzing: it made an early preflight trap.
+    at = data.find(b"BTLF\x00\x08")
+    assert data[at + 6] == 0x00  # a managed object's heap ID: flags, 5-byte offset, 2-byte length
+    data[at + 7:at + 12] = (1 << 20).to_bytes(5, "little")
+    return data
+
+
 def truncated(data, base):
     # An interrupted download: the first 60 % of the file.
     return data[: len(data) * 6 // 10], False
@@ -437,7 +446,8 @@ def superblock_checksum(data, base):
 MUTATIONS = {
     "layout": [attribute_type_size, attribute_type_version, vlen_type_size,
                vlen_type_bits, string_missing_heap_object, string_length_huge, global_heap_object_size,
-               global_heap_free_space_zero, link_info_heap_address, dimensions_overflow, token_embedding_rows,
+               global_heap_free_space_zero, link_info_heap_address, attribute_heap_id_offset, dimensions_overflow,
+               token_embedding_rows,
                contiguous_past_end,
                truncated],
     "golden": [link_heap_checksum, filter_unknown_id, chunk_dimension,
@@ -467,6 +477,44 @@ def write_linked(path):
             "outside", shape=(4,), dtype="<f4", external=[("/etc/hostname", 0, 16)], track_order=False)
 
 
+def write_layout_seed(path):
+    """A small layout file that LayoutReader accepts, for the layout fuzz target: the attributes of
+    every group of the tiny ZegCLIP model fixture, and its one-dimensional tensors of /vision."""
+    source = Path(__file__).resolve().parent.parent / "runtime" / "models" / "zegclip_tiny.h5"
+    with h5py.File(source, "r") as model, new_file(path) as f:
+        def copy(source_group, target_group):
+            for name, value in source_group.attrs.items():
+                target_group.attrs[name] = value
+            for name, item in source_group.items():
+                if isinstance(item, h5py.Group):
+                    if item.attrs or item.name in ("/vision", "/vision/ln_pre", "/vision/ln_post"):
+                        copy(item, new_group(target_group, name))
+                elif item.ndim == 1 and item.name.startswith("/vision/"):
+                    dataset = target_group.create_dataset(name, data=item[()], track_times=False, track_order=False)
+                    for key, value in item.attrs.items():
+                        dataset.attrs[key] = value
+        copy(model, f)
+
+
+def write_fuzz_seeds():
+    """Seed corpora of the hdf5, layout and golden fuzz targets (Fuzz/README.md)."""
+    corpus = Path(__file__).resolve().parent.parent.parent / "Fuzz" / "corpus"
+    seeds = {"hdf5": ["base_layout.h5", "base_layout_v2.h5", "base_golden.h5"],
+             "layout": ["base_layout.h5"], "golden": ["base_golden.h5", "golden_slide_output_size.h5"]}
+    for target, names in seeds.items():
+        folder = corpus / target
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.h5"):
+            old.unlink()
+        for name in names:
+            (folder / name).write_bytes((OUT / name).read_bytes())
+    write_layout_seed(corpus / "layout" / "tiny_layout.h5")
+    regressions = corpus.parent / "regressions" / "hdf5"
+    regressions.mkdir(parents=True, exist_ok=True)
+    for name in ["attribute_heap_id_offset.h5", "chunk_dimension.h5"]:
+        (regressions / name).write_bytes((OUT / name).read_bytes())
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.h5"):
@@ -487,6 +535,7 @@ def main():
             if fix:
                 fix_checksums(data, ranges)
             (OUT / f"{mutation.__name__}.h5").write_bytes(bytes(data))
+    write_fuzz_seeds()
     for path in sorted(OUT.glob("*.h5")):
         print(f"{path.name:40} {path.stat().st_size:>8}")
 

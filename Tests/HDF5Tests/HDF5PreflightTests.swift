@@ -16,6 +16,7 @@ struct HDF5PreflightTests {
     /// Each hostile file and the refusal it must get (see Fixtures/adversarial/hdf5/README.md).
     static let hostile: [(file: String, refusal: String)] = [
         ("attribute_type_size.h5", "'/text/token_embedding': a 40-byte integer"),
+        ("attribute_heap_id_offset.h5", "'/': heap object 1048576 + 72 is not inside its block"),
         ("attribute_type_version.h5", "'/vision/w0': datatype version 8 is not 1 … 3"),
         ("chunk_deflate_bomb.h5", "'/taps/vision.tap0': a chunk inflates past its 128 bytes"),
         ("chunk_dimension.h5", "'/taps/vision.tap0': a chunk holds 128 bytes, its dimensions need 25600"),

@@ -12,13 +12,16 @@ struct HostileHDF5CommandTests {
     static let adversarial = FixturePath.fixture("adversarial/hdf5")
     static let model = FixturePath.fixture("runtime/models/zegclip_tiny.h5")
     static let golden = FixturePath.fixture("runtime/goldens/zegclip_tiny.h5")
+    static let image = FixturePath.fixture("images/scene.jpg")
     /// A run that reads one small file stays far below this (about 40 MiB).
     static let peakBound = 256 << 10
 
     /// The hostile files, what the refusal says, and whether libhdf5 1.10.8 crashes or hangs on it
-    /// (those go through every command; the others through `inspect` and `verify --golden`).
+    /// (those go through every command that reads a model; the others through `inspect` and
+    /// `verify --golden`).
     static let files: [(file: String, refusal: String, breaksLibHDF5: Bool)] = [
         ("attribute_type_size.h5", "a 40-byte integer", true),
+        ("attribute_heap_id_offset.h5", "heap object 1048576 + 72 is not inside its block", false),
         ("attribute_type_version.h5", "datatype version 8 is not 1 … 3", true),
         ("chunk_deflate_bomb.h5", "a chunk inflates past its 128 bytes", false),
         ("chunk_dimension.h5", "a chunk holds 128 bytes, its dimensions need 25600", true),
@@ -73,7 +76,11 @@ struct HostileHDF5CommandTests {
         if breaksLibHDF5 {
             commands += [
                 ["inspect", file, "--json"], ["export", file, "-o", output.file("model.pt")],
+                ["export-prompts", file, "-o", output.file("prompts.pt")],
                 ["init-prompts", file, "-o", output.file("prompts.h5")], ["verify", file, "--golden", Self.golden],
+                ["diff", file, Self.model], ["embed", file, "--text", "a cat", "-o", output.file("embeds.npz")],
+                ["classify", file, Self.image, "--labels", "cat,dog"],
+                ["segment", file, Self.image, "--classes", "cat,dog", "-o", output.file("segments")],
             ]
         }
         for command in commands {

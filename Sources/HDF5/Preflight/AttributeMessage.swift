@@ -69,7 +69,7 @@ enum Names {
     static let maxLength = 4096
 
     /// A name from the file, quoted and escaped for a one-line message.
-    static func quoted(_ name: String) -> String { "'" + TerminalText.escaped(name, maxLength: 200) + "'" }
+    static func quoted(_ name: String) -> String { "'" + name.escapedForTerminal(maxLength: 200) + "'" }
 
     /// `bytes` as a name: valid UTF-8 without NUL or `/`, at most `maxLength` bytes; with
     /// `terminated`, the last byte must be the NUL.
