@@ -4,7 +4,8 @@
 import PackageDescription
 
 /// Fuzz targets (`Fuzz/<name>/main.swift`, run by `scripts/fuzz.sh`): one per parser of untrusted
-/// bytes, each calling one entry of `CheckpointFuzzing`/`ConversionFuzzing`. Adding one is a line here.
+/// bytes, each calling one entry of `CheckpointFuzzing`/`ConversionFuzzing`/`HDF5Fuzzing`/`LayoutFuzzing`/
+/// `GoldenFuzzing`. Adding one is a line here.
 let fuzzTargets: [(name: String, module: String)] = [
     ("pickle", "Checkpoint"),
     ("torch-zip", "Checkpoint"),
@@ -15,6 +16,9 @@ let fuzzTargets: [(name: String, module: String)] = [
     ("onnx-model", "Checkpoint"),
     ("config-text", "Conversion"),
     ("sidecar-json", "Conversion"),
+    ("hdf5", "HDF5"),
+    ("layout", "Layout"),
+    ("golden", "Runtime"),
 ]
 
 let package = Package(
@@ -110,7 +114,8 @@ let package = Package(
                 "Pickle", "Checkpoint", "TensorCore", "_TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["Checkpoint", "Conversion", "_TestSupport"]),
+        .testTarget(
+            name: "FuzzRegressionTests", dependencies: ["Checkpoint", "Conversion", "HDF5", "Layout", "Runtime", "_TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TensorCore", "_TestSupport"]),
         .testTarget(
             name: "CheckpointTests",

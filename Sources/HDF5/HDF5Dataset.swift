@@ -12,26 +12,31 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
 
     var objectID: hid_t { handle.id }
 
+    /// Elements and bytes of the whole dataset, checked when it was opened or created.
+    public let elementCount: Int
+    public let byteCount: Int
+
     init(group: HDF5Group, name: String) throws(HDF5Error) {
         let path = group.file.path
+        let object = group.childName(name)
         self.file = group.file
-        self.fullName = group.childName(name)
+        self.fullName = object
         self.handle = try H5Handle(
             H5Dopen2(group.handle.id, name, chdf5_p_default()), path: path,
-            operation: "open dataset '\(group.childName(name))'", closer: H5Dclose)
+            operation: "open dataset '\(object)'", closer: H5Dclose)
         let type = try H5Handle(H5Dget_type(handle.id), path: path, operation: "read a datatype", closer: H5Tclose)
-        self.dtype = try HDF5Datatype.classify(type.id, path: path, object: group.childName(name))
-        let space = try H5Handle(H5Dget_space(handle.id), path: path, operation: "read a dataspace", closer: H5Sclose)
-        let rank = H5Sget_simple_extent_ndims(space.id)
-        try H5Library.check(status: rank, path: path, "read the rank of '\(group.childName(name))'")
-        var dims = [hsize_t](repeating: 0, count: Int(rank))
-        if rank > 0 { _ = H5Sget_simple_extent_dims(space.id, &dims, nil) }
-        self.shape = dims.map { Int($0) }
+        self.dtype = try HDF5Datatype.classify(type.id, path: path, object: object)
+        let extent = try DatasetExtent(datasetID: handle.id, itemSize: dtype.itemSize, file: file, object: object)
+        self.shape = extent.shape
+        self.elementCount = extent.elementCount
+        self.byteCount = extent.byteCount
     }
 
     init(creatingIn group: HDF5Group, name: String, dtype: DType, shape: [Int]) throws(HDF5Error) {
         let path = group.file.path
         let object = group.childName(name)
+        // What we write is bounded by what we read from, so only overflow is refused here.
+        let sizes = try DatasetExtent.sizes(shape, itemSize: dtype.itemSize, limit: Int.max, path: path, object: object)
         let type = try HDF5Datatype.make(dtype, path: path)
         let space: H5Handle
         if shape.isEmpty {
@@ -58,10 +63,9 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         self.fullName = object
         self.dtype = dtype
         self.shape = shape
+        self.elementCount = sizes.elementCount
+        self.byteCount = sizes.byteCount
     }
-
-    public var elementCount: Int { shape.reduce(1, *) }
-    public var byteCount: Int { elementCount * dtype.itemSize }
 
     /// Writes the whole dataset from packed row-major bytes.
     public func write(_ bytes: [UInt8]) throws(HDF5Error) {
@@ -84,7 +88,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                 path: file.path, operation: "write rows of '\(fullName)'",
                 detail: "rows \(firstRow)..<\(firstRow + rowCount) outside shape \(shape)")
         }
-        let rowBytes = shape.dropFirst().reduce(1, *) * dtype.itemSize
+        let rowBytes = rows == 0 ? 0 : byteCount / rows
         guard bytes.count >= rowCount * rowBytes else {
             throw .sizeMismatch(
                 path: file.path, object: fullName, expectedBytes: rowCount * rowBytes, actualBytes: bytes.count)
@@ -118,7 +122,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                 path: file.path, operation: "read rows of '\(fullName)'",
                 detail: "rows \(firstRow)..<\(firstRow &+ rowCount) outside shape \(shape)")
         }
-        let rowBytes = shape.dropFirst().reduce(1, *) * dtype.itemSize
+        // Every partial product of the shape was checked against overflow when the dataset opened.
+        let rowBytes = shape.dropFirst().reduce(dtype.itemSize, *)
         let count = rowCount * rowBytes
         if count == 0 { return }
         if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
@@ -184,14 +189,12 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
             H5Dopen2(group.handle.id, name, chdf5_p_default()), path: path, operation: "open dataset '\(object)'",
             closer: H5Dclose)
         let type = try H5Handle(H5Dget_type(handle.id), path: path, operation: "read a datatype", closer: H5Tclose)
-        let space = try H5Handle(H5Dget_space(handle.id), path: path, operation: "read a dataspace", closer: H5Sclose)
-        let rank = H5Sget_simple_extent_ndims(space.id)
-        try H5Library.check(status: rank, path: path, "read the rank of '\(object)'")
-        var dims = [hsize_t](repeating: 0, count: Int(rank))
-        if rank > 0 { _ = H5Sget_simple_extent_dims(space.id, &dims, nil) }
-        let shape = dims.map { Int($0) }
         let elementSize = H5Tget_size(type.id)
-        var bytes = [UInt8](repeating: 0, count: shape.reduce(1, *) * elementSize)
+        guard (1...64).contains(elementSize) else {
+            throw .unsupportedDatatype(path: path, object: object, detail: "\(elementSize)-byte elements")
+        }
+        let extent = try DatasetExtent(datasetID: handle.id, itemSize: elementSize, file: group.file, object: object)
+        var bytes = [UInt8](repeating: 0, count: extent.byteCount)
         if !bytes.isEmpty {
             let status = bytes.withUnsafeMutableBytes {
                 H5Dread(handle.id, type.id, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress)
@@ -213,13 +216,13 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                 }
             }
         }
-        return (shape, elementSize, bytes, dtypeAttribute)
+        return (extent.shape, elementSize, bytes, dtypeAttribute)
     }
 
     /// Byte offset of the data in the file for a contiguous dataset whose storage is allocated, else nil.
     public var fileOffset: Int? {
         let offset = H5Dget_offset(handle.id)
         if offset == haddr_t.max { _ = H5Library.takeErrorStack(); return nil }
-        return Int(offset)
+        return Int(exactly: offset)
     }
 }

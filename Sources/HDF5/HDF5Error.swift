@@ -15,6 +15,12 @@ public enum HDF5Error: ClassifiedError, Equatable, Sendable {
     case attributeType(path: String, object: String, attribute: String, expected: String)
     case unsupportedDatatype(path: String, object: String, detail: String)
     case sizeMismatch(path: String, object: String, expectedBytes: Int, actualBytes: Int)
+    /// The superblock says the file is longer than it is: an interrupted download or copy.
+    case truncated(path: String, declaredBytes: UInt64, actualBytes: UInt64)
+    /// The preflight found a structure at byte `offset` that is malformed or outside what we accept.
+    case malformed(path: String, offset: UInt64, reason: String)
+    /// A count or size past `HDF5Limits`.
+    case limitExceeded(path: String, what: String, limit: Int)
 
     /// Failures of files being read; a module that writes turns them into its own write errors.
     public var kind: FailureKind {
@@ -44,6 +50,13 @@ public enum HDF5Error: ClassifiedError, Equatable, Sendable {
             return "\(path): dataset '\(object)' has an unsupported datatype (\(detail))"
         case .sizeMismatch(let path, let object, let expected, let actual):
             return "\(path): dataset '\(object)' holds \(actual) bytes, expected \(expected)"
+        case .truncated(let path, let declared, let actual):
+            return
+                "\(path): truncated HDF5 file: it declares \(declared) bytes but has \(actual) (an interrupted download or copy?)"
+        case .malformed(let path, let offset, let reason):
+            return "\(path): refused HDF5 file: at byte \(offset), \(reason)"
+        case .limitExceeded(let path, let what, let limit):
+            return "\(path): refused HDF5 file: \(what) exceeds the limit of \(limit)"
         }
     }
 }

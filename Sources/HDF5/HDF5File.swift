@@ -1,14 +1,20 @@
 internal import CHDF5
-import Glibc
 
 /// An open HDF5 file. Closing happens when the last reference goes away, or explicitly with `close()`.
 public final class HDF5File: @unchecked Sendable {
     public let path: String
+    /// The budgets every read from this file is checked against.
+    public let limits: HDF5Limits
+    /// The file's length as its superblock states it (checked against the real length); data of
+    /// every dataset must lie before it.
+    let byteCount: UInt64
     private var handle: H5Handle?
 
-    private init(path: String, handle: H5Handle) {
+    private init(path: String, handle: H5Handle, limits: HDF5Limits, byteCount: UInt64) {
         self.path = path
         self.handle = handle
+        self.limits = limits
+        self.byteCount = byteCount
     }
 
     /// Creates a new file, failing if one exists. Links in every group are tracked in creation
@@ -28,26 +34,27 @@ public final class HDF5File: @unchecked Sendable {
         try H5Library.check(status: H5Pset_alignment(access.id, 4096, 64), path: path, "set alignment")
         let id = H5Fcreate(path, chdf5_f_acc_excl(), creation.id, access.id)
         let handle = try H5Handle(id, path: path, operation: "create the file", closer: H5Fclose)
-        return HDF5File(path: path, handle: handle)
+        return HDF5File(path: path, handle: handle, limits: .default, byteCount: UInt64.max)
     }
 
-    /// Opens an existing file read-only.
-    public static func open(path: String) throws(HDF5Error) -> HDF5File {
+    /// Opens an existing file read-only, after `HDF5Preflight` has walked it: libhdf5 parses only
+    /// files whose every structure our own bounded reader accepted.
+    public static func open(path: String, limits: HDF5Limits = .default) throws(HDF5Error) -> HDF5File {
         H5Library.prepareThread()
-        // A missing or unreadable file is told apart from one that is not HDF5, before libhdf5 sees it.
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        var info = stat()
-        let isRegular = fstat(descriptor, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-        Glibc.close(descriptor)
-        guard isRegular else { throw .cannotOpen(path: path, reason: "not a regular file") }
-        guard H5Fis_hdf5(path) > 0 else {
-            _ = H5Library.takeErrorStack()
-            throw .notHDF5(path: path)
-        }
+        let summary = try HDF5Preflight.check(path: path, limits: limits)
         let id = H5Fopen(path, chdf5_f_acc_rdonly(), chdf5_p_default())
         let handle = try H5Handle(id, path: path, operation: "open the file", closer: H5Fclose)
-        return HDF5File(path: path, handle: handle)
+        return HDF5File(path: path, handle: handle, limits: limits, byteCount: summary.fileBytes)
+    }
+
+    /// Opens without `HDF5Preflight`: only for tests of the checks every opened dataset gets
+    /// afterwards (`DatasetExtent`), on files libhdf5 opens without crashing.
+    static func openSkippingPreflight(path: String, limits: HDF5Limits) throws(HDF5Error) -> HDF5File {
+        H5Library.prepareThread()
+        let size = try PreflightFile(path: path, limits: limits).size
+        let id = H5Fopen(path, chdf5_f_acc_rdonly(), chdf5_p_default())
+        let handle = try H5Handle(id, path: path, operation: "open the file", closer: H5Fclose)
+        return HDF5File(path: path, handle: handle, limits: limits, byteCount: size)
     }
 
     /// The root group `/`.

@@ -83,6 +83,10 @@ extension HDF5Object {
         try H5Library.check(
             status: H5Oget_info2(objectID, &info, UInt32(H5O_INFO_NUM_ATTRS)), path: file.path,
             "count attributes of '\(fullName)'")
+        let limit = file.limits.maxAttributesPerObject
+        guard info.num_attrs <= hsize_t(limit) else {
+            throw .limitExceeded(path: file.path, what: "the attributes of '\(fullName)'", limit: limit)
+        }
         var names: [String] = []
         for index in 0..<info.num_attrs {
             var order = H5_INDEX_CRT_ORDER
@@ -92,7 +96,7 @@ extension HDF5Object {
                 order = H5_INDEX_NAME
                 length = H5Aget_name_by_idx(objectID, ".", order, H5_ITER_INC, index, nil, 0, chdf5_p_default())
             }
-            guard length >= 0 else {
+            guard length >= 0, length <= 1 << 16 else {
                 try H5Library.check(status: -1, path: file.path, "list attributes of '\(fullName)'"); break
             }
             var buffer = [CChar](repeating: 0, count: Int(length) + 1)
@@ -120,8 +124,16 @@ extension HDF5Object {
             H5Aget_type(attribute.id), path: path, operation: "read an attribute type", closer: H5Tclose)
         let space = try H5Handle(
             H5Aget_space(attribute.id), path: path, operation: "read an attribute dataspace", closer: H5Sclose)
-        let count = Int(H5Sget_simple_extent_npoints(space.id))
-        let isScalar = H5Sget_simple_extent_type(space.id) == H5S_SCALAR
+        // The preflight bounded every attribute's bytes; this holds for files libhdf5 opened
+        // otherwise too (a negative count is libhdf5's error value).
+        let points = H5Sget_simple_extent_npoints(space.id)
+        let limit = file.limits.maxAttributeBytes
+        guard points >= 0, points <= limit / 8, let count = Int(exactly: points) else {
+            _ = H5Library.takeErrorStack()
+            throw .limitExceeded(
+                path: path, what: "the elements of attribute '\(name)' of '\(fullName)'", limit: limit / 8)
+        }
+        let isScalar = H5Sget_simple_extent_type(space.id) == H5S_SCALAR && count == 1
         switch H5Tget_class(type.id) {
         case H5T_STRING:
             guard count == 1 else {
@@ -135,6 +147,9 @@ extension HDF5Object {
                 return .string(pointer.map { String(cString: $0) } ?? "")
             }
             let size = H5Tget_size(type.id)
+            guard size <= limit else {
+                throw .limitExceeded(path: path, what: "the string attribute '\(name)' of '\(fullName)'", limit: limit)
+            }
             var buffer = [UInt8](repeating: 0, count: size + 1)
             try H5Library.check(
                 status: buffer.withUnsafeMutableBytes { H5Aread(attribute.id, type.id, $0.baseAddress) }, path: path,

@@ -9,6 +9,9 @@ public final class LayoutReader: @unchecked Sendable {
     public let file: HDF5File
     public let attributes: LayoutAttributes
     private let root: HDF5Group
+    /// The shape the schema gives each tensor for this file's architecture: a stored tensor of any
+    /// other shape is refused before a byte of it is read.
+    private let expectedShapes: [String: [Int]]
 
     public var metadata: LayoutMetadata { attributes.metadata }
     public var architecture: CLIPArchitecture { attributes.architecture }
@@ -19,10 +22,11 @@ public final class LayoutReader: @unchecked Sendable {
     static let maxGroups = 100_000
 
     /// Opens `path`, refusing files that are not layout files or come from a newer layout version.
-    public init(path: String, schema: LayoutSchema = .current) throws(LayoutError) {
+    /// The file is walked by `HDF5Preflight` within `limits` before libhdf5 reads it.
+    public init(path: String, schema: LayoutSchema = .current, limits: HDF5Limits = .default) throws(LayoutError) {
         self.path = path
         do {
-            file = try HDF5File.open(path: path)
+            file = try HDF5File.open(path: path, limits: limits)
             root = try file.root()
         } catch .notHDF5 {
             throw .notALayoutFile(
@@ -54,6 +58,9 @@ public final class LayoutReader: @unchecked Sendable {
         {
             throw .badAttribute(path: path, object: "/preprocessing", attribute: "pipeline", reason: problem)
         }
+        var shapes: [String: [Int]] = [:]
+        for tensor in try schema.expectedTensors(for: attributes.architecture) { shapes[tensor.name] = tensor.shape }
+        expectedShapes = shapes
     }
 
     /// How the prompts of `/prompts/<group>` (`vision` or `text`) were made, if the file says.
@@ -63,7 +70,7 @@ public final class LayoutReader: @unchecked Sendable {
 
     /// True when the file stores the canonical tensor `name`.
     public func contains(_ name: String) -> Bool {
-        (try? dataset(name)) != nil
+        (try? storedDataset(name)) != nil
     }
 
     /// The stored tensor, in its stored dtype.
@@ -124,8 +131,17 @@ public final class LayoutReader: @unchecked Sendable {
         }
     }
 
-    /// The dataset of canonical tensor `name` (its `fileOffset` lets writers copy it in the kernel).
+    /// The dataset of canonical tensor `name` (its `fileOffset` lets writers copy it in the kernel),
+    /// refused unless its shape is the one the architecture gives that name.
     public func dataset(_ name: String) throws(LayoutError) -> HDF5Dataset {
+        let data = try storedDataset(name)
+        if let expected = expectedShapes[name], data.shape != expected {
+            throw .tensorShape(path: path, name: name, expected: expected, actual: data.shape)
+        }
+        return data
+    }
+
+    private func storedDataset(_ name: String) throws(LayoutError) -> HDF5Dataset {
         let components = name.split(separator: ".").map(String.init)
         guard !components.isEmpty else { throw .missingTensor(path: path, name: name) }
         do throws(HDF5Error) {

@@ -1,6 +1,9 @@
 import Checkpoint
 import Conversion
 import Foundation
+import HDF5
+import Layout
+import Runtime
 import Testing
 import _TestSupport
 
@@ -21,6 +24,9 @@ struct FuzzRegressionTests {
         "onnx-model": CheckpointFuzzing.onnxModel,
         "config-text": ConversionFuzzing.configText,
         "sidecar-json": ConversionFuzzing.sidecarJSON,
+        "hdf5": HDF5Fuzzing.file,
+        "layout": LayoutFuzzing.layout,
+        "golden": GoldenFuzzing.golden,
     ]
 
     static var repository: URL {

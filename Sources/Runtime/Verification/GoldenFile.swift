@@ -37,9 +37,10 @@ public struct GoldenFile: Sendable {
     public var slideOutputSize: (height: Int, width: Int)?
     public var taps: [Tap]
 
-    public init(path: String) throws(RuntimeError) {
+    /// Reads the golden at `path`; the file is walked by `HDF5Preflight` within `limits` first.
+    public init(path: String, limits: HDF5Limits = .default) throws(RuntimeError) {
         self.path = path
-        let file = GoldenReader(path: path)
+        let file = GoldenReader(path: path, limits: limits)
         let root = try file.root()
         guard (try? root.stringAttribute("format")) == Self.format else {
             throw .golden(
@@ -102,6 +103,9 @@ public struct GoldenFile: Sendable {
             }
             slideOutputSize = (size[0], size[1])
         }
+        try Self.checkWork(
+            path: path, classes: classEmbeddings?.rows ?? textTokens?.count ?? 0, images: images,
+            slideImage: slideImage, slideOutputSize: slideOutputSize)
         let group = try file.group(root, "taps")
         var taps: [Tap] = []
         for (index, name) in try file.childNames(group).enumerated() {
@@ -130,17 +134,40 @@ public struct GoldenFile: Sendable {
     }
 }
 
+extension GoldenFile {
+    /// Refuses inputs whose score maps (classes × height × width, the largest arrays `verify` makes
+    /// from them) would pass `maxElements`: each array alone may be small, their product not.
+    static func checkWork(
+        path: String, classes: Int, images: [Image], slideImage: Image?, slideOutputSize: (height: Int, width: Int)?
+    ) throws(RuntimeError) {
+        var planes: [(String, Int, Int)] = images.map { ("inputs/image", $0.height, $0.width) }
+        if let slideImage { planes.append(("inputs/slide_image", slideImage.height, slideImage.width)) }
+        if let size = slideOutputSize { planes.append(("inputs/slide_output_size", size.height, size.width)) }
+        for (name, height, width) in planes {
+            let (area, areaOverflow) = height.multipliedReportingOverflow(by: width)
+            let (scores, overflow) = area.multipliedReportingOverflow(by: max(classes, 1))
+            guard !areaOverflow, !overflow, scores <= maxElements else {
+                throw .golden(
+                    path: path,
+                    reason:
+                        "\(name) of \(height)×\(width) with \(classes) classes needs more than \(maxElements) scores")
+            }
+        }
+    }
+}
+
 /// The HDF5 reads of a golden file, each failure a `RuntimeError` naming the file, and every
 /// array's size checked against `GoldenFile.maxElements` before it is read.
 private struct GoldenReader {
     let path: String
+    let limits: HDF5Limits
 
     private func hdf5<T>(_ body: () throws(HDF5Error) -> T) throws(RuntimeError) -> T {
         do { return try body() } catch { throw .hdf5(error) }
     }
 
     func root() throws(RuntimeError) -> HDF5Group {
-        try hdf5 { () throws(HDF5Error) in try HDF5File.open(path: path).root() }
+        try hdf5 { () throws(HDF5Error) in try HDF5File.open(path: path, limits: limits).root() }
     }
 
     func group(_ parent: HDF5Group, _ name: String) throws(RuntimeError) -> HDF5Group {

@@ -1,0 +1,5 @@
+// Fuzz target: hdf5 (see Fuzz/README.md).
+import FuzzDriver
+import HDF5
+
+FuzzDriver.run(HDF5Fuzzing.file)

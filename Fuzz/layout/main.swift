@@ -1,0 +1,5 @@
+// Fuzz target: layout (see Fuzz/README.md).
+import FuzzDriver
+import Layout
+
+FuzzDriver.run(LayoutFuzzing.layout)

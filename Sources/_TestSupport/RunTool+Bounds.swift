@@ -1,0 +1,47 @@
+import Foundation
+
+/// A run of the built tool under bounds: a wall-clock limit after which it is stopped, an address
+/// space limit (`ulimit -v`) that makes any allocation past it fail, and its peak resident memory
+/// when `/usr/bin/time` is there to measure it. For hostile inputs, where a hang or an unbounded
+/// allocation must fail the test rather than stall or swap the machine.
+public struct BoundedToolRun: Sendable {
+    public let run: ToolRun
+    /// The tool was still running at the time limit (and was stopped).
+    public let timedOut: Bool
+    /// Peak resident set size in KiB, nil when `/usr/bin/time` is missing.
+    public let peakResidentKiB: Int?
+}
+
+extension RunTool {
+    public static func runBounded(
+        _ arguments: [String], in folder: String? = nil, seconds: Int = 60, addressSpaceKiB: Int = 2 << 20
+    ) throws -> BoundedToolRun {
+        let report = TemporaryFolder("ldvc-bounded")
+        let reportFile = report.file("peak-rss")
+        let measures = FileManager.default.isExecutableFile(atPath: "/usr/bin/time")
+        // timeout(1) sends TERM at the limit, KILL 5 s later, and exits 124 if it had to.
+        let bounded = [
+            "/usr/bin/timeout", "-k", "5", String(seconds), "/bin/sh", "-c",
+            "ulimit -v \(addressSpaceKiB) && exec \"$0\" \"$@\"", executable,
+        ]
+        let command = (measures ? ["/usr/bin/time", "-o", reportFile, "-f", "%M"] : []) + bounded + arguments
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let errorOutput = PipeDrain(err.fileHandleForReading)
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = errorOutput.wait()
+        process.waitUntilExit()
+        let peak = (try? String(contentsOfFile: reportFile, encoding: .utf8))?
+            .split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let run = ToolRun(
+            exitCode: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+        return BoundedToolRun(run: run, timedOut: process.terminationStatus == 124, peakResidentKiB: peak)
+    }
+}
