@@ -56,7 +56,8 @@ struct ResidualBlock: Sendable {
         return blocks
     }
 
-    func callAsFunction(_ input: Matrix, sequences: [Range<Int>], causal: Bool) -> Matrix {
+    /// `input` is consumed so that the residual sums update its storage in place instead of copying it.
+    func callAsFunction(_ input: consuming Matrix, sequences: [Range<Int>], causal: Bool) -> Matrix {
         var x = input
         x.add(attention(norm1(x), sequences: sequences, causal: causal))
         x.add(mlp(norm2(x)))

@@ -8,7 +8,11 @@
 enum FastMath {
     @inline(__always)
     static func exp(_ input: SIMD8<Float>) -> SIMD8<Float> {
-        var x = input.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        // Clamped by compare-and-select: `clamped(lowerBound:upperBound:)` compiles to two out-of-line
+        // calls per vector, which cost more than the polynomial.
+        let lower = SIMD8<Float>(repeating: -87.3), upper = SIMD8<Float>(repeating: 88.3)
+        var x = input.replacing(with: lower, where: input .< lower)
+        x.replace(with: upper, where: x .> upper)
         // n = round(x / ln2) with the 1.5·2²³ trick: adding it leaves n in the low mantissa bits, so n is
         // read from the float's bits without a float→int conversion (which Swift does lane by lane).
         let magic = SIMD8<Float>(repeating: 12_582_912)

@@ -12,18 +12,25 @@ enum MatMul {
     static func linear(_ x: Matrix, weight: [Float], bias: [Float]?, outFeatures: Int) -> Matrix {
         precondition(
             weight.count == outFeatures * x.columns, "linear: weight \(weight.count) for \(x.columns)→\(outFeatures)")
-        var result = [Float](repeating: 0, count: x.rows * outFeatures)
-        if let bias {
+        var result: [Float]
+        if let bias, x.columns > 0 {
             precondition(bias.count == outFeatures)
-            // sgemm accumulates into C with beta = 1, so seed every row with the bias.
-            result.withUnsafeMutableBufferPointer { target in
+            // sgemm accumulates into C with beta = 1, so seed every row with the bias (no zero fill first).
+            result = [Float](unsafeUninitializedCapacity: x.rows * outFeatures) { target, initialized in
                 bias.withUnsafeBufferPointer { source in
                     guard let targetBase = target.baseAddress, let sourceBase = source.baseAddress else { return }
                     for row in 0..<x.rows {
-                        (targetBase + row * outFeatures).update(from: sourceBase, count: outFeatures)
+                        (targetBase + row * outFeatures).initialize(from: sourceBase, count: outFeatures)
                     }
                 }
+                initialized = x.rows * outFeatures
             }
+        } else if x.columns > 0 {
+            // beta = 0: sgemm writes every element of C.
+            result = uninitialized(x.rows * outFeatures)
+        } else {
+            // An empty inner dimension: sgemm is not called, so the result is the bias (or zero) per row.
+            result = (0..<x.rows).flatMap { _ in bias ?? [Float](repeating: 0, count: outFeatures) }
         }
         multiply(
             m: x.rows, n: outFeatures, k: x.columns, a: x.values, lda: x.columns,
@@ -34,11 +41,17 @@ enum MatMul {
     /// `a · bᵀ` (both row-major, same column count): similarity logits such as Eq. 13's `X·T̂ᵀ`.
     static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
         precondition(a.columns == b.columns)
-        var result = [Float](repeating: 0, count: a.rows * b.rows)
+        var result = a.columns > 0 ? uninitialized(a.rows * b.rows) : [Float](repeating: 0, count: a.rows * b.rows)
         multiply(
             m: a.rows, n: b.rows, k: a.columns, a: a.values, lda: a.columns,
             b: b.values, ldb: b.columns, transposeB: true, beta: 0, c: &result, ldc: b.rows)
         return Matrix(rows: a.rows, columns: b.rows, values: result)
+    }
+
+    /// An array of `count` floats whose contents are unspecified, for outputs sgemm overwrites
+    /// entirely (beta = 0 with a non-empty inner dimension): no zero fill before the product.
+    static func uninitialized(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     /// `C = A · op(B) + beta · C` over whole arrays, rows of A and C split over the workers.
