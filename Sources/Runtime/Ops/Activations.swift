@@ -36,9 +36,29 @@ enum Activations {
         }
     }
 
-    /// Logistic sigmoid `1 / (1 + e^{-x})` (ZegCLIP `semantic_inference`).
+    /// Logistic sigmoid `1 / (1 + e^{-x})` (ZegCLIP `semantic_inference`), over the score planes of a
+    /// crop (20 × 512² values for VOC), eight lanes at a time and spread over the workers.
     static func sigmoid(_ values: inout [Float]) {
-        for index in values.indices { values[index] = 1 / (1 + Foundation.exp(-values[index])) }
+        let count = values.count
+        values.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let pointer = Parallel.Pointer(base: base)
+            let chunk = 4096
+            Parallel.forEachChunk((count + chunk - 1) / chunk, cost: chunk) { chunks in
+                let start = chunks.lowerBound * chunk, end = min(count, chunks.upperBound * chunk)
+                var index = start
+                while index + 8 <= end {
+                    let raw = UnsafeMutableRawPointer(pointer.base + index)
+                    let value = raw.loadUnaligned(as: SIMD8<Float>.self)
+                    raw.storeBytes(of: 1 / (1 + FastMath.exp(-value)), as: SIMD8<Float>.self)
+                    index += 8
+                }
+                while index < end {
+                    pointer.base[index] = 1 / (1 + FastMath.exp(-pointer.base[index]))
+                    index += 1
+                }
+            }
+        }
     }
 
     private static func apply(_ x: inout Matrix, _ body: @Sendable (UnsafeMutablePointer<Float>, Int) -> Void) {
