@@ -1,5 +1,3 @@
-import Foundation
-
 /// Element-wise activations, in place.
 enum Activations {
     /// QuickGELU `x · σ(1.702x)`, OpenAI CLIP `clip/model.py::QuickGELU`.
@@ -20,12 +18,21 @@ enum Activations {
         }
     }
 
-    /// Exact GELU `x · Φ(x) = x/2 · (1 + erf(x/√2))`, `nn.GELU()` with its default `approximate='none'`.
+    /// Exact GELU `x · Φ(x) = x/2 · (1 + erf(x/√2))`, `nn.GELU()` with its default `approximate='none'`,
+    /// with the vectorised `erf` of `FastMath`, eight lanes at a time.
     static func gelu(_ x: inout Matrix) {
         apply(&x) { pointer, count in
-            for index in 0..<count {
+            var index = 0
+            while index + 8 <= count {
+                let raw = UnsafeMutableRawPointer(pointer + index)
+                let value = raw.loadUnaligned(as: SIMD8<Float>.self)
+                raw.storeBytes(of: 0.5 * value * (1 + FastMath.erf(value * 0.70710678118654752)), as: SIMD8<Float>.self)
+                index += 8
+            }
+            while index < count {
                 let value = pointer[index]
-                pointer[index] = 0.5 * value * (1 + erff(value * 0.70710678118654752))
+                pointer[index] = 0.5 * value * (1 + FastMath.erf(SIMD8(repeating: value * 0.70710678118654752))[0])
+                index += 1
             }
         }
     }
