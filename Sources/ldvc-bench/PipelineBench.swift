@@ -71,4 +71,25 @@ enum PipelineBench {
         }
         return stages
     }
+
+    /// Median seconds of the image tower alone and of the whole crop (tower + head) on one
+    /// pseudo-random 512×512 crop, warm; their difference is the head (for LDVC: taps, two decoder
+    /// blocks with route attention, the mask path at 512×512).
+    static func cropSplit(runtime: LDVCRuntime, repeats: Int) throws -> [String: Double] {
+        let size = runtime.headArchitecture?.cropSize ?? 512
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let pixels = (0..<(3 * size * size)).map { _ -> Float in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1
+        }
+        let crop = try Image(height: size, width: size, pixels: pixels)
+        let classes = try runtime.encodeClassNames(vocClasses)
+        var tower: [Double] = [], whole: [Double] = []
+        for _ in 0..<repeats {
+            tower.append(try seconds { _ = try runtime.encodeImage(crop) })
+            whole.append(try seconds { _ = try runtime.segmentCrop(crop, classes: classes) })
+        }
+        let towerMedian = median(tower), wholeMedian = median(whole)
+        return ["tower_seconds": towerMedian, "crop_seconds": wholeMedian, "head_seconds": wholeMedian - towerMedian]
+    }
 }

@@ -129,6 +129,9 @@ func runPipeline(_ arguments: Arguments) throws {
         let stageKeys = cold.keys.filter { $0 != "windows" }
         output["warm_total_seconds"] = runs.map { run in stageKeys.reduce(0) { $0 + (run[$1] ?? 0) } }
     }
+    if arguments.mode == "segment" && arguments.repeats > 0 {
+        output["crop_split"] = try PipelineBench.cropSplit(runtime: runtime, repeats: arguments.repeats)
+    }
     output["peak_rss_mb"] = peakRSSMegabytes()
     let data = try JSONSerialization.data(withJSONObject: output, options: [.prettyPrinted, .sortedKeys])
     print(String(decoding: data, as: UTF8.self))

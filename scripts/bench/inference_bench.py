@@ -228,9 +228,33 @@ def worker_segment(kind, directory, image_path, output, threads, warm):
 
     cold = once()
     runs = [once() for _ in range(warm)]
-    return {"load_seconds": load, "cold_stages": cold,
-            "warm_stage_medians": {k: statistics.median(r[k] for r in runs) for k in cold} if runs else {},
-            "warm_total_seconds": [sum(r.values()) for r in runs]}
+    result = {"load_seconds": load, "cold_stages": cold,
+              "warm_stage_medians": {k: statistics.median(r[k] for r in runs) for k in cold} if runs else {},
+              "warm_total_seconds": [sum(r.values()) for r in runs]}
+    if warm:
+        # Tower alone and tower + head on one 512×512 crop; for LDVC also one route attention call
+        # on the full 32×32×512 map.
+        crop = torch.randn(1, 3, 512, 512)
+        classes = cache["classes"]
+        tower, whole, route = [], [], []
+        with torch.no_grad():
+            for _ in range(warm):
+                t = time.perf_counter()
+                segmentor.backbone(crop, keep=segmentor.keep_layers())
+                tower.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                segmentor.crop_scores(crop, classes)
+                whole.append(time.perf_counter() - t)
+                if kind == "ldvc":
+                    features = torch.randn(1, 32, 32, 512)
+                    t = time.perf_counter()
+                    segmentor.decode_head.decoder[0].attn(features)
+                    route.append(time.perf_counter() - t)
+        result["crop_split"] = {"tower_seconds": statistics.median(tower), "crop_seconds": statistics.median(whole),
+                                "head_seconds": statistics.median(whole) - statistics.median(tower)}
+        if route:
+            result["crop_split"]["route_attention_seconds"] = statistics.median(route)
+    return result
 
 
 def worker_open_clip(directory, image_path, output, threads, warm):
@@ -405,6 +429,9 @@ def main():
         }
         if "blas_kernels" in runs[0][2]:
             report[name]["blas_kernels"] = runs[0][2]["blas_kernels"]
+        if "crop_split" in runs[0][2]:
+            report[name]["crop_split_median"] = {k: statistics.median(r["crop_split"][k] for _, _, r, _ in runs)
+                                                 for k in runs[0][2]["crop_split"]}
 
     def ratio(baseline, contestant, key):
         a, b = report.get(baseline, {}).get(key), report.get(contestant, {}).get(key)
