@@ -65,7 +65,7 @@ enum MatMul {
                     guard let aBase = aBuffer.baseAddress, let bBase = bBuffer.baseAddress,
                         let cBase = cBuffer.baseAddress
                     else { return }
-                    rowSplit(
+                    splitOverWorkers(
                         m: m, n: n, k: k, alpha: alpha, a: aBase, lda: lda, b: bBase, ldb: ldb, transposeB: transposeB,
                         beta: beta, c: cBase, ldc: ldc)
                 }
@@ -73,9 +73,12 @@ enum MatMul {
         }
     }
 
-    /// Pointer form of `multiply`: the row blocks of A and C go to different workers, each a
-    /// single-threaded sgemm on the shared B.
-    static func rowSplit(
+    /// Pointer form of `multiply`: rows of A and C, or columns of op(B) and C, split over the workers,
+    /// each a single-threaded sgemm. Every worker packs the whole of the operand that is not split, so
+    /// the split goes along the larger output dimension: for a linear layer on few tokens (CLIP at
+    /// 224×224: 197 rows against 768–3072 output features) splitting the weight's rows halves each
+    /// worker's packing instead of doubling it.
+    static func splitOverWorkers(
         m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, beta: Float,
         c: UnsafeMutablePointer<Float>, ldc: Int
@@ -83,7 +86,19 @@ enum MatMul {
         let aPointer = Parallel.Pointer(base: UnsafeMutablePointer(mutating: a))
         let bPointer = Parallel.Pointer(base: UnsafeMutablePointer(mutating: b))
         let cPointer = Parallel.Pointer(base: c)
-        // Below ~1 MFLOP per worker the hand-off costs more than it saves.
+        if n > m {
+            // Below ~1 MFLOP per worker the hand-off costs more than it saves.
+            Parallel.forEachChunk(n, cost: max(1, m * k / 16), minimumRows: 16) { columns in
+                // Column j of op(B) is row j of a transposed (`[n, k]`) B, or column j of a plain (`[k, n]`) one.
+                let bStart = transposeB ? columns.lowerBound * ldb : columns.lowerBound
+                GEMM.multiplyUnchecked(
+                    m: m, n: columns.count, k: k, alpha: alpha,
+                    a: aPointer.base, lda: lda,
+                    b: bPointer.base + bStart, ldb: ldb, transposeB: transposeB,
+                    beta: beta, c: cPointer.base + columns.lowerBound, ldc: ldc)
+            }
+            return
+        }
         Parallel.forEachChunk(m, cost: max(1, n * k / 16), minimumRows: 16) { rows in
             GEMM.multiplyUnchecked(
                 m: rows.count, n: n, k: k, alpha: alpha,
