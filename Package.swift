@@ -37,7 +37,9 @@ let package = Package(
         // C layer: system libraries through pkg-config; only the bridge targets below import them.
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // OpenBLAS is opened at run time (libopenblas.so.0 of Debian's libopenblas0), not linked: see
+        // Sources/BLAS/OpenBLASLibrary.swift. This target only declares its entry points.
+        .systemLibrary(name: "COpenBLAS"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         // Linux system calls Swift's Glibc does not import (no library to link).
@@ -99,7 +101,8 @@ let package = Package(
         ]),
         .executableTarget(name: "ldvc-convert", dependencies: ["LDVCCommands"]),
         // Runtime benchmark driver for scripts/bench/runtime_bench.py (timing lives outside Tests/).
-        .executableTarget(name: "ldvc-bench", dependencies: ["Runtime", "BLAS", "Layout", "Tokenizer"]),
+        .executableTarget(
+            name: "ldvc-bench", dependencies: ["Runtime", "BLAS", "Layout", "Tokenizer", "Imaging", "ImageProcessing"]),
 
         // Tests: one target per library target; `_TestSupport` holds shared helpers (fixture paths, the
         // pickle builder, the process runner).
@@ -116,6 +119,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "FuzzRegressionTests", dependencies: ["Checkpoint", "Conversion", "HDF5", "Layout", "Runtime", "_TestSupport"]),
+        .testTarget(name: "BLASTests", dependencies: ["BLAS"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TensorCore", "_TestSupport"]),
         .testTarget(
             name: "CheckpointTests",

@@ -48,6 +48,7 @@ public enum GEMM {
         try checkRegion("A", aStored, aLayout, available: a.count, operation: operation)
         try checkRegion("B", bStored, bLayout, available: b.count, operation: operation)
         try checkRegion("C", (m, n), cLayout, available: c.count, operation: operation)
+        try BLASLibrary.check()
         if m == 0 || n == 0 { return }
         if k == 0 {
             // CBLAS would scale C by beta; do the same without calling it with k = 0.
@@ -93,8 +94,13 @@ public enum GEMM {
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
         guard m > 0, n > 0, k > 0 else { return }
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        // Unchecked callers opened the library first (`BLASLibrary.check()`); the checked entry point did above.
+        guard case .success(let library) = OpenBLASLibrary.shared else {
+            preconditionFailure("sgemm called although OpenBLAS could not be opened")
+        }
+        let noTranspose = Int32(COPENBLAS_NO_TRANSPOSE), transpose = Int32(COPENBLAS_TRANSPOSE)
+        library.sgemm(
+            Int32(COPENBLAS_ROW_MAJOR), transposeA ? transpose : noTranspose, transposeB ? transpose : noTranspose,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 

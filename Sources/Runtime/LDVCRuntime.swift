@@ -35,6 +35,7 @@ public final class LDVCRuntime: @unchecked Sendable {
     /// OpenBLAS runs single-threaded inside each worker so that only one thread pool is ever active
     /// (see `MatMul`).
     public init(path: String, threads: Int = 1) throws(RuntimeError) {
+        do { try BLASLibrary.check() } catch { throw .blasUnavailable(reason: error.description) }
         BLASThreads.set(1)
         self.threads = max(1, threads)
         let reader: LayoutReader
@@ -185,17 +186,28 @@ public final class LDVCRuntime: @unchecked Sendable {
             let crop = image.cropped(top: window.top, left: window.left, height: window.height, width: window.width)
             let scores = try segmentCrop(crop, classes: classes, seenClasses: seenClasses, taps: nil)
             for y in 0..<window.height {
-                for x in 0..<window.width {
-                    let pixel = (window.top + y) * image.width + window.left + x
-                    counts[pixel] += 1
+                let row = (window.top + y) * image.width + window.left
+                for x in 0..<window.width { counts[row + x] += 1 }
+            }
+            // Class-outer, row by row: both the crop's scores and the canvas are read contiguously.
+            scores.withUnsafeBufferPointer { source in
+                canvas.withUnsafeMutableBufferPointer { target in
                     for c in 0..<classCount {
-                        canvas[c * plane + pixel] += scores[(c * window.height + y) * window.width + x]
+                        for y in 0..<window.height {
+                            let from = (c * window.height + y) * window.width
+                            let to = c * plane + (window.top + y) * image.width + window.left
+                            for x in 0..<window.width { target[to + x] += source[from + x] }
+                        }
                     }
                 }
             }
         }
-        for c in 0..<classCount {
-            for pixel in 0..<plane { canvas[c * plane + pixel] /= counts[pixel] }
+        canvas.withUnsafeMutableBufferPointer { target in
+            counts.withUnsafeBufferPointer { overlap in
+                for c in 0..<classCount {
+                    for pixel in 0..<plane { target[c * plane + pixel] /= overlap[pixel] }
+                }
+            }
         }
         taps?.record("slide.scores", itemShape: [classCount, image.height, image.width], values: canvas)
         let size = outputSize ?? (image.height, image.width)

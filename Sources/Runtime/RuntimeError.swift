@@ -18,11 +18,14 @@ public enum RuntimeError: ClassifiedError, Equatable, Sendable {
     case golden(path: String, reason: String)
     /// A golden tap's shape differs from what the model produces for the golden inputs.
     case goldenShape(path: String, tap: String, expected: [Int], actual: [Int])
+    /// OpenBLAS, which every matrix product runs on, cannot be opened (`reason` starts with its file name).
+    case blasUnavailable(reason: String)
 
     public var kind: FailureKind {
         switch self {
         case .layout(let error): return error.kind
         case .hdf5(let error): return error.kind
+        case .blasUnavailable: return .internalFailure
         default: return .inputRefused
         }
     }
@@ -41,6 +44,8 @@ public enum RuntimeError: ClassifiedError, Equatable, Sendable {
             return "\(path): \(reason)"
         case .goldenShape(let path, let tap, let expected, let actual):
             return "\(path): tap '\(tap)' has shape \(actual) but the model produces \(expected) for these inputs"
+        case .blasUnavailable(let reason):
+            return reason
         }
     }
 }

@@ -1,6 +1,10 @@
-// ldvc-bench: times the Swift runtime for scripts/bench/runtime_bench.py.
-// Prints one JSON object: OpenBLAS sgemm peak, image encoder time and GFLOP/s, text encoder times.
-// Usage: ldvc-bench MODEL.h5 [--threads 2] [--repeat 5] [--classes FILE] [--template "a photo of a {}."]
+// ldvc-bench: times the Swift runtime for the drivers in scripts/bench/. Prints one JSON object.
+//   ldvc-bench MODEL.h5 [--threads 2] [--repeat 5] [--classes FILE] [--template "a photo of a {}."]
+//       OpenBLAS sgemm peak, image encoder time and GFLOP/s, text encoder times (runtime_bench.py).
+//   ldvc-bench segment MODEL.h5 --image IMG --output OUT.png [--threads 2] [--repeat 0]
+//   ldvc-bench embed MODEL.h5 --image IMG --output OUT.f32 [--threads 2] [--repeat 0]
+//       The command-line pipeline file to file, stage by stage: once cold (after loading the model),
+//       then `repeat` more times warm; peak RSS of the process (pipeline_runtime_bench.py).
 import BLAS
 import Foundation
 import Layout
@@ -8,7 +12,10 @@ import Runtime
 import Tokenizer
 
 struct Arguments {
+    var mode = "encoder"
     var model = ""
+    var image = ""
+    var output = ""
     var threads = 2
     var repeats = 5
     var classes: String?
@@ -24,17 +31,25 @@ struct Arguments {
             case "--classes": classes = iterator.next()
             case "--template": template = iterator.next() ?? template
             case "--image-size": imageSize = Int(iterator.next() ?? "") ?? imageSize
-            default: model = argument
+            case "--image": image = iterator.next() ?? ""
+            case "--output": output = iterator.next() ?? ""
+            default:
+                if model.isEmpty && mode == "encoder" && (argument == "segment" || argument == "embed") {
+                    mode = argument
+                } else {
+                    model = argument
+                }
             }
         }
-        guard !model.isEmpty else { throw BenchError.usage }
+        guard !model.isEmpty, mode == "encoder" || (!image.isEmpty && !output.isEmpty) else { throw BenchError.usage }
     }
 }
 
 enum BenchError: Error, CustomStringConvertible {
     case usage
     var description: String {
-        "usage: ldvc-bench MODEL.h5 [--threads N] [--repeat N] [--classes FILE] [--template T] [--image-size S]"
+        "usage: ldvc-bench [segment|embed] MODEL.h5 [--threads N] [--repeat N] [--classes FILE] [--template T] "
+            + "[--image-size S] [--image IMG --output FILE]"
     }
 }
 
@@ -83,14 +98,58 @@ func imageFLOPs(_ architecture: CLIPArchitecture, imageSize: Int) -> Double {
     return flops
 }
 
+/// Peak resident set size of this process so far, in MB.
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func runPipeline(_ arguments: Arguments) throws {
+    var output: [String: Any] = ["threads": arguments.threads, "mode": arguments.mode]
+    var runtime: LDVCRuntime?
+    output["load_seconds"] = try seconds {
+        runtime = try LDVCRuntime(path: arguments.model, threads: arguments.threads)
+    }
+    guard let runtime else { throw BenchError.usage }
+    output["blas_kernels"] = BLASLibrary.kernelName ?? "unavailable"
+    let once = {
+        arguments.mode == "segment"
+            ? try PipelineBench.segment(runtime: runtime, imagePath: arguments.image, outputPath: arguments.output)
+            : try PipelineBench.embed(runtime: runtime, imagePath: arguments.image, outputPath: arguments.output)
+    }
+    let cold = try once()
+    output["cold_stages"] = cold
+    if arguments.repeats > 0 {
+        var runs: [[String: Double]] = []
+        for _ in 0..<arguments.repeats { runs.append(try once()) }
+        var medians: [String: Double] = [:]
+        for key in cold.keys { medians[key] = median(runs.map { $0[key] ?? 0 }) }
+        output["warm_stage_medians"] = medians
+        let stageKeys = cold.keys.filter { $0 != "windows" }
+        output["warm_total_seconds"] = runs.map { run in stageKeys.reduce(0) { $0 + (run[$1] ?? 0) } }
+    }
+    if arguments.mode == "segment" && arguments.repeats > 0 {
+        output["crop_split"] = try PipelineBench.cropSplit(runtime: runtime, repeats: arguments.repeats)
+    }
+    output["peak_rss_mb"] = peakRSSMegabytes()
+    let data = try JSONSerialization.data(withJSONObject: output, options: [.prettyPrinted, .sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
 func run() throws {
     let arguments = try Arguments()
+    if arguments.mode != "encoder" {
+        try runPipeline(arguments)
+        return
+    }
     BLASThreads.set(arguments.threads)
     var output: [String: Any] = ["threads": arguments.threads]
     output["sgemm_gflops"] = try sgemmPeak(repeats: arguments.repeats)
     let loadTime = try seconds { _ = try LDVCRuntime(path: arguments.model, threads: arguments.threads) }
     let runtime = try LDVCRuntime(path: arguments.model, threads: arguments.threads)
     output["load_seconds"] = loadTime
+    output["blas_kernels"] = BLASLibrary.kernelName ?? "unavailable"
 
     // Image encoder: a fixed pseudo-random normalised image.
     var state: UInt64 = 0x2545F4914F6CDD1D

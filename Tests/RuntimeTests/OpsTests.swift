@@ -132,6 +132,32 @@ struct OpsTests {
         #expect(worst < 1e-4)
     }
 
+    @Test("Column-split sgemm (more outputs than rows) over two workers equals a double-precision product")
+    func columnSplitProduct() {
+        let (m, n, k) = (37, 301, 129)
+        let a = (0..<(m * k)).map { Float(($0 * 7919) % 23) / 11 - 1 }
+        let w = (0..<(n * k)).map { Float(($0 * 104_729) % 19) / 9 - 1 }
+        // The linear layer's transposed weight, and the same weight stored [k, n] through `multiply`.
+        var plainWeight = [Float](repeating: 0, count: k * n)
+        for column in 0..<n { for index in 0..<k { plainWeight[index * n + column] = w[column * k + index] } }
+        var plain = [Float](repeating: 0, count: m * n)
+        let linear = Parallel.$workers.withValue(2) {
+            MatMul.multiply(
+                m: m, n: n, k: k, a: a, lda: k, b: plainWeight, ldb: n, transposeB: false, beta: 0, c: &plain, ldc: n)
+            return MatMul.linear(Matrix(rows: m, columns: k, values: a), weight: w, bias: nil, outFeatures: n)
+        }
+        var worst = 0.0
+        for row in 0..<m {
+            for column in 0..<n {
+                var sum = 0.0
+                for index in 0..<k { sum += Double(a[row * k + index]) * Double(w[column * k + index]) }
+                worst = max(worst, abs(sum - Double(linear.values[row * n + column])))
+                worst = max(worst, abs(sum - Double(plain[row * n + column])))
+            }
+        }
+        #expect(worst < 1e-4)
+    }
+
     @Test("Heads spread over two workers give the serial result")
     func parallelHeads() {
         let (tokens, heads, width) = (70, 4, 64)

@@ -12,6 +12,10 @@
 
 Usage, from the repository root (Python packages of Fixtures/requirements.txt):
     python3 scripts/bench/runtime_bench.py [--threads 2] [--repeat 5] [--dir bench-out] [--no-build] [--reuse-model] [--verify]
+        [--rounds R] [--binary LABEL=PATH[@VAR=VALUE]]...
+With --rounds, Swift and PyTorch alternate R times and medians over rounds are reported (the machine is
+shared); each --binary (default: the release ldvc-bench) is one Swift contestant, optionally run with one
+environment variable set (e.g. `base@OPENBLAS_CORETYPE=SkylakeX`), so builds can be compared in one run.
 Targets (issue 5): image encoder not slower than PyTorch; text side at least 5x faster.
 """
 # The PyPI torchvision wheel is CUDA-built and breaks `import clip` on CPU-only torch; an empty stand-in
@@ -24,6 +28,7 @@ sys.modules["torchvision._meta_registrations"] = types.ModuleType("torchvision._
 import argparse  # noqa: E402
 import ast  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
@@ -127,6 +132,9 @@ def main():
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--reuse-model", action="store_true", help="keep an existing model file (it is deterministic)")
     parser.add_argument("--template", default="a photo of a {}.")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--binary", action="append", default=[],
+                        help="LABEL=PATH[@VAR=VALUE]: a Swift contestant (default swift=.build-bench/release/ldvc-bench)")
     parser.add_argument("--verify", action="store_true",
                         help="also write a full-size golden (1 image, 20 prompts) and run `ldvc-convert verify` on it")
     args = parser.parse_args()
@@ -143,23 +151,54 @@ def main():
     classes = coco_stuff_classes()
     (out / "coco_stuff_classes.txt").write_text("\n".join(classes) + "\n")
 
-    swift = json.loads(subprocess.run(
-        [str(ROOT / ".build-bench/release/ldvc-bench"), str(model_path), "--threads", str(args.threads),
-         "--repeat", str(args.repeat), "--classes", str(out / "coco_stuff_classes.txt"), "--template", args.template],
-        check=True, capture_output=True, text=True).stdout)
-
+    binaries = args.binary or [f"swift={ROOT / '.build-bench/release/ldvc-bench'}"]
     torch.set_num_threads(args.threads)
     image = torch.randn(1, 3, 512, 512)
     tokens = clip.tokenize([args.template.format(name) for name in classes])  # [171, 77]
-    with torch.no_grad():
-        torch_image = timed(lambda: segmentor.backbone(image), args.repeat)
-        torch_text = timed(lambda: model.encode_text(tokens), args.repeat)
+    swift_runs = {spec.split("=", 1)[0]: [] for spec in binaries}
+    torch_image_runs, torch_text_runs, loads = [], [], []
+    for _ in range(args.rounds):
+        loads.append(os.getloadavg()[0])
+        for spec in binaries:
+            label, rest = spec.split("=", 1)
+            path, _, variable = rest.partition("@")
+            env = dict(os.environ)
+            if variable:
+                name, value = variable.split("=", 1)
+                env[name] = value
+            swift_runs[label].append(json.loads(subprocess.run(
+                [path, str(model_path), "--threads", str(args.threads), "--repeat", str(args.repeat), "--classes",
+                 str(out / "coco_stuff_classes.txt"), "--template", args.template],
+                check=True, capture_output=True, text=True, env=env).stdout))
+        with torch.no_grad():
+            torch_image_runs.append(timed(lambda: segmentor.backbone(image), args.repeat))
+            torch_text_runs.append(timed(lambda: model.encode_text(tokens), args.repeat))
+    torch_image = (statistics.median(r[0] for r in torch_image_runs), min(r[1] for r in torch_image_runs))
+    torch_text = (statistics.median(r[0] for r in torch_text_runs), min(r[1] for r in torch_text_runs))
+    swift = swift_runs[binaries[0].split("=", 1)[0]][0]
     gflop = swift["image"]["gflop"]
+    peak = max(max(run["sgemm_gflops"].values()) for runs in swift_runs.values() for run in runs)
+    contestants = {}
+    for label, runs in swift_runs.items():
+        image_seconds = statistics.median(run["image"]["median_seconds"] for run in runs)
+        text_seconds = statistics.median(run["text"]["median_seconds"] for run in runs)
+        contestants[label] = {
+            "blas_kernels": runs[0].get("blas_kernels", "linked (no report)"),
+            "image_seconds_median": image_seconds,
+            "image_seconds_min": min(run["image"]["min_seconds"] for run in runs),
+            "image_speedup_vs_torch": torch_image[0] / image_seconds,
+            "image_gflops": gflop / image_seconds,
+            "image_fraction_of_sgemm_peak": gflop / image_seconds / peak,
+            "text_seconds_median": text_seconds,
+            "text_speedup_vs_torch": torch_text[0] / text_seconds,
+            "sgemm_peak_gflops_median": statistics.median(max(run["sgemm_gflops"].values()) for run in runs),
+        }
     result = {
-        "threads": args.threads,
+        "threads": args.threads, "rounds": args.rounds, "load_average_1min_at_round_start": loads,
         "sgemm_peak_gflops": swift["sgemm_gflops"],
         "image_512_vpt100": {
             "swift_seconds": swift["image"]["median_seconds"], "torch_seconds": torch_image[0],
+            "torch_seconds_min": torch_image[1],
             "speedup_vs_torch": torch_image[0] / swift["image"]["median_seconds"],
             "gflop": gflop, "swift_gflops": swift["image"]["gflops_per_second"], "torch_gflops": gflop / torch_image[0],
             "swift_fraction_of_sgemm_peak": swift["image"]["gflops_per_second"] / max(swift["sgemm_gflops"].values()),
@@ -170,6 +209,7 @@ def main():
             "speedup_vs_torch": torch_text[0] / swift["text"]["median_seconds"],
             "mean_tokens_per_prompt": swift["text"]["mean_tokens"], "context": swift["text"]["context"],
         },
+        "swift_contestants": contestants,
         "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
     }
     if args.verify:

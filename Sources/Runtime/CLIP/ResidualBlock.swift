@@ -14,11 +14,12 @@ struct MLP: Sendable {
     }
 
     func callAsFunction(_ x: Matrix) -> Matrix {
-        var hidden = fc1(x)
+        // fc1's bias is added in the activation's pass rather than seeded before the product.
+        var hidden = MatMul.linear(x, weight: fc1.weight, bias: nil, outFeatures: fc1.outFeatures)
         switch activation {
-        case .quickGELU: Activations.quickGELU(&hidden)
-        case .gelu: Activations.gelu(&hidden)
-        case .relu: Activations.relu(&hidden)
+        case .quickGELU: Activations.quickGELU(&hidden, bias: fc1.bias)
+        case .gelu: Activations.gelu(&hidden, bias: fc1.bias)
+        case .relu: Activations.relu(&hidden, bias: fc1.bias)
         }
         return fc2(hidden)
     }
@@ -56,7 +57,8 @@ struct ResidualBlock: Sendable {
         return blocks
     }
 
-    func callAsFunction(_ input: Matrix, sequences: [Range<Int>], causal: Bool) -> Matrix {
+    /// `input` is consumed so that the residual sums update its storage in place instead of copying it.
+    func callAsFunction(_ input: consuming Matrix, sequences: [Range<Int>], causal: Bool) -> Matrix {
         var x = input
         x.add(attention(norm1(x), sequences: sequences, causal: causal))
         x.add(mlp(norm2(x)))

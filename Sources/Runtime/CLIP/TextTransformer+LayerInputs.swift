@@ -46,7 +46,7 @@ extension TextTransformer {
         func gather(_ x: Matrix) -> [Float] { positions.flatMap { x.row($0) } }
         var result = [gather(x)]
         for block in blocks.prefix(layers - 1) {
-            x = block(x, sequences: [0..<length], causal: true)
+            x = block(consume x, sequences: [0..<length], causal: true)
             result.append(gather(x))
         }
         return result

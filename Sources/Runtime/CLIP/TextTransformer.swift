@@ -111,7 +111,7 @@ public struct TextTransformer: Sendable {
                     addPosition: layer == 0 && prompts.architecture.addPositionAtFirstLayer,
                     start: prompts.architecture.start)
             }
-            x = block(x, sequences: ranges, causal: true)
+            x = block(consume x, sequences: ranges, causal: true)
             record("text.blocks.\(layer)", x, ranges: ranges, taps: taps)
         }
         var pooledRows = Matrix(rows: sequences.count, columns: width)

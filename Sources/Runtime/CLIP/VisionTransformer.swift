@@ -104,7 +104,8 @@ public struct VisionTransformer: Sendable {
                     hasPrompts = false
                 }
             }
-            x = block(x, sequences: [0..<x.rows], causal: false)
+            let rows = x.rows
+            x = block(consume x, sequences: [0..<rows], causal: false)
             taps?.record("vision.blocks.\(index)", x)
             if keepLayers.contains(index) { intermediates[index] = x.slice(rows: (x.rows - patchCount)..<x.rows) }
         }

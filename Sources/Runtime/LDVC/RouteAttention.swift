@@ -76,16 +76,18 @@ struct RouteAttention: Sendable {
         }
         // Eq. 9: window descriptors (means of q and of k).
         var queryMeans = Matrix(rows: windowCount, columns: width), keyMeans = Matrix(rows: windowCount, columns: width)
-        for (window, rows) in members.enumerated() {
-            for row in rows {
-                for column in 0..<width {
-                    queryMeans.values[window * width + column] += projected.values[row * 3 * width + column]
-                    keyMeans.values[window * width + column] += projected.values[row * 3 * width + width + column]
+        projected.values.withUnsafeBufferPointer { source in
+            for (window, rows) in members.enumerated() {
+                for row in rows {
+                    for column in 0..<width {
+                        queryMeans.values[window * width + column] += source[row * 3 * width + column]
+                        keyMeans.values[window * width + column] += source[row * 3 * width + width + column]
+                    }
                 }
-            }
-            for column in 0..<width {
-                queryMeans.values[window * width + column] /= Float(tokensPerWindow)
-                keyMeans.values[window * width + column] /= Float(tokensPerWindow)
+                for column in 0..<width {
+                    queryMeans.values[window * width + column] /= Float(tokensPerWindow)
+                    keyMeans.values[window * width + column] /= Float(tokensPerWindow)
+                }
             }
         }
         // Eq. 10: affinity and top-k routing. A positive scale cannot change the selection; BiFormer
@@ -93,24 +95,52 @@ struct RouteAttention: Sendable {
         var scaledMeans = queryMeans
         for index in scaledMeans.values.indices { scaledMeans.values[index] *= scale }
         let affinity = MatMul.multiplyTransposed(scaledMeans, keyMeans)
-        var context = Matrix(rows: x.rows, columns: width)
-        for window in 0..<windowCount {
+        let keyRows: [[Int]] = (0..<windowCount).map { window in
             let scores = affinity.row(window)
             let routed = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
-                .prefix(topK)
-            // Eq. 11: keys and values of the routed windows; Eq. 12: attention inside the window.
-            let keyRows = routed.flatMap { members[$0] }
-            let queries = gather(members[window], columnOffset: 0)
-            let keys = gather(keyRows, columnOffset: width), values = gather(keyRows, columnOffset: 2 * width)
-            let attended = AttentionOp.attend(
-                query: .init(values: queries.values, rows: queries.rows, stride: width, offset: 0),
-                key: .init(values: keys.values, rows: keys.rows, stride: width, offset: 0),
-                value: .init(values: values.values, rows: values.rows, stride: width, offset: 0),
-                heads: heads, headWidth: headWidth, scale: scale)
-            for (index, row) in members[window].enumerated() {
-                context.values.replaceSubrange(
-                    (row * width)..<((row + 1) * width),
-                    with: attended.values[(index * width)..<((index + 1) * width)])
+            return routed.prefix(topK).flatMap { members[$0] }
+        }
+        // Eq. 11–12 window by window, the windows spread over the workers: each gathers its queries and
+        // its routed keys and values into its own buffers, attends (heads in turn) and writes its own rows.
+        var context = Matrix(rows: x.rows, columns: width)
+        let heads = self.heads, scale = self.scale
+        let queryCount = tokensPerWindow, keyCount = topK * tokensPerWindow
+        projected.values.withUnsafeBufferPointer { source in
+            context.values.withUnsafeMutableBufferPointer { target in
+                guard let sourceBase = source.baseAddress, let targetBase = target.baseAddress else { return }
+                let input = Parallel.Pointer(base: UnsafeMutablePointer(mutating: sourceBase))
+                let output = Parallel.Pointer(base: targetBase)
+                Parallel.forEachChunk(windowCount, cost: queryCount * keyCount * width) { windowRange in
+                    let queries = UnsafeMutablePointer<Float>.allocate(capacity: queryCount * width)
+                    let keys = UnsafeMutablePointer<Float>.allocate(capacity: keyCount * width)
+                    let values = UnsafeMutablePointer<Float>.allocate(capacity: keyCount * width)
+                    let attended = UnsafeMutablePointer<Float>.allocate(capacity: queryCount * width)
+                    defer {
+                        queries.deallocate()
+                        keys.deallocate()
+                        values.deallocate()
+                        attended.deallocate()
+                    }
+                    for window in windowRange {
+                        for (index, row) in members[window].enumerated() {
+                            (queries + index * width).update(from: input.base + row * 3 * width, count: width)
+                        }
+                        for (index, row) in keyRows[window].enumerated() {
+                            let start = input.base + row * 3 * width
+                            (keys + index * width).update(from: start + width, count: width)
+                            (values + index * width).update(from: start + 2 * width, count: width)
+                        }
+                        AttentionOp.attend(
+                            query: queries, queryStride: width, queries: queryCount,
+                            key: keys, keyStride: width, keys: keyCount,
+                            value: values, valueStride: width,
+                            heads: heads, headWidth: headWidth, scale: scale, causal: false,
+                            output: attended, outputStride: width, logitMeans: nil, parallel: false)
+                        for (index, row) in members[window].enumerated() {
+                            (output.base + row * width).update(from: attended + index * width, count: width)
+                        }
+                    }
+                }
             }
         }
         if let lepe {

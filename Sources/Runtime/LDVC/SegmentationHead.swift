@@ -89,14 +89,23 @@ struct SegmentationHead: Sendable {
         return scores
     }
 
-    /// Index of the largest score per pixel (first one on ties, as torch.argmax).
+    /// Index of the largest score per pixel (first one on ties, as torch.argmax). Class-outer: each
+    /// plane is read once, contiguously, against a running maximum.
     static func argmax(_ scores: [Float], planes: Int, count: Int) -> [Int] {
         var labels = [Int](repeating: 0, count: count)
-        for pixel in 0..<count {
-            var best = scores[pixel]
-            for plane in 1..<max(planes, 1) where scores[plane * count + pixel] > best {
-                best = scores[plane * count + pixel]
-                labels[pixel] = plane
+        guard planes > 0, count > 0 else { return labels }
+        var best = Array(scores[0..<count])
+        scores.withUnsafeBufferPointer { source in
+            best.withUnsafeMutableBufferPointer { maxima in
+                labels.withUnsafeMutableBufferPointer { target in
+                    for plane in 1..<planes {
+                        let base = plane * count
+                        for pixel in 0..<count where source[base + pixel] > maxima[pixel] {
+                            maxima[pixel] = source[base + pixel]
+                            target[pixel] = plane
+                        }
+                    }
+                }
             }
         }
         return labels

@@ -5,9 +5,37 @@ enum Softmax {
     /// Softmax of `count` contiguous values, in place.
     @inline(__always)
     static func normalize(_ start: UnsafeMutablePointer<Float>, count: Int) {
-        var maximum = -Float.infinity
-        for index in 0..<count where start[index] > maximum { maximum = start[index] }
+        let scale = 1 / exponentiate(start, count: count)
         var index = 0
+        while index + 8 <= count {
+            let raw = UnsafeMutableRawPointer(start + index)
+            raw.storeBytes(of: raw.loadUnaligned(as: SIMD8<Float>.self) * scale, as: SIMD8<Float>.self)
+            index += 8
+        }
+        while index < count {
+            start[index] *= scale
+            index += 1
+        }
+    }
+
+    /// The unnormalised half of softmax: replaces each value by `exp(x − max)` and returns their sum.
+    /// Attention divides its output rows by the sum instead, a head width of values rather than a row
+    /// of keys.
+    @inline(__always)
+    static func exponentiate(_ start: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        var index = 0
+        var maxima = SIMD8<Float>(repeating: -.infinity)
+        while index + 8 <= count {
+            let value = UnsafeRawPointer(start + index).loadUnaligned(as: SIMD8<Float>.self)
+            maxima.replace(with: value, where: value .> maxima)
+            index += 8
+        }
+        var maximum = maxima.max()
+        while index < count {
+            maximum = Swift.max(maximum, start[index])
+            index += 1
+        }
+        index = 0
         var partial = SIMD8<Float>(repeating: 0)
         let shift = SIMD8<Float>(repeating: maximum)
         while index + 8 <= count {
@@ -24,7 +52,6 @@ enum Softmax {
             sum += value
             index += 1
         }
-        let scale = 1 / sum
-        for index in 0..<count { start[index] *= scale }
+        return sum
     }
 }
