@@ -5,7 +5,7 @@ import PackageDescription
 
 /// Fuzz targets (`Fuzz/<name>/main.swift`, run by `scripts/fuzz.sh`): one per parser of untrusted
 /// bytes, each calling one entry of `CheckpointFuzzing`/`ConversionFuzzing`/`HDF5Fuzzing`/`LayoutFuzzing`/
-/// `GoldenFuzzing`. Adding one is a line here.
+/// `GoldenFuzzing`/`ImagingFuzzing`/`EvaluationFuzzing`. Adding one is a line here.
 let fuzzTargets: [(name: String, module: String)] = [
     ("pickle", "Checkpoint"),
     ("torch-zip", "Checkpoint"),
@@ -19,6 +19,9 @@ let fuzzTargets: [(name: String, module: String)] = [
     ("hdf5", "HDF5"),
     ("layout", "Layout"),
     ("golden", "Runtime"),
+    ("image", "Imaging"),
+    ("shard-index", "Checkpoint"),
+    ("evaluation-shard", "Evaluation"),
 ]
 
 let package = Package(
@@ -118,7 +121,8 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(
-            name: "FuzzRegressionTests", dependencies: ["Checkpoint", "Conversion", "HDF5", "Layout", "Runtime", "_TestSupport"]),
+            name: "FuzzRegressionTests",
+            dependencies: ["Checkpoint", "Conversion", "HDF5", "Layout", "Runtime", "Imaging", "Evaluation", "_TestSupport"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TensorCore", "_TestSupport"]),
         .testTarget(

@@ -114,6 +114,14 @@ package enum CheckpointFuzzing {
         }
     }
 
+    /// A shard index (`model.safetensors.index.json`) as the folder reader checks it.
+    package static func shardIndex(_ bytes: [UInt8]) {
+        withScratchFile(bytes, name: "model.safetensors.index.json") { path in
+            guard let index = try? ShardIndex(path: path) else { return }
+            for shard in index.shards { _ = index.shardPath(shard) }
+        }
+    }
+
     /// Runs `body` on a scratch file holding `bytes` (one per process, rewritten for each input).
     package static func withScratchFile(
         _ bytes: [UInt8], name: String, _ body: (String) throws -> Void

@@ -1,7 +1,9 @@
 import Checkpoint
 import Conversion
 import Foundation
+import Evaluation
 import HDF5
+import Imaging
 import Layout
 import Runtime
 import Testing
@@ -27,6 +29,9 @@ struct FuzzRegressionTests {
         "hdf5": HDF5Fuzzing.file,
         "layout": LayoutFuzzing.layout,
         "golden": GoldenFuzzing.golden,
+        "image": ImagingFuzzing.image,
+        "shard-index": CheckpointFuzzing.shardIndex,
+        "evaluation-shard": EvaluationFuzzing.shard,
     ]
 
     static var repository: URL {
