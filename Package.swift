@@ -72,7 +72,7 @@ let package = Package(
             "TensorCore", "Checkpoint", "Conventions", "Layout", "HDF5",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "Tokenizer"),
+        .target(name: "Tokenizer", dependencies: ["TensorCore"]),
         // Pixels → model inputs (Pillow bicubic, OpenCV bilinear, CLIP and MMSeg pipelines) and overlays.
         .target(name: "ImageProcessing"),
         .target(name: "Runtime", dependencies: ["TensorCore", "Conventions", "Layout", "HDF5", "BLAS", "Tokenizer"]),

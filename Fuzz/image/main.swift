@@ -1,5 +1,5 @@
+import FuzzDriver
 // Fuzz target: image (see Fuzz/README.md).
 import Imaging
-import FuzzDriver
 
 FuzzDriver.run(ImagingFuzzing.image)

@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Errors from evaluation: settings, label maps, shard files and merges. Each message is one line, names the file
 /// (or the image) it is about, and quotes text taken from files with escapes.
 public enum EvaluationError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -35,9 +37,9 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible, Sendable
         case .invalidSettings(let reason):
             return "evaluation settings: \(reason)"
         case .invalidShardSelector(let text, let reason):
-            return "shard \(QuotedText.quoted(text)): \(reason)"
+            return "shard \(text.quotedForMessage()): \(reason)"
         case .invalidInput(let subject, let reason):
-            return "\(QuotedText.quoted(subject)): \(reason)"
+            return "\(subject.quotedForMessage()): \(reason)"
         case .unreadable(let path, let reason):
             return "\(path): cannot read (\(reason))"
         case .fileTooLarge(let path, let limit):
@@ -45,14 +47,14 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible, Sendable
         case .malformed(let path, let reason):
             return "\(path): \(reason)"
         case .unsupportedFormat(let path, let format, let version):
-            return "\(path): format \(QuotedText.quoted(format)) version \(version) is not "
+            return "\(path): format \(format.quotedForMessage()) version \(version) is not "
                 + "\(EvaluationShard.formatName) version \(EvaluationShard.formatVersion)"
         case .countOverflow(let path):
             return "\(path): pixel counts overflow 64 bits"
         case .mismatch(let path, let reference, let field, let detail):
             return "\(path): \(field) differs from \(reference) (\(detail))"
         case .duplicateShard(let path, let reference, let shard, let shardCount, let image):
-            let shared = image.map { ", both hold image \(QuotedText.quoted($0))" } ?? ""
+            let shared = image.map { ", both hold image \($0.quotedForMessage())" } ?? ""
             return "\(path): shard \(shard)/\(shardCount) is also in \(reference)\(shared)"
         case .incomplete(let path, let missingShards, let shardCount, let missingImages, let missingImageCount):
             var parts: [String] = []
@@ -60,7 +62,7 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible, Sendable
                 parts.append("shards \(missingShards.map { "\($0)/\(shardCount)" }.joined(separator: ", ")) missing")
             }
             if missingImageCount > 0 {
-                let shown = missingImages.map { QuotedText.quoted($0) }.joined(separator: ", ")
+                let shown = missingImages.map { $0.quotedForMessage() }.joined(separator: ", ")
                 let more = missingImageCount > missingImages.count ? ", … (\(missingImageCount) in all)" : ""
                 parts.append("images not evaluated: \(shown)\(more)")
             }

@@ -1,4 +1,5 @@
 public import Foundation
+import TensorCore
 
 /// The JSON form of a shard file (`Schemas/evaluation/ldvc-evaluation-v1.md`).
 struct ShardFile: Codable {
@@ -122,15 +123,15 @@ extension EvaluationShard {
         var previous = -1
         for image in file.images {
             guard let position = positionOfImage[image] else {
-                throw malformed("image \(QuotedText.quoted(image)) is not in dataset_images")
+                throw malformed("image \(image.quotedForMessage()) is not in dataset_images")
             }
             guard position > previous else {
-                throw malformed("image \(QuotedText.quoted(image)) is repeated or out of dataset order")
+                throw malformed("image \(image.quotedForMessage()) is repeated or out of dataset order")
             }
             let owner = ShardSelector.shardIndex(ofPosition: position, count: file.shardCount)
             guard shards.contains(owner) else {
                 throw malformed(
-                    "image \(QuotedText.quoted(image)) belongs to shard \(owner)/\(file.shardCount), "
+                    "image \(image.quotedForMessage()) belongs to shard \(owner)/\(file.shardCount), "
                         + "which this file does not cover")
             }
             evaluated.insert(position)

@@ -1,3 +1,5 @@
+import TensorCore
+
 extension EvaluationShard {
     /// Adds shards up: the union of their shards and images and the exact sum of their matrices. The inputs may be
     /// partial merges themselves and come in any order; the result is the same value (and the same JSON) for every
@@ -46,8 +48,8 @@ extension EvaluationShard {
             let index = mine.classNames.indices.first { mine.classNames[$0] != theirs.classNames[$0] } ?? 0
             throw mismatch(
                 "class names",
-                "class \(index) is \(QuotedText.quoted(mine.classNames[index])) vs "
-                    + QuotedText.quoted(theirs.classNames[index]))
+                "class \(index) is \(mine.classNames[index].quotedForMessage()) vs "
+                    + theirs.classNames[index].quotedForMessage())
         }
         if mine.ignoreIndex != theirs.ignoreIndex {
             throw mismatch("ignore_index", "\(mine.ignoreIndex) vs \(theirs.ignoreIndex)")
@@ -65,7 +67,7 @@ extension EvaluationShard {
                 runSettings[$0] != reference.runSettings[$0]
             }
             let detail = key.map {
-                "\(QuotedText.quoted($0)): \(Self.describe(runSettings[$0])) vs \(Self.describe(reference.runSettings[$0]))"
+                "\($0.quotedForMessage()): \(Self.describe(runSettings[$0])) vs \(Self.describe(reference.runSettings[$0]))"
             }
             throw mismatch("run settings", detail ?? "")
         }
@@ -79,8 +81,8 @@ extension EvaluationShard {
             let position = datasetImages.indices.first { datasetImages[$0] != reference.datasetImages[$0] } ?? 0
             throw mismatch(
                 "dataset images",
-                "image \(position) is \(QuotedText.quoted(datasetImages[position])) vs "
-                    + QuotedText.quoted(reference.datasetImages[position]))
+                "image \(position) is \(datasetImages[position].quotedForMessage()) vs "
+                    + reference.datasetImages[position].quotedForMessage())
         }
     }
 
@@ -91,6 +93,6 @@ extension EvaluationShard {
     }
 
     private static func describe(_ value: String?) -> String {
-        value.map { QuotedText.quoted($0) } ?? "absent"
+        value.map { $0.quotedForMessage() } ?? "absent"
     }
 }

@@ -1,3 +1,5 @@
+import TensorCore
+
 /// The evaluation state of one or more shards of a dataset: settings, model, which images were evaluated, and their
 /// confusion matrix. One `ldvc-convert evaluate --shard K/N` run writes one (`jsonData()`); `merge` adds several up
 /// exactly; a complete one gives the metrics (`MetricsDocument`).
@@ -77,7 +79,7 @@ public struct EvaluationShard: Sendable, Equatable {
         for (position, name) in names.enumerated() {
             guard !name.isEmpty else { throw failure("dataset image \(position) has an empty name") }
             if let earlier = positions.updateValue(position, forKey: name) {
-                throw failure("dataset image \(QuotedText.quoted(name)) occurs twice (\(earlier) and \(position))")
+                throw failure("dataset image \(name.quotedForMessage()) occurs twice (\(earlier) and \(position))")
             }
         }
         return positions

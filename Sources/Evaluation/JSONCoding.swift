@@ -51,7 +51,7 @@ enum JSONCoding {
                     text += (text.isEmpty ? "" : ".") + key.stringValue
                 }
             }
-            return text.isEmpty ? "the document" : QuotedText.quoted(text)
+            return text.isEmpty ? "the document" : text.quotedForMessage()
         }
         switch error {
         case .typeMismatch(let type, let context):
@@ -63,12 +63,12 @@ enum JSONCoding {
         case .dataCorrupted(let context):
             // Foundation reports a non-integer, negative or too large count where an integer is expected as
             // "not valid JSON"; say what the schema needs.
-            let detail = QuotedText.quoted(context.debugDescription, limit: 120)
+            let detail = context.debugDescription.quotedForMessage(maxLength: 120)
             return context.codingPath.isEmpty
                 ? "not valid JSON, or a count that is not an integer in 0...2^64-1 (\(detail))"
                 : "\(location(context.codingPath)): \(detail)"
         @unknown default:
-            return QuotedText.quoted("\(error)", limit: 120)
+            return "\(error)".quotedForMessage(maxLength: 120)
         }
     }
 
@@ -78,11 +78,11 @@ enum JSONCoding {
         case is Int.Type: return "an integer"
         case is String.Type: return "a string"
         case is Bool.Type: return "true or false"
-        default: return QuotedText.quoted("\(type)")
+        default: return "\(type)".quotedForMessage()
         }
     }
 
     static func reason(of error: Error) -> String {
-        QuotedText.escaped((error as NSError).localizedDescription, limit: 160)
+        String((error as NSError).localizedDescription.quotedForMessage(maxLength: 160).dropFirst().dropLast())
     }
 }

@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Which model produced the predictions: its path as given, and its SHA-256 when the caller computed one.
 public struct ModelIdentity: Sendable, Equatable {
     /// The model file's path as given on the command line.
@@ -26,7 +28,7 @@ public struct ModelIdentity: Sendable, Equatable {
                     || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
                     || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
             }
-        return isHex ? nil : "model sha256 \(QuotedText.quoted(sha256)) is not 64 hex digits"
+        return isHex ? nil : "model sha256 \(sha256.quotedForMessage()) is not 64 hex digits"
     }
 
     /// Why `other` is not the same model, or `nil` if it is. Two identities with digests are the same model when
@@ -35,6 +37,6 @@ public struct ModelIdentity: Sendable, Equatable {
         if let mine = sha256, let theirs = other.sha256 {
             return mine == theirs ? nil : "sha256 \(mine) vs \(theirs)"
         }
-        return path == other.path ? nil : "path \(QuotedText.quoted(path)) vs \(QuotedText.quoted(other.path))"
+        return path == other.path ? nil : "path \(path.quotedForMessage()) vs \(other.path.quotedForMessage())"
     }
 }

@@ -57,7 +57,7 @@ public final class AtomicFolder: @unchecked Sendable {
             close(lockDescriptor)
             throw .outputBusy(path: trimmed)
         }
-        removedLeftovers = Self.removeLeftovers(folder: parent, name: name)
+        removedLeftovers = PartialOutputs.removeLeftovers(folder: parent, name: name)
         let random = UInt32.random(in: 0...UInt32.max)
         temporaryPath = parent + "/." + name + ".partial-\(getpid())-\(String(random, radix: 16))"
         guard mkdir(temporaryPath, 0o755) == 0 else {
@@ -80,8 +80,8 @@ public final class AtomicFolder: @unchecked Sendable {
             try Self.checkReplaceable(
                 destination, overwrite: overwrite, inputs: inputs, replaceableNames: replaceableNames)
             let files = (try? FileManager.default.contentsOfDirectory(atPath: temporaryPath)) ?? []
-            for file in files { try Self.synchronize(temporaryPath + "/" + file, destination: destination) }
-            try Self.synchronize(temporaryPath, destination: destination)
+            for file in files { try PartialOutputs.synchronize(temporaryPath + "/" + file, destination: destination) }
+            try PartialOutputs.synchronize(temporaryPath, destination: destination)
             if Self.entries(of: destination)?.isEmpty == false {
                 // A previous export, checked above: set it aside, move the new folder in, remove the old.
                 let aside =
@@ -101,7 +101,7 @@ public final class AtomicFolder: @unchecked Sendable {
                     throw failure("moving the folder into place")
                 }
             }
-            try Self.synchronize(parent, destination: destination)
+            try PartialOutputs.synchronize(parent, destination: destination)
         } catch {
             discard()
             throw error
@@ -167,35 +167,5 @@ public final class AtomicFolder: @unchecked Sendable {
                     "it holds other files than an export's (\(others.sorted().prefix(3).joined(separator: ", "))); "
                     + "it is never replaced, export into a new folder")
         }
-    }
-
-    private static func synchronize(_ path: String, destination: String) throws(LayoutError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw .outputIO(
-                path: destination, operation: "opening \(path) to flush it", reason: String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else {
-            throw .outputIO(path: destination, operation: "flushing to disk", reason: String(cString: strerror(errno)))
-        }
-    }
-
-    /// Removes `.NAME.partial-PID-*` folders whose process is gone. A `.NAME.replaced-PID-*` folder (a
-    /// previous export set aside by a run killed between its two renames) is kept: it may be the only copy.
-    static func removeLeftovers(folder: String, name: String) -> [String] {
-        let prefix = "." + name + ".partial-"
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
-        var removed: [String] = []
-        for entry in entries where entry.hasPrefix(prefix) {
-            guard let pidText = entry.dropFirst(prefix.count).split(separator: "-").first, let pid = Int32(pidText)
-            else { continue }
-            // Signal 0 probes for a live process; ESRCH means it is gone.
-            if kill(pid, 0) != 0 && errno == ESRCH {
-                let path = folder + "/" + entry
-                if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
-            }
-        }
-        return removed
     }
 }

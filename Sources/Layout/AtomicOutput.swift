@@ -49,7 +49,7 @@ public final class AtomicOutput: @unchecked Sendable {
             close(lockDescriptor)
             throw .outputBusy(path: destination)
         }
-        removedLeftovers = Self.removeLeftovers(folder: folder, name: name)
+        removedLeftovers = PartialOutputs.removeLeftovers(folder: folder, name: name)
         let random = UInt32.random(in: 0...UInt32.max)
         temporaryPath = folder + "/." + name + ".partial-\(getpid())-\(String(random, radix: 16))"
         TemporaryFiles.shared.register(temporaryPath)
@@ -65,7 +65,7 @@ public final class AtomicOutput: @unchecked Sendable {
         guard !isFinished else { return }
         do throws(LayoutError) {
             try Self.checkReplaceable(destination, overwrite: overwrite, inputs: inputs)
-            try Self.synchronize(temporaryPath, destination: destination)
+            try PartialOutputs.synchronize(temporaryPath, destination: destination)
             if overwrite {
                 guard rename(temporaryPath, destination) == 0 else { throw failure("moving the file into place") }
             } else {
@@ -77,7 +77,7 @@ public final class AtomicOutput: @unchecked Sendable {
                 }
                 unlink(temporaryPath)
             }
-            try Self.synchronize(
+            try PartialOutputs.synchronize(
                 URL(fileURLWithPath: destination).deletingLastPathComponent().path, destination: destination)
         } catch {
             discard()
@@ -133,35 +133,6 @@ public final class AtomicOutput: @unchecked Sendable {
         case S_IFSOCK: return "a socket"
         default: return "not a regular file"
         }
-    }
-
-    private static func synchronize(_ path: String, destination: String) throws(LayoutError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw .outputIO(
-                path: destination, operation: "opening \(path) to flush it", reason: String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else {
-            throw .outputIO(path: destination, operation: "flushing to disk", reason: String(cString: strerror(errno)))
-        }
-    }
-
-    /// Removes `.NAME.partial-PID-*` files whose process is gone (a crash, `kill -9`), returning them.
-    static func removeLeftovers(folder: String, name: String) -> [String] {
-        let prefix = "." + name + ".partial-"
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
-        var removed: [String] = []
-        for entry in entries where entry.hasPrefix(prefix) {
-            let rest = entry.dropFirst(prefix.count)
-            guard let pidText = rest.split(separator: "-").first, let pid = Int32(pidText) else { continue }
-            // Signal 0 probes for a live process; ESRCH means it is gone.
-            if kill(pid, 0) != 0 && errno == ESRCH {
-                let path = folder + "/" + entry
-                if unlink(path) == 0 { removed.append(path) }
-            }
-        }
-        return removed
     }
 
     /// True when both paths name the same existing file (same device and inode), which catches

@@ -27,4 +27,31 @@ extension String {
         }
         return result
     }
+
+    /// This text in double quotes for a message, as `escapedForTerminal` makes it safe, with quotes and
+    /// backslashes escaped so the quoted part cannot be mistaken for the message around it, line breaks and
+    /// tabs spelled `\n`, `\r`, `\t`, and every other format character (zero-width, bidirectional) escaped.
+    public func quotedForMessage(maxLength: Int = 80) -> String {
+        var result = "\""
+        for (count, scalar) in unicodeScalars.enumerated() {
+            if count == maxLength {
+                result += "…"
+                break
+            }
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.properties.generalCategory == .format {
+                    result += "\\u{" + String(scalar.value, radix: 16) + "}"
+                } else {
+                    result += String(scalar).escapedForTerminal()
+                }
+            }
+        }
+        return result + "\""
+    }
 }

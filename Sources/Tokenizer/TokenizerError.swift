@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Errors from the CLIP tokenizer. Each message is one line and quotes the offending input.
 public enum TokenizerError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The merges text does not start with the `#version` header line that the reference skips.
@@ -20,17 +22,20 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible, Sendable 
     public var description: String {
         switch self {
         case .missingMergesHeader(let firstLine):
-            return "merges text: first line \(Self.quoted(firstLine)) is not a '#version' header"
+            return "merges text: first line \(firstLine.quotedForMessage()) is not a '#version' header"
         case .tooFewMerges(let found, let required):
             return "merges text: \(found) merge lines, CLIP needs \(required)"
         case .malformedMergeLine(let lineNumber, let line):
-            return "merges text line \(lineNumber): \(Self.quoted(line)) is not two symbols separated by one space"
+            return
+                "merges text line \(lineNumber): \(line.quotedForMessage()) is not two symbols separated by one space"
         case .unknownMergeSymbol(let lineNumber, let symbol):
-            return "merges text line \(lineNumber): symbol \(Self.quoted(symbol)) is not in the vocabulary built so far"
+            return
+                "merges text line \(lineNumber): symbol \(symbol.quotedForMessage()) is not in the vocabulary built so far"
         case .duplicateMerge(let lineNumber, let line):
-            return "merges text line \(lineNumber): \(Self.quoted(line)) repeats an earlier pair or vocabulary entry"
+            return
+                "merges text line \(lineNumber): \(line.quotedForMessage()) repeats an earlier pair or vocabulary entry"
         case .textTooLong(let index, let text, let tokenCount, let contextLength):
-            return "text \(index) \(Self.quoted(text)) is too long for context length \(contextLength) "
+            return "text \(index) \(text.quotedForMessage()) is too long for context length \(contextLength) "
                 + "(\(tokenCount) tokens with SOT and EOT)"
         case .invalidContextLength(let length):
             return "context length \(length) is outside 2...\(CLIPTokenizer.maximumContextLength) "
@@ -38,34 +43,5 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible, Sendable 
         case .unknownTokenID(let id, let vocabularySize):
             return "token id \(id) is outside the vocabulary (0..<\(vocabularySize))"
         }
-    }
-
-    /// Quotes user text on one line: escapes control and line-break characters, shortens long text.
-    static func quoted(_ text: String, limit: Int = 80) -> String {
-        var result = "\""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count == limit {
-                result += "…"
-                break
-            }
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .lineSeparator
-                    || scalar.properties.generalCategory == .paragraphSeparator
-                {
-                    result += "\\u{\(String(scalar.value, radix: 16))}"
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-            count += 1
-        }
-        return result + "\""
     }
 }

@@ -1,7 +1,7 @@
 import Checkpoint
 import Conversion
-import Foundation
 import Evaluation
+import Foundation
 import HDF5
 import Imaging
 import Layout
