@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "Prompts",
             dependencies: ["TensorCore", "Checkpoint", "Conventions", "Layout", "Conversion", "Runtime", "Tokenizer"]),
-        .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Conventions", "Layout", "Pickle"]),
+        .target(name: "Export", dependencies: ["TensorCore", "HDF5", "Conventions", "Layout", "Pickle", "ZipArchive"]),
         // `diff`: two models of any supported kind compared tensor by tensor through their conversion
         // plans or layout readers, streamed in row pieces. Its own target: it sits above Conversion and
         // Export (it reads checkpoints as `convert`/`import` plan them and folders as `export` writes them).
@@ -94,6 +94,7 @@ let package = Package(
             name: "Inference",
             dependencies: [
                 "TensorCore", "HDF5", "Layout", "Runtime", "Tokenizer", "Imaging", "ImageProcessing", "Evaluation",
+                "ZipArchive",
             ]),
 
         // Command line: a library that tests call in-process, and a five-line executable.

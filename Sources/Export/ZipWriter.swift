@@ -1,3 +1,5 @@
+import ZipArchive
+
 /// A zip archive of uncompressed ("stored") members, each member's data starting on a 64-byte
 /// boundary as `torch.save` lays them out (the local header's extra field carries the padding),
 /// so readers can map tensors in place. Written front to back: local header, data, …, then the
@@ -23,7 +25,7 @@ final class ZipWriter {
                     "the archive would exceed 4 GiB or 65,535 members (ZIP64 is not written); export to .safetensors instead"
             )
         }
-        let crc = CRC32.checksum(data)
+        let crc = ZipArchive.crc32(data)
         // The extra field: a private header ID with `padding` zero bytes, as torch's writer does ("FB").
         var extra: [UInt8] = []
         extra.appendLE(UInt16(0x4246))
@@ -84,22 +86,5 @@ final class ZipWriter {
         end.appendLE(UInt32(start))
         end.appendLE(UInt16(0))
         try file.write(end)
-    }
-}
-
-/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zip stores it.
-enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
-
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        bytes.withUnsafeBufferPointer { buffer in
-            for byte in buffer { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        }
-        return ~crc
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// The JSON style of the files this target writes: pretty, sorted keys, unescaped slashes.
-enum JSONText {
-    static func encode<T: Encodable>(_ value: T) throws(InferenceError) -> String {
+/// The one JSON style of the files this target writes and of every command's `--json` output: pretty,
+/// sorted keys (equal results are equal bytes), unescaped slashes, non-finite numbers as strings.
+public enum JSONText {
+    public static func encode<T: Encodable>(_ value: T) throws(InferenceError) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(

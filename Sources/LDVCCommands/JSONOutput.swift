@@ -1,14 +1,10 @@
-import Foundation
+import Inference
 
-/// The one JSON style of every `--json` output: pretty, sorted keys, unescaped slashes.
+/// Every `--json` output, in `JSONText`'s style; a value that cannot be encoded still prints JSON.
 enum JSONOutput {
     static func text<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
+            return try JSONText.encode(value)
         } catch {
             return "{\"error\": \"cannot encode the result: \(error)\"}"
         }
