@@ -75,21 +75,13 @@ public struct LayoutMetadata: Sendable, Equatable, Codable {
         try container.encode(sourceConvention, forKey: .sourceConvention)
         try container.encode(sourceWrapper, forKey: .sourceWrapper)
         try container.encode(dtypePolicy, forKey: .dtypePolicy)
-        try container.encode(Self.json(architectureSources), forKey: .architectureSources)
-        try container.encode(Self.json(droppedTensors), forKey: .droppedTensors)
-        try container.encode(Self.json(tiedTensors), forKey: .tiedTensors)
+        try container.encodeJSONText(architectureSources, forKey: .architectureSources)
+        try container.encodeJSONText(droppedTensors, forKey: .droppedTensors)
+        try container.encodeJSONText(tiedTensors, forKey: .tiedTensors)
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        func json<T: Decodable>(_ key: CodingKeys, as type: T.Type) throws -> T {
-            let text = try container.decode(String.self, forKey: key)
-            guard let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: key, in: container, debugDescription: "not the expected JSON")
-            }
-            return value
-        }
         formatVersion = try container.decode(Int.self, forKey: .formatVersion)
         producer = try container.decode(String.self, forKey: .producer)
         sourceFile = try container.decode(String.self, forKey: .sourceFile)
@@ -99,15 +91,9 @@ public struct LayoutMetadata: Sendable, Equatable, Codable {
         sourceConvention = try container.decode(String.self, forKey: .sourceConvention)
         sourceWrapper = try container.decode(String.self, forKey: .sourceWrapper)
         dtypePolicy = try container.decode(String.self, forKey: .dtypePolicy)
-        architectureSources = try json(.architectureSources, as: [String: String].self)
-        droppedTensors = try json(.droppedTensors, as: [DroppedTensor].self)
-        tiedTensors = try json(.tiedTensors, as: [[String]].self)
-    }
-
-    static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        architectureSources = try container.decodeJSONText([String: String].self, forKey: .architectureSources)
+        droppedTensors = try container.decodeJSONText([DroppedTensor].self, forKey: .droppedTensors)
+        tiedTensors = try container.decodeJSONText([[String]].self, forKey: .tiedTensors)
     }
 }
 

@@ -46,32 +46,24 @@ public struct TrainingDataset: Sendable, Equatable, Codable {
     /// flat array of numbers); the palette is one flat array, three values per class.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(LayoutMetadata.json(classes), forKey: .classes)
+        try container.encodeJSONText(classes, forKey: .classes)
         if let seenClasses, !seenClasses.isEmpty { try container.encode(seenClasses, forKey: .seenClasses) }
         if let unseenClasses, !unseenClasses.isEmpty { try container.encode(unseenClasses, forKey: .unseenClasses) }
         if let palette, !palette.isEmpty { try container.encode(palette.flatMap { $0 }, forKey: .palette) }
         try container.encodeIfPresent(config, forKey: .config)
-        try container.encode(LayoutMetadata.json(sources), forKey: .sources)
+        try container.encodeJSONText(sources, forKey: .sources)
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        func json<T: Decodable>(_ key: CodingKeys, as type: T.Type) throws -> T {
-            let text = try container.decode(String.self, forKey: key)
-            guard let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: key, in: container, debugDescription: "not the expected JSON")
-            }
-            return value
-        }
         func refuse(_ key: CodingKeys, _ reason: String) -> DecodingError {
             DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: reason)
         }
-        classes = try json(.classes, as: [String].self)
+        classes = try container.decodeJSONText([String].self, forKey: .classes)
         guard classes.count <= Self.maxClasses else {
             throw refuse(.classes, "\(classes.count) classes (at most \(Self.maxClasses))")
         }
-        sources = try json(.sources, as: [String: String].self)
+        sources = try container.decodeJSONText([String: String].self, forKey: .sources)
         config = try container.decodeIfPresent(String.self, forKey: .config)
         for key in [CodingKeys.seenClasses, .unseenClasses] where container.contains(key) {
             let indices = try container.decode([Int].self, forKey: key)
