@@ -40,12 +40,20 @@ public final class InferenceModel: Sendable {
         }
     }
 
-    /// The note to show when the preprocessing is the convention's default rather than the file's.
-    public var preprocessingNote: String? {
-        preprocessingIsStored
-            ? nil
-            : "\(path): no /preprocessing group (written before it existed); images are prepared with the "
-                + "convention's default (\(pipeline.settings.pipeline.rawValue))"
+    /// Files written before the layout stored its preprocessing get the convention's default: a setting read
+    /// from nowhere, so a warning with the fix, or with `strict` a refusal.
+    public func checkPreprocessingStated(strict: Bool, reporter: Reporter) throws(InferenceError) {
+        guard !preprocessingIsStored else { return }
+        let assumed = "the \(pipeline.settings.pipeline.rawValue) convention's default image preprocessing"
+        let fix = "convert or import its source again with this ldvc-convert to store it (inspect shows it)"
+        if strict {
+            throw .refused(
+                path: path,
+                reason: "no /preprocessing group (written before it existed): \(assumed) would be assumed; \(fix)")
+        }
+        reporter.warning(
+            "\(path): no /preprocessing group (written before it existed); assumed \(assumed); \(fix), or pass --strict to refuse"
+        )
     }
 
     /// Token ids of `texts`: `tokenIDs` when given (test models with their own vocabulary; one sequence per

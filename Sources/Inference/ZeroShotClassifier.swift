@@ -40,7 +40,7 @@ public enum ZeroShotClassifier {
     /// the cosine of the normalised embeddings, in float32; a file without `logit_scale` uses 100 (noted).
     public static func classify(
         model: InferenceModel, images: [String], labels: [String], template: String = "a photo of a {}.",
-        tokenIDs: [[Int]]? = nil, topK: Int = 5, reporter: Reporter = .silent
+        tokenIDs: [[Int]]? = nil, topK: Int = 5, strict: Bool = false, reporter: Reporter = .silent
     ) throws(InferenceError) -> Classification {
         guard labels.count >= 1 else { throw .usage(what: "--labels", reason: "no labels given") }
         guard topK >= 1 else { throw .usage(what: "--top-k", reason: "must be at least 1") }
@@ -51,7 +51,16 @@ public enum ZeroShotClassifier {
         if let stored = model.storedLogitScale {
             scale = min(Float(exp(Double(stored))), maximumLogitScale)
         } else {
-            reporter.note("\(model.path): no logit_scale stored; using CLIP's trained value 100")
+            // The probabilities depend on the scale: an assumed one is a warning, or with `strict` a refusal.
+            let fix = "convert the CLIP checkpoint that holds logit_scale"
+            if strict {
+                throw .refused(
+                    path: model.path, reason: "no logit_scale stored: CLIP's trained value 100 would be assumed; \(fix)"
+                )
+            }
+            reporter.warning(
+                "\(model.path): no logit_scale stored; assumed CLIP's trained value 100; \(fix), or pass --strict to refuse"
+            )
             scale = maximumLogitScale
         }
         let tokens = try model.tokens(for: labels, template: template, tokenIDs: tokenIDs)

@@ -34,6 +34,7 @@ extension LDVCConvert {
 
         @OptionGroup var tokens: TokenOptions
         @OptionGroup var threads: ThreadOptions
+        @OptionGroup var assumptions: StrictOptions
 
         @Flag(name: [.short, .long], help: "Print only errors and the results.")
         var quiet = false
@@ -50,10 +51,11 @@ extension LDVCConvert {
             let reporter = ImageProgress.reporter(quiet: quiet)
             let names = try ClassList.parse(labels, option: "--labels")
             let session = try InferenceModel(path: model, threads: threads.count)
-            if let note = session.preprocessingNote { reporter.note(note) }
+            try session.checkPreprocessingStated(strict: assumptions.strict, reporter: reporter)
             let result = try ZeroShotClassifier.classify(
                 model: session, images: images, labels: names, template: template,
-                tokenIDs: try ClassList.tokenIDs(tokens.tokenIDs), topK: topK, reporter: reporter)
+                tokenIDs: try ClassList.tokenIDs(tokens.tokenIDs), topK: topK, strict: assumptions.strict,
+                reporter: reporter)
             print(json ? Self.json(result) : Self.table(result))
             return .success
         }

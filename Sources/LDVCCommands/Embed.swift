@@ -37,6 +37,7 @@ extension LDVCConvert {
 
         @OptionGroup var writing: WriteOptions
         @OptionGroup var threads: ThreadOptions
+        @OptionGroup var assumptions: StrictOptions
 
         func validate() throws {
             if images.isEmpty && texts.isEmpty && tokens.tokenIDs.isEmpty {
@@ -55,7 +56,7 @@ extension LDVCConvert {
                 reserved = try OutputFiles(overwrite: writing.force, inputs: [model] + images).reserve(output)
             }
             let session = try InferenceModel(path: model, threads: threads.count)
-            if let note = session.preprocessingNote { reporter.note(note) }
+            if !images.isEmpty { try session.checkPreprocessingStated(strict: assumptions.strict, reporter: reporter) }
             let ids = try ClassList.tokenIDs(tokens.tokenIDs)
             let textInputs =
                 texts.isEmpty && ids != nil ? ids!.map { $0.map(String.init).joined(separator: " ") } : texts

@@ -69,6 +69,7 @@ extension LDVCConvert {
         @OptionGroup var tokens: TokenOptions
         @OptionGroup var writing: WriteOptions
         @OptionGroup var threads: ThreadOptions
+        @OptionGroup var assumptions: StrictOptions
 
         func validate() throws {
             if merge.isEmpty {
@@ -93,7 +94,7 @@ extension LDVCConvert {
             }
             guard let model, let images, let labels else { return .failure }
             let session = try InferenceModel(path: model, threads: threads.count)
-            if let note = session.preprocessingNote { reporter.note(note) }
+            try session.checkPreprocessingStated(strict: assumptions.strict, reporter: reporter)
             let names = try Segmenter.classNames(
                 given: try classes.map { (text) throws(InferenceError) in try ClassList.parse(text, option: "--classes")
                 },

@@ -19,6 +19,16 @@ struct ThreadOptions: ParsableArguments {
     }
 }
 
+/// `--strict`, shared by every command that runs the model on images.
+struct StrictOptions: ParsableArguments {
+    @Flag(
+        name: .long,
+        help:
+            "Refuse to run when the model file does not state a setting that changes the numbers (its image preprocessing, its logit scale) instead of warning."
+    )
+    var strict = false
+}
+
 /// `--token-ids`, for test models with their own tiny vocabulary.
 struct TokenOptions: ParsableArguments {
     @Option(

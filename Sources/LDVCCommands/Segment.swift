@@ -53,6 +53,7 @@ extension LDVCConvert {
         @OptionGroup var tokens: TokenOptions
         @OptionGroup var writing: WriteOptions
         @OptionGroup var threads: ThreadOptions
+        @OptionGroup var assumptions: StrictOptions
 
         func validate() throws {
             if images.isEmpty { throw ValidationError("give at least one image") }
@@ -61,7 +62,7 @@ extension LDVCConvert {
         func execute() throws(InferenceError) -> ExitCode {
             let reporter = ImageProgress.reporter(quiet: writing.quiet || writing.json)
             let session = try InferenceModel(path: model, threads: threads.count)
-            if let note = session.preprocessingNote { reporter.note(note) }
+            try session.checkPreprocessingStated(strict: assumptions.strict, reporter: reporter)
             let names = try Segmenter.classNames(
                 given: try classes.map { (text) throws(InferenceError) in try ClassList.parse(text, option: "--classes")
                 },
