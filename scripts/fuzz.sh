@@ -14,6 +14,7 @@
 # Prints one line per target: executions, coverage (cov: edges, ft: features), corpus size, artifacts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/install-deps.sh  # the C libraries, and the toolchain on PATH (its lld links the sanitizers)
 target="${1:-all}"
 seconds="${2:-60}"
 build=.build/fuzz

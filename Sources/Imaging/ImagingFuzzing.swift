@@ -3,13 +3,13 @@
 /// trap, hang or allocate past the limits. libpng and libjpeg-turbo run on these bytes, so this is also
 /// where a hole in the budgets handed to them would show.
 package enum ImagingFuzzing {
-    /// Smaller than `ImagingLimits.default` so one input stays inside libFuzzer's 2 GB and 10 s; the
-    /// checks are the same code with other numbers.
+    /// Smaller than `ImagingLimits.default` so inputs run fast (hundreds a second, not tens) and stay inside
+    /// libFuzzer's limits; the checks are the same code with other numbers.
     package static let limits: ImagingLimits = {
         var limits = ImagingLimits()
-        limits.maxPixels = 1 << 22
-        limits.maxDecodedBytes = 64 << 20
-        limits.maxJPEGMemoryBytes = 256 << 20
+        limits.maxPixels = 1 << 18
+        limits.maxDecodedBytes = 4 << 20
+        limits.maxJPEGMemoryBytes = 64 << 20
         limits.maxJPEGScans = 200
         return limits
     }()
