@@ -7,8 +7,9 @@
 #
 # A target is a folder Fuzz/<name>/ with a main.swift and a line in Package.swift's fuzzTargets;
 # its seeds are Fuzz/corpus/<name>/, its dictionary Fuzz/dict/<name>.dict (optional). Inputs the
-# fuzzer finds go to .build/fuzz/corpus/<name>/ (not into git); crashes, leaks, timeouts and
-# out-of-memory inputs to .build/fuzz/artifacts/<name>/. Copy a fixed one to Fuzz/regressions/<name>/,
+# fuzzer finds go to .build/fuzz-out/corpus/<name>/ (not into git); crashes, leaks, timeouts and
+# out-of-memory inputs to .build/fuzz-out/findings/<name>/ (outside the build folder: SwiftPM empties
+# `<build path>/artifacts` on every build). Copy a fixed one to Fuzz/regressions/<name>/,
 # where `swift test` replays it (FuzzRegressionTests). Exits 1 if a target left a crash, leak, timeout or
 # out-of-memory input in this run (slow units are listed, not failed: load alone can make them).
 # Prints one line per target: executions, coverage (cov: edges, ft: features), corpus size, artifacts.
@@ -18,6 +19,7 @@ source scripts/install-deps.sh  # the C libraries, and the toolchain on PATH (it
 target="${1:-all}"
 seconds="${2:-60}"
 build=.build/fuzz
+out=.build/fuzz-out
 export SWIFT_BACKTRACE=enable=no  # a crashing run must not leave a backtracer holding the pipe
 export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0"  # leaks outside our code
 
@@ -33,7 +35,7 @@ for name in "${targets[@]}"; do
     -Xswiftc -use-ld=lld --product "fuzz-$name" 2>&1 | grep -E "error|warning: unre" || true
   binary="$build/debug/fuzz-$name"
   [ -x "$binary" ] || { echo "$name: build failed"; failed=1; continue; }
-  corpus="$build/corpus/$name"; artifacts="$build/artifacts/$name"; log="$build/logs/$name.log"
+  corpus="$out/corpus/$name"; artifacts="$out/findings/$name"; log="$out/logs/$name.log"
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
   dict=(); [ -f "Fuzz/dict/$name.dict" ] && dict=("-dict=Fuzz/dict/$name.dict")
   seeds=(); [ -d "Fuzz/corpus/$name" ] && seeds=("Fuzz/corpus/$name")

@@ -110,6 +110,12 @@ static inline int cpng_read_header(cpng_decoder *decoder, const unsigned char *d
     png_set_user_limits(decoder->png, max_width, max_height);
     png_set_chunk_cache_max(decoder->png, max_cached_chunks);
     png_set_chunk_malloc_max(decoder->png, max_chunk_bytes);
+    /* Chunks that change no pixel of an RGB decode (Pillow's convert("RGB") ignores them too) are skipped
+       unread: libpng 1.6.39 allocates for some of them by sizes taken from the chunk's own bytes (a 6 KB
+       eXIf chunk made it ask for 1.3 GB). EXIF orientation is read by our own parser from the raw bytes. */
+    static const png_byte ignored_chunks[] = "eXIf\0iCCP\0sPLT\0tEXt\0zTXt\0iTXt\0pCAL\0sCAL\0";
+    png_set_keep_unknown_chunks(decoder->png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
+    png_set_keep_unknown_chunks(decoder->png, PNG_HANDLE_CHUNK_NEVER, ignored_chunks, 8);
     png_set_read_fn(decoder->png, decoder, cpng_read_callback);
     png_read_info(decoder->png, decoder->info);
     png_get_IHDR(decoder->png, decoder->info, &decoder->width, &decoder->height, &decoder->bit_depth,

@@ -3,7 +3,7 @@
 
   convert       `ldvc-convert ViT-B-16.pt`            against `cp` of the checkpoint and `openssl dgst -sha256`
                 (the conversion hashes its input on the second core while it copies, so the slower of the
-                two is the floor)
+                two is the floor), and `cp` + `sync` of the copy (ours fsyncs before its rename)
   init-prompts  `ldvc-convert init-prompts model.h5`   against `cp` of the converted file
   import        `ldvc-convert import zegclip.pth`      against `cp` and `openssl dgst -sha256` of that checkpoint
 
@@ -100,6 +100,9 @@ def main():
     subprocess.run([args.binary, clip, "-o", model, "--force", "--quiet"], check=True)
     contestants = [
         ("cp checkpoint", ["cp", clip, out("copy.pt")]),
+        # Our outputs are fsynced before the rename (a power loss leaves the old file or the new one);
+        # `cp` is not, so the durable copy is shown too: `sync FILE` fsyncs that one file.
+        ("cp+fsync checkpoint", ["sh", "-c", 'cp "$0" "$1" && sync "$1"', clip, out("copy-synced.pt")]),
         ("sha256 checkpoint", ["openssl", "dgst", "-sha256", clip]),
         ("convert", [args.binary, clip, "-o", out("converted.h5"), "--force", "--quiet"]),
         ("cp model.h5", ["cp", model, out("copy.h5")]),
@@ -125,6 +128,7 @@ def main():
     import_floor = max(median["cp zegclip"], median["sha256 zegclip"])
     ratios = {
         "convert / max(cp, sha256)": median["convert"] / convert_floor,
+        "convert / max(cp+fsync, sha256)": median["convert"] / max(median["cp+fsync checkpoint"], median["sha256 checkpoint"]),
         "init-prompts / cp": median["init-prompts"] / median["cp model.h5"],
         "import / max(cp, sha256)": median["import"] / import_floor,
         "convert peak RSS / file %": peak["convert"] / size["clip"] * 100,
