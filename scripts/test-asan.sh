@@ -10,6 +10,9 @@ export SWIFT_BACKTRACE=enable=no  # a crashing run must not leave a backtracer h
 # LeakSanitizer is off: the Swift runtime's and HDF5's process-lifetime allocations are reported
 # as leaks at exit; ASan's memory errors are what this run is for.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:allocator_may_return_null=0"
+# Tests that run the tool under memory bounds use ASan's allocation limit instead of `ulimit -v` (ASan's
+# shadow memory needs terabytes of address space): see BoundedToolRun.isAddressSanitized.
+export LDVC_SANITIZER=address
 flags=(--build-path .build/asan -Xswiftc -sanitize=address -Xswiftc -use-ld=lld)
 swift build --build-tests "${flags[@]}"
 swift test --skip-build "${flags[@]}" "$@"
