@@ -9,7 +9,7 @@
 
 The inputs are generated into --dir (never committed): open_clip's ViT-B/16 (random init, fp32, ~600 MB)
 and a ZegCLIP MMSegmentation checkpoint of the real shapes built from it (VPT prompts 100 × 11, ATM
-decoder D=512, 3 layers). Each round runs every contestant once, in a fixed order, on a warm page cache;
+decoder D=512, 3 layers). Each round runs every contestant once, in a fixed order, on a warm page cache, after an untimed `sync`;
 the report gives medians and the ratios the project's targets are stated in.
 
 Usage (from the repository root; Python with torch and open_clip):
@@ -116,6 +116,9 @@ def main():
     runs = {name: [] for name, _ in contestants}
     for _ in range(args.repeat):
         for name, command in contestants:
+            # Untimed: write back what the previous contestant left dirty (a `cp` leaves 600 MB), so a
+            # contestant that fsyncs its own output does not also wait for another's writeback.
+            os.sync()
             runs[name].append(timed(command))
     median = {name: statistics.median(t for t, _ in r) for name, r in runs.items()}
     peak = {name: max(m for _, m in r) for name, r in runs.items()}
