@@ -48,19 +48,9 @@ extension RunTool {
             environment["ASAN_OPTIONS"] = options + "max_allocation_size_mb=\(addressSpaceKiB / 1024)"
             process.environment = environment
         }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let errorOutput = PipeDrain(err.fileHandleForReading)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = errorOutput.wait()
-        process.waitUntilExit()
+        let run = try collect(process)
         let peak = (try? String(contentsOfFile: reportFile, encoding: .utf8))?
             .split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let run = ToolRun(
-            exitCode: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
-        return BoundedToolRun(run: run, timedOut: process.terminationStatus == 124, peakResidentKiB: peak)
+        return BoundedToolRun(run: run, timedOut: run.exitCode == 124, peakResidentKiB: peak)
     }
 }

@@ -23,6 +23,11 @@ public enum RunTool {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+        return try collect(process)
+    }
+
+    /// Runs a configured `process` to its end and returns its exit status and both outputs.
+    static func collect(_ process: Process) throws -> ToolRun {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
