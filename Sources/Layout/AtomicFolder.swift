@@ -24,8 +24,7 @@ public final class AtomicFolder: @unchecked Sendable {
     private let replaceableNames: Set<String>
     private let parent: String
     private let name: String
-    private let lockPath: String
-    private let lockDescriptor: Int32
+    private let reservation: PartialOutputs.Reservation
     private var isFinished = false
 
     public init(destination: String, overwrite: Bool, inputs: [String], replaceableNames: Set<String>)
@@ -36,38 +35,21 @@ public final class AtomicFolder: @unchecked Sendable {
         let url = URL(fileURLWithPath: trimmed)
         parent = url.deletingLastPathComponent().path
         name = url.lastPathComponent
-        var folderInfo = stat()
-        guard stat(parent, &folderInfo) == 0, (folderInfo.st_mode & S_IFMT) == S_IFDIR else {
-            throw .outputFolder(path: destination, reason: "the folder \(parent) does not exist")
-        }
-        guard access(parent, W_OK) == 0 else {
-            throw .outputFolder(path: destination, reason: "the folder \(parent) is not writable")
-        }
+        try PartialOutputs.checkFolder(parent, of: destination)
         self.destination = trimmed
         self.overwrite = overwrite
         self.inputs = inputs
         self.replaceableNames = replaceableNames
         try Self.checkReplaceable(trimmed, overwrite: overwrite, inputs: inputs, replaceableNames: replaceableNames)
-        lockPath = parent + "/." + name + ".lock"
-        lockDescriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard lockDescriptor >= 0 else {
-            throw .outputFolder(path: trimmed, reason: "cannot create \(lockPath): \(String(cString: strerror(errno)))")
-        }
-        if flock(lockDescriptor, LOCK_EX | LOCK_NB) != 0 {
-            close(lockDescriptor)
-            throw .outputBusy(path: trimmed)
-        }
-        removedLeftovers = PartialOutputs.removeLeftovers(folder: parent, name: name)
-        let random = UInt32.random(in: 0...UInt32.max)
-        temporaryPath = parent + "/." + name + ".partial-\(getpid())-\(String(random, radix: 16))"
+        reservation = try PartialOutputs.Reservation(folder: parent, name: name, destination: trimmed)
+        temporaryPath = reservation.temporaryPath
+        removedLeftovers = reservation.removedLeftovers
         guard mkdir(temporaryPath, 0o755) == 0 else {
             let reason = String(cString: strerror(errno))
-            close(lockDescriptor)
-            unlink(lockPath)
+            // Every property is set, so `deinit` runs after this throw: it must find nothing left to do.
+            finish()
             throw .outputFolder(path: trimmed, reason: "cannot create \(temporaryPath): \(reason)")
         }
-        TemporaryFiles.shared.register(temporaryPath)
-        TemporaryFiles.shared.register(lockPath)
     }
 
     /// Where the file `name` of the folder is written before the commit.
@@ -120,10 +102,7 @@ public final class AtomicFolder: @unchecked Sendable {
 
     private func finish() {
         isFinished = true
-        TemporaryFiles.shared.unregister(temporaryPath)
-        TemporaryFiles.shared.unregister(lockPath)
-        unlink(lockPath)
-        close(lockDescriptor)
+        reservation.release()
     }
 
     private func failure(_ operation: String) -> LayoutError {

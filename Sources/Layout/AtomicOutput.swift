@@ -20,40 +20,21 @@ public final class AtomicOutput: @unchecked Sendable {
     public let removedLeftovers: [String]
     private let overwrite: Bool
     private var inputs: [String]
-    private let lockPath: String
-    private var lockDescriptor: Int32
+    private let reservation: PartialOutputs.Reservation
     private var isFinished = false
 
     public init(destination: String, overwrite: Bool, inputs: [String]) throws(LayoutError) {
         let destinationURL = URL(fileURLWithPath: destination)
         let folder = destinationURL.deletingLastPathComponent().path
         let name = destinationURL.lastPathComponent
-        var folderInfo = stat()
-        guard stat(folder, &folderInfo) == 0, (folderInfo.st_mode & S_IFMT) == S_IFDIR else {
-            throw .outputFolder(path: destination, reason: "the folder \(folder) does not exist")
-        }
-        guard access(folder, W_OK) == 0 else {
-            throw .outputFolder(path: destination, reason: "the folder \(folder) is not writable")
-        }
+        try PartialOutputs.checkFolder(folder, of: destination)
         try Self.checkReplaceable(destination, overwrite: overwrite, inputs: inputs)
         self.destination = destination
         self.overwrite = overwrite
         self.inputs = inputs
-        lockPath = folder + "/." + name + ".lock"
-        lockDescriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard lockDescriptor >= 0 else {
-            throw .outputFolder(
-                path: destination, reason: "cannot create \(lockPath): \(String(cString: strerror(errno)))")
-        }
-        if flock(lockDescriptor, LOCK_EX | LOCK_NB) != 0 {
-            close(lockDescriptor)
-            throw .outputBusy(path: destination)
-        }
-        removedLeftovers = PartialOutputs.removeLeftovers(folder: folder, name: name)
-        let random = UInt32.random(in: 0...UInt32.max)
-        temporaryPath = folder + "/." + name + ".partial-\(getpid())-\(String(random, radix: 16))"
-        TemporaryFiles.shared.register(temporaryPath)
-        TemporaryFiles.shared.register(lockPath)
+        reservation = try PartialOutputs.Reservation(folder: folder, name: name, destination: destination)
+        temporaryPath = reservation.temporaryPath
+        removedLeftovers = reservation.removedLeftovers
     }
 
     /// Files this run read after the output was set up; `commit` refuses to replace any of them.
@@ -97,10 +78,7 @@ public final class AtomicOutput: @unchecked Sendable {
 
     private func finish() {
         isFinished = true
-        TemporaryFiles.shared.unregister(temporaryPath)
-        TemporaryFiles.shared.unregister(lockPath)
-        unlink(lockPath)
-        close(lockDescriptor)
+        reservation.release()
     }
 
     private func failure(_ operation: String) -> LayoutError {
