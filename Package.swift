@@ -52,7 +52,9 @@ let package = Package(
 
         // Bridges: the only Swift code that touches C pointers of those libraries.
         .target(name: "HDF5", dependencies: ["CHDF5", "TensorCore"]),
-        .target(name: "ZipArchive", dependencies: ["CLibzip", "CZlib", "TensorCore"]),
+        .target(name: "ZipArchive", dependencies: ["CLibzip", "CCRC32", "TensorCore"]),
+        // zlib's CRC-32 folded with carry-less multiplication where the CPU has it (same values).
+        .target(name: "CCRC32", dependencies: ["CZlib"], linkerSettings: [.linkedLibrary("z")]),
         .target(name: "BLAS", dependencies: ["COpenBLAS"]),
         // ONNX schema subset compiled by protoc-c (Schemas/onnx/GENERATED.md), and its Swift bridge.
         .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
@@ -113,7 +115,7 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["TensorCore", "HDF5", "ZipArchive", "Pickle"], path: "Sources/_TestSupport"),
         .testTarget(
             name: "TensorCoreTests", dependencies: ["TensorCore", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "_TestSupport"]),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "CZlib", "_TestSupport"]),
         .testTarget(name: "ONNXProtoTests", dependencies: ["ONNXProto"]),
         .testTarget(
             name: "PickleTests",

@@ -1,5 +1,5 @@
+internal import CCRC32
 internal import CLibzip
-internal import CZlib
 import Foundation
 
 /// One member of a zip archive, as listed by its central directory.
@@ -121,17 +121,18 @@ public final class ZipArchive: @unchecked Sendable {
 
     /// CRC-32 (zlib's, as zip records it) of `bytes`, continuing from `checksum` (0 to start).
     public static func crc32(_ bytes: [UInt8], continuing checksum: UInt32 = 0) -> UInt32 {
-        bytes.withUnsafeBufferPointer { buffer in
-            UInt32(truncatingIfNeeded: crc32_z(UInt(checksum), buffer.baseAddress, buffer.count))
-        }
+        bytes.withUnsafeBytes { crc32($0, continuing: checksum) }
     }
 
-    /// CRC-32 of raw bytes, continuing from `checksum` (0 to start).
+    /// CRC-32 of raw bytes, continuing from `checksum` (0 to start). Folded with carry-less
+    /// multiplication where the CPU has it (Sources/CCRC32): the same value as zlib's `crc32_z`.
     public static func crc32(_ bytes: UnsafeRawBufferPointer, continuing checksum: UInt32 = 0) -> UInt32 {
-        UInt32(
-            truncatingIfNeeded: crc32_z(
-                UInt(checksum), bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count))
+        ccrc32_update(checksum, bytes.baseAddress, bytes.count)
     }
+
+    /// True when `crc32` takes the carry-less multiply path on this CPU (the tests say which path
+    /// they checked).
+    public static var crc32IsAccelerated: Bool { ccrc32_is_accelerated() != 0 }
 
     /// True once the member's CRC-32 has been checked.
     public func isVerified(_ entry: ZipEntry) -> Bool {
@@ -153,7 +154,7 @@ public final class ZipArchive: @unchecked Sendable {
         private let archive: ZipArchive
         public let entry: ZipEntry
         public private(set) var position = 0
-        private var checksum: UInt = 0
+        private var checksum: UInt32 = 0
         /// False once the reader seeked past bytes it did not read.
         private var checksumCoversAll = true
 
@@ -165,7 +166,6 @@ public final class ZipArchive: @unchecked Sendable {
             self.file = file
             self.archive = archive
             self.entry = entry
-            checksum = crc32_z(0, nil, 0)
         }
 
         deinit { zip_fclose(file) }
@@ -218,16 +218,14 @@ public final class ZipArchive: @unchecked Sendable {
                     if got == 0 { return "member ends after \(start + filled) of \(entry.size) bytes" }
                     filled += Int(got)
                 }
-                if count > 0 {
-                    checksum = crc32_z(checksum, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count)
-                }
+                checksum = ZipArchive.crc32(UnsafeRawBufferPointer(rebasing: raw[..<count]), continuing: checksum)
                 return nil
             }
             if let failure { throw .entryFailed(path: archive.path, entry: entry.name, reason: failure) }
             self.checksum = checksum
             position += count
             if position == entry.size, checksumCoversAll, !archive.isVerified(entry) {
-                let actual = UInt32(truncatingIfNeeded: checksum)
+                let actual = checksum
                 if let expected = entry.crc32, expected != actual {
                     throw .checksumMismatch(path: archive.path, entry: entry.name, expected: expected, actual: actual)
                 }

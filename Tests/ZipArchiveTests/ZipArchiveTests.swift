@@ -1,3 +1,4 @@
+internal import CZlib
 import Foundation
 import Testing
 import _TestSupport
@@ -22,6 +23,48 @@ struct ZipArchiveTests {
     func crc() {
         #expect(ZipArchive.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
         #expect(ZipArchive.crc32(Array("6789".utf8), continuing: ZipArchive.crc32(Array("12345".utf8))) == 0xCBF4_3926)
+    }
+
+    /// The folded path (64 bytes and more) against zlib's own `crc32_z`: every length to 600 bytes
+    /// (each number of 64-byte groups, 16-byte blocks and tail bytes), odd start addresses, running
+    /// values carried in, and one long buffer cut at random places.
+    @Test("CRC-32 equals zlib's crc32_z for every length, alignment, running value and cut")
+    func crcMatchesZlib() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 11
+        }
+        let bytes = (0..<70_000).map { _ in UInt8(truncatingIfNeeded: next()) }
+        func zlib(_ crc: UInt32, _ range: Range<Int>) -> UInt32 {
+            bytes.withUnsafeBufferPointer { buffer in
+                UInt32(truncatingIfNeeded: crc32_z(UInt(crc), buffer.baseAddress! + range.lowerBound, range.count))
+            }
+        }
+        func ours(_ crc: UInt32, _ range: Range<Int>) -> UInt32 {
+            bytes.withUnsafeBytes { ZipArchive.crc32(UnsafeRawBufferPointer(rebasing: $0[range]), continuing: crc) }
+        }
+        var mismatches: [String] = []
+        for length in 0...600 {
+            let start = Int(next() % 61)
+            let running = UInt32(truncatingIfNeeded: next())
+            for crc in [0, running] where ours(crc, start..<start + length) != zlib(crc, start..<start + length) {
+                mismatches.append("length \(length) at \(start) from \(crc)")
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+        let whole = zlib(0, 0..<bytes.count)
+        #expect(ours(0, 0..<bytes.count) == whole)
+        for _ in 0..<50 {
+            let cut = Int(next() % UInt64(bytes.count))
+            #expect(ours(ours(0, 0..<cut), cut..<bytes.count) == whole, "cut at \(cut)")
+        }
+        // Which path was checked: the folded one on x86-64 CPUs with PCLMULQDQ, zlib's otherwise.
+        #if arch(x86_64)
+        #expect(
+            ZipArchive.crc32IsAccelerated
+                == (try! String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).contains(" pclmulqdq"))
+        #endif
     }
 
     @Test("a stored member reads back exactly, its data offset points at its bytes, and it is verified")
