@@ -23,10 +23,15 @@ public enum Converter {
         throws(ConversionError) -> ConversionReport
     {
         let prepared = try prepare(input: input, output: output, options: options, reporter: reporter)
-        let plan = try ConversionPlanner.plan(reader: prepared.reader, options: options, reporter: reporter)
-        let (build, sha256) = try write(
-            plan.layout, digest: prepared.digest, to: prepared.output, options: options, reporter: reporter)
-        return ConversionReport(output: prepared.output.destination, plan: plan, sha256: sha256, build: build)
+        do throws(ConversionError) {
+            let plan = try ConversionPlanner.plan(reader: prepared.reader, options: options, reporter: reporter)
+            let (build, sha256) = try write(
+                plan.layout, digest: prepared.digest, to: prepared.output, options: options, reporter: reporter)
+            return ConversionReport(output: prepared.output.destination, plan: plan, sha256: sha256, build: build)
+        } catch {
+            prepared.digest.cancel()
+            throw error
+        }
     }
 
     /// A conversion's input resolved and opened, its output set up, and its hashing started.
@@ -38,7 +43,9 @@ public enum Converter {
     }
 
     /// Resolves `input`, refuses a bad destination before reading anything large (the output may
-    /// never be one of the files read), opens the weights and starts hashing them.
+    /// never be one of the files read), starts hashing the weights and opens them. The hash starts
+    /// first: it needs only the file names, and on two cores it is what the whole conversion waits
+    /// for; the zip CRC checks follow once the reader has parsed the archive.
     public static func prepare(input: String, output: String?, options: ConversionOptions, reporter: Reporter)
         throws(ConversionError) -> Prepared
     {
@@ -46,10 +53,16 @@ public enum Converter {
         for note in model.notes { reporter.note("\(input): \(note)") }
         let atomic = try prepareOutput(
             output ?? model.defaultOutput, inputs: model.files, options: options, reporter: reporter)
-        let reader = try model.open()
-        return Prepared(
-            input: model, reader: reader, output: atomic,
-            digest: FileDigest(paths: model.weightFiles, checksums: reader.fileChecksums()))
+        let digest = FileDigest(paths: model.weightFiles, checksums: nil)
+        let reader: any CheckpointReader
+        do throws(ConversionError) {
+            reader = try model.open()
+        } catch {
+            digest.cancel()
+            throw error
+        }
+        digest.check(reader.fileChecksums())
+        return Prepared(input: model, reader: reader, output: atomic, digest: digest)
     }
 
     /// The output of a conversion or import, refused before any work if it cannot be written; notes
