@@ -108,7 +108,8 @@ let package = Package(
         .executableTarget(name: "ldvc-convert", dependencies: ["LDVCCommands"]),
         // Runtime benchmark driver for scripts/bench/runtime_bench.py (timing lives outside Tests/).
         .executableTarget(
-            name: "ldvc-bench", dependencies: ["Runtime", "BLAS", "Layout", "Tokenizer", "Imaging", "ImageProcessing"]),
+            name: "ldvc-bench",
+            dependencies: ["Runtime", "BLAS", "Layout", "Tokenizer", "Imaging", "ImageProcessing", "ZipArchive", "CZlib"]),
 
         // Tests: one target per library target; `_TestSupport` holds shared helpers (fixture paths, the
         // pickle builder, the process runner).

@@ -5,6 +5,8 @@
 //   ldvc-bench embed MODEL.h5 --image IMG --output OUT.f32 [--threads 2] [--repeat 0]
 //       The command-line pipeline file to file, stage by stage: once cold (after loading the model),
 //       then `repeat` more times warm; peak RSS of the process (pipeline_runtime_bench.py).
+//   ldvc-bench crc [--megabytes 600] [--repeat 5]
+//       ZipArchive.crc32 against zlib's crc32_z on the same bytes, and the ratio (CRCBench.swift).
 import BLAS
 import Foundation
 import Layout
@@ -138,6 +140,10 @@ func runPipeline(_ arguments: Arguments) throws {
 }
 
 func run() throws {
+    if CommandLine.arguments.dropFirst().first == "crc" {
+        try CRCBench.run(CommandLine.arguments.dropFirst(2))
+        return
+    }
     let arguments = try Arguments()
     if arguments.mode != "encoder" {
         try runPipeline(arguments)
