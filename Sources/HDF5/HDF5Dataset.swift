@@ -172,9 +172,23 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         }
     }
 
-    /// The dataset widened to `Float` (exact for f16, bf16 and f32).
+    /// The dataset widened to `Float` (exact for f16, bf16 and f32). f32 data (little-endian, which
+    /// `HDF5Datatype.classify` checked) is read straight into the result: a model's weights are then
+    /// allocated and copied once, not twice.
     public func readFloats() throws(HDF5Error) -> [Float] {
-        TensorBytes.floats(from: try readBytes(), dtype: dtype)
+        guard dtype == .f32 else { return TensorBytes.floats(from: try readBytes(), dtype: dtype) }
+        let count = elementCount
+        if count == 0 { return [] }
+        let path = file.path
+        let type = try H5Handle(H5Dget_type(handle.id), path: path, operation: "read a datatype", closer: H5Tclose)
+        var status: herr_t = -1
+        let result = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            status = H5Dread(handle.id, type.id, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress)
+            // Floats have no invalid bit patterns; a failed read is thrown below and the array dropped.
+            initialized = count
+        }
+        try H5Library.check(status: status, path: path, "read '\(fullName)'")
+        return result
     }
 
     /// Reads a dataset of any fixed-size element type as raw bytes, without interpreting the type

@@ -31,6 +31,13 @@ struct HDF5BridgeTests {
         #expect(data.dtype == (dtype == .bool ? .u8 : dtype))
         #expect(data.shape == [3, 4])
         #expect(try data.readBytes() == payload)
+        // The widening read: f32 is read straight into floats, the others through their bytes; both
+        // must give what the bytes mean.
+        if [.f32, .f16, .bf16, .f64].contains(dtype) {
+            let widened = try data.readFloats()
+            #expect(
+                widened.map(\.bitPattern) == TensorBytes.floats(from: payload, dtype: dtype).map(\.bitPattern))
+        }
     }
 
     @Test("attributes of every kind read back as written, in creation order")
