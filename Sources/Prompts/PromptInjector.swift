@@ -107,27 +107,38 @@ public enum PromptInjector {
     public static func convert(
         input: String, output: String?, options: ConversionOptions, request: PromptRequest, reporter: Reporter = .silent
     ) throws(PromptsError) -> (conversion: ConversionPlan, injection: PromptInjectionReport) {
-        let atomic: AtomicOutput
-        let digest: FileDigest
-        let conversion: ConversionPlan
+        let prepared: Converter.Prepared
         do throws(ConversionError) {
-            let prepared = try Converter.prepare(input: input, output: output, options: options, reporter: reporter)
-            (atomic, digest) = (prepared.output, prepared.digest)
-            conversion = try ConversionPlanner.plan(reader: prepared.reader, options: options, reporter: reporter)
+            prepared = try Converter.prepare(input: input, output: output, options: options, reporter: reporter)
         } catch {
             throw .conversion(error)
         }
-        let prompts = try makePrompts(
-            request: request, architecture: conversion.architecture,
-            weights: PlannedWeights(conversion.layout, path: input))
-        let plan = adding(prompts, to: conversion.layout.withComputed())
-        let build: LayoutBuildReport
-        do {
-            (build, _) = try Converter.write(plan, digest: digest, to: atomic, options: options, reporter: reporter)
+        do throws(PromptsError) {
+            let conversion: ConversionPlan
+            do throws(ConversionError) {
+                conversion = try ConversionPlanner.plan(reader: prepared.reader, options: options, reporter: reporter)
+            } catch {
+                throw .conversion(error)
+            }
+            let prompts = try makePrompts(
+                request: request, architecture: conversion.architecture,
+                weights: PlannedWeights(conversion.layout, path: input))
+            let plan = adding(prompts, to: conversion.layout.withComputed())
+            let build: LayoutBuildReport
+            do throws(ConversionError) {
+                (build, _) = try Converter.write(
+                    plan, digest: prepared.digest, to: prepared.output, options: options, reporter: reporter)
+            } catch {
+                throw .conversion(error)
+            }
+            return (
+                conversion, PromptInjectionReport(output: prepared.output.destination, prompts: prompts, build: build)
+            )
         } catch {
-            throw .conversion(error)
+            // The input's hash is no longer wanted.
+            prepared.digest.cancel()
+            throw error
         }
-        return (conversion, PromptInjectionReport(output: atomic.destination, prompts: prompts, build: build))
     }
 
     /// The plan with the prompts' tensors and architecture added.
