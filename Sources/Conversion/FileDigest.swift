@@ -36,7 +36,8 @@ public final class FileDigest: @unchecked Sendable {
 
     /// Starts hashing the files of one checkpoint (the shards of a sharded one, in index order), and
     /// checking `checksums` (each applies to the file it names) in the same pass; `nil` checksums
-    /// follow with `check(_:)`. Their size is the sum; their SHA-256 is that of one file alone, else
+    /// follow with `check(_:)` (a digest started so waits for `check`, `cancel` or `value` before it
+    /// ends). Their size is the sum; their SHA-256 is that of one file alone, else
     /// the SHA-256 of the lines `<sha256>  <file name>` (as `sha256sum` prints them), one per file,
     /// in order.
     public init(paths: [String], checksums: [FileChecksums]?, chunkBytes: Int = FileDigest.defaultChunkBytes) {
@@ -51,13 +52,16 @@ public final class FileDigest: @unchecked Sendable {
         }
     }
 
-    /// Hands over the CRC checks of a digest started without them (once).
+    /// Hands over the CRC checks of a digest started without them (once; a cancelled digest ignores
+    /// them).
     public func check(_ checksums: [FileChecksums]) {
-        let first = lock.withLock {
+        let first: Bool? = lock.withLock {
+            if cancelled { return nil }
             guard checks == nil else { return false }
             checks = checksums
             return true
         }
+        guard let first else { return }
         precondition(first, "the checks of a FileDigest are handed over once")
         checksHanded.signal()
     }
