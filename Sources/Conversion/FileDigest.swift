@@ -68,23 +68,13 @@ public final class FileDigest: @unchecked Sendable {
 
     /// Stops the pass early (the conversion it served failed); `value()` then throws.
     public func cancel() {
-        let waiting = lock.withLock {
-            cancelled = true
-            guard checks == nil else { return false }
-            checks = []
-            return true
-        }
-        if waiting { checksHanded.signal() }
+        lock.withLock { cancelled = true }
+        handOverNone()
     }
 
     /// Waits for the hash. A digest whose checks were never handed over checks none.
     public func value() throws(CheckpointError) -> Value {
-        let unhanded = lock.withLock {
-            guard checks == nil else { return false }
-            checks = []
-            return true
-        }
-        if unhanded { checksHanded.signal() }
+        handOverNone()
         done.wait()
         done.signal()
         switch lock.withLock({ result }) {
@@ -92,6 +82,16 @@ public final class FileDigest: @unchecked Sendable {
         case .failure(let error)?: throw error
         case nil: throw .unreadable(path: paths.first ?? "", reason: "the hash was not computed")
         }
+    }
+
+    /// Ends the pass's wait for checks with none, unless they were handed over.
+    private func handOverNone() {
+        let waiting = lock.withLock {
+            guard checks == nil else { return false }
+            checks = []
+            return true
+        }
+        if waiting { checksHanded.signal() }
     }
 
     /// Waits until the SHA-256 pass has read every file (for tests of checks handed over late).
