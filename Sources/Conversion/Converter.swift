@@ -23,14 +23,11 @@ public enum Converter {
         throws(ConversionError) -> ConversionReport
     {
         let prepared = try prepare(input: input, output: output, options: options, reporter: reporter)
-        do throws(ConversionError) {
+        return try prepared.digest.cancellingOnFailure { () throws(ConversionError) in
             let plan = try ConversionPlanner.plan(reader: prepared.reader, options: options, reporter: reporter)
             let (build, sha256) = try write(
                 plan.layout, digest: prepared.digest, to: prepared.output, options: options, reporter: reporter)
             return ConversionReport(output: prepared.output.destination, plan: plan, sha256: sha256, build: build)
-        } catch {
-            prepared.digest.cancel()
-            throw error
         }
     }
 
@@ -54,13 +51,7 @@ public enum Converter {
         let atomic = try prepareOutput(
             output ?? model.defaultOutput, inputs: model.files, options: options, reporter: reporter)
         let digest = FileDigest(paths: model.weightFiles, checksums: nil)
-        let reader: any CheckpointReader
-        do throws(ConversionError) {
-            reader = try model.open()
-        } catch {
-            digest.cancel()
-            throw error
-        }
+        let reader = try digest.cancellingOnFailure { () throws(ConversionError) in try model.open() }
         digest.check(reader.fileChecksums())
         return Prepared(input: model, reader: reader, output: atomic, digest: digest)
     }

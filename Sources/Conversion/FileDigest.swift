@@ -84,6 +84,16 @@ public final class FileDigest: @unchecked Sendable {
         }
     }
 
+    /// Runs `body`; when it throws, the hash is no longer wanted and is cancelled first.
+    public func cancellingOnFailure<T, Failure: Error>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
+        do {
+            return try body()
+        } catch {
+            cancel()
+            throw error
+        }
+    }
+
     /// Ends the pass's wait for checks with none, unless they were handed over.
     private func handOverNone() {
         let waiting = lock.withLock {
@@ -137,31 +147,24 @@ public final class FileDigest: @unchecked Sendable {
         return .success(Value(size: values.reduce(0) { $0 + $1.size }, sha256: digest))
     }
 
-    /// Size and SHA-256 of the file at `path`, read in pieces of `chunkBytes` through one reused
-    /// buffer, feeding the checks of this file the same bytes once they are handed over (the bytes
-    /// before that first, read again: checks take each member's bytes in order). Also returns
-    /// whether the checks were had.
+    /// Size and SHA-256 of the file at `path`, feeding the checks of this file the same bytes once
+    /// they are handed over (the bytes before that first, read again: checks take each member's
+    /// bytes in order). Also returns whether the checks were had.
     private func hash(path: String) -> Result<(Value, Bool), CheckpointError> {
         do {
             let file = try RandomAccessFile(path: path)
             var hasher = SHA256()
-            var buffer: [UInt8] = []
-            var offset = 0
             var adopted: [FileChecksums]?
-            while offset < file.size {
+            try forEachPiece(of: file, upTo: file.size) { (offset, bytes) throws(CheckpointError) in
                 let (checks, cancelled) = state
-                if cancelled { return .failure(Self.cancelledError([path])) }
+                if cancelled { throw Self.cancelledError([path]) }
                 if adopted == nil, let checks {
                     let mine = checks.filter { $0.path == path }
                     try feed(mine, path: path, upTo: offset)
                     adopted = mine
                 }
-                let count = min(chunkBytes, file.size - offset)
-                try file.read(at: offset, into: &buffer, count: count)
-                // The buffer keeps its largest size: hash only the bytes this read filled.
-                hasher.update(data: buffer[..<count])
-                for checksum in adopted ?? [] { checksum.update(offset: offset, bytes: buffer[..<count]) }
-                offset += count
+                hasher.update(data: bytes)
+                for checksum in adopted ?? [] { checksum.update(offset: offset, bytes: bytes) }
             }
             let value = Value(size: file.size, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
             return .success((value, adopted != nil))
@@ -172,14 +175,26 @@ public final class FileDigest: @unchecked Sendable {
 
     /// Feeds `checks` the bytes of `path` before `end`, for the CRC alone.
     private func feed(_ checks: [FileChecksums], path: String, upTo end: Int) throws(CheckpointError) {
-        guard !checks.isEmpty else { return }
+        guard !checks.isEmpty, end > 0 else { return }
         let file = try RandomAccessFile(path: path)
+        try forEachPiece(of: file, upTo: end) { (offset, bytes) throws(CheckpointError) in
+            for checksum in checks { checksum.update(offset: offset, bytes: bytes) }
+        }
+    }
+
+    /// Calls `body` with each piece of `file` before `end` and its offset, in order, read in pieces
+    /// of `chunkBytes` through one reused buffer.
+    private func forEachPiece(
+        of file: RandomAccessFile, upTo end: Int, _ body: (Int, ArraySlice<UInt8>) throws(CheckpointError) -> Void
+    ) throws(CheckpointError) {
+        let end = min(end, file.size)
         var buffer: [UInt8] = []
         var offset = 0
-        while offset < min(end, file.size) {
-            let count = min(chunkBytes, min(end, file.size) - offset)
+        while offset < end {
+            let count = min(chunkBytes, end - offset)
             try file.read(at: offset, into: &buffer, count: count)
-            for checksum in checks { checksum.update(offset: offset, bytes: buffer[..<count]) }
+            // The buffer keeps its largest size: pass on only the bytes this read filled.
+            try body(offset, buffer[..<count])
             offset += count
         }
     }

@@ -32,28 +32,23 @@ public enum MMSegImporter {
             output ?? Converter.defaultOutput(for: input), input: input, options: options, reporter: reporter)
         // Hashing starts before the parse, as in a conversion; the CRC checks follow.
         let digest = FileDigest(paths: [input], checksums: nil)
-        let reader: any CheckpointReader
-        do {
-            reader = try CheckpointOpener.open(path: input)
-        } catch {
-            digest.cancel()
-            throw .checkpoint(error)
+        return try digest.cancellingOnFailure { () throws(ConversionError) in
+            let reader: any CheckpointReader
+            do throws(CheckpointError) {
+                reader = try CheckpointOpener.open(path: input)
+            } catch {
+                throw .checkpoint(error)
+            }
+            digest.check(reader.fileChecksums())
+            let metadata = reader.metadata
+            let plan = try self.plan(reader: reader, metadata: metadata, options: options, reporter: reporter)
+            let (build, _) = try Converter.write(
+                plan, digest: digest, to: atomic, options: options, reporter: reporter)
+            return MMSegImportReport(
+                output: atomic.destination, architecture: plan.attributes.architecture,
+                sources: plan.attributes.metadata.architectureSources, classes: metadata.classes,
+                dataset: plan.attributes.dataset, tensorCount: plan.items.count, build: build)
         }
-        digest.check(reader.fileChecksums())
-        let metadata = reader.metadata
-        let plan: LayoutPlan<CheckpointTensor>
-        let build: LayoutBuildReport
-        do throws(ConversionError) {
-            plan = try self.plan(reader: reader, metadata: metadata, options: options, reporter: reporter)
-            (build, _) = try Converter.write(plan, digest: digest, to: atomic, options: options, reporter: reporter)
-        } catch {
-            digest.cancel()
-            throw error
-        }
-        return MMSegImportReport(
-            output: atomic.destination, architecture: plan.attributes.architecture,
-            sources: plan.attributes.metadata.architectureSources, classes: metadata.classes,
-            dataset: plan.attributes.dataset, tensorCount: plan.items.count, build: build)
     }
 
     /// The import's layout plan (prompts marked as imported, `source_sha256` filled in while writing);

@@ -149,17 +149,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
 
     /// Reads the whole dataset as packed row-major bytes in its stored element type, with no conversion.
     public func readBytes() throws(HDF5Error) -> [UInt8] {
-        let count = byteCount
-        if count == 0 { return [] }
-        let path = file.path
-        // Reading with the dataset's own file type means HDF5 converts nothing: bits stay bits.
-        let type = try H5Handle(H5Dget_type(handle.id), path: path, operation: "read a datatype", closer: H5Tclose)
-        var result = [UInt8](repeating: 0, count: count)
-        let status = result.withUnsafeMutableBytes { raw in
-            H5Dread(handle.id, type.id, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), raw.baseAddress)
-        }
-        try H5Library.check(status: status, path: path, "read '\(fullName)'")
-        return result
+        try readWhole(count: byteCount, as: UInt8.self)
     }
 
     /// The dataset as a tensor in its stored element type.
@@ -177,14 +167,20 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     /// allocated and copied once, not twice.
     public func readFloats() throws(HDF5Error) -> [Float] {
         guard dtype == .f32 else { return TensorBytes.floats(from: try readBytes(), dtype: dtype) }
-        let count = elementCount
+        return try readWhole(count: elementCount, as: Float.self)
+    }
+
+    /// The whole dataset read into `count` elements of `Element`, with the dataset's own file type:
+    /// HDF5 converts nothing, bits stay bits. The array is filled by the read itself (no zeroing
+    /// first); a failed read is thrown and the array dropped, and these element types have no
+    /// invalid bit patterns.
+    private func readWhole<Element: BitwiseCopyable>(count: Int, as: Element.Type) throws(HDF5Error) -> [Element] {
         if count == 0 { return [] }
         let path = file.path
         let type = try H5Handle(H5Dget_type(handle.id), path: path, operation: "read a datatype", closer: H5Tclose)
         var status: herr_t = -1
-        let result = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        let result = [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
             status = H5Dread(handle.id, type.id, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress)
-            // Floats have no invalid bit patterns; a failed read is thrown below and the array dropped.
             initialized = count
         }
         try H5Library.check(status: status, path: path, "read '\(fullName)'")

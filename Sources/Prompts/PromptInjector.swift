@@ -113,7 +113,7 @@ public enum PromptInjector {
         } catch {
             throw .conversion(error)
         }
-        do throws(PromptsError) {
+        return try prepared.digest.cancellingOnFailure { () throws(PromptsError) in
             let conversion: ConversionPlan
             do throws(ConversionError) {
                 conversion = try ConversionPlanner.plan(reader: prepared.reader, options: options, reporter: reporter)
@@ -134,10 +134,6 @@ public enum PromptInjector {
             return (
                 conversion, PromptInjectionReport(output: prepared.output.destination, prompts: prompts, build: build)
             )
-        } catch {
-            // The input's hash is no longer wanted.
-            prepared.digest.cancel()
-            throw error
         }
     }
 
